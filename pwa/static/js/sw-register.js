@@ -1,0 +1,23 @@
+// @ts-check
+// Owns the service worker registration and says on the page whether offline use is ready.
+
+/** @param {Document} doc */
+export async function registerServiceWorker(doc) {
+  const label = doc.querySelector("[data-sw-state]");
+  const say = (/** @type {string} */ key) => {
+    if (label instanceof HTMLElement) label.textContent = label.dataset[key] || label.textContent;
+  };
+  if (!("serviceWorker" in navigator)) {
+    say("unsupported");
+    return;
+  }
+  try {
+    // A module worker: plain ES modules, no bundler (Chromium 91+, Safari 15+).
+    await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module" });
+    await navigator.serviceWorker.ready;
+    say("ready");
+  } catch (error) {
+    console.warn("service worker registration failed", error);
+    say("failed");
+  }
+}

@@ -1,0 +1,31 @@
+// @ts-check
+/// <reference lib="webworker" />
+// Owns Cache Storage: the names of this build's caches, precaching and cleaning.
+
+const PREFIX = "gw-";
+
+/**
+ * The shell cache is per build; the pages cache outlives builds so that pages opened
+ * before an update still open offline afterwards.
+ * @param {string} version
+ */
+export function cacheNamesFor(version) {
+  return { shell: `${PREFIX}shell-${version}`, pages: `${PREFIX}pages-v1` };
+}
+
+/**
+ * Fetch every file of the build around the HTTP cache, all or nothing.
+ * @param {string} cacheName
+ * @param {string[]} urls
+ */
+export async function precache(cacheName, urls) {
+  const cache = await caches.open(cacheName);
+  await cache.addAll(urls.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" })));
+}
+
+/** @param {{ shell: string, pages: string }} names */
+export async function removeOldCaches(names) {
+  const keep = new Set(Object.values(names));
+  const all = await caches.keys();
+  await Promise.all(all.filter((n) => n.startsWith(PREFIX) && !keep.has(n)).map((n) => caches.delete(n)));
+}

@@ -1,0 +1,49 @@
+// @ts-check
+/// <reference lib="webworker" />
+// Navigations: network first with a short timeout, then the cached page, then the offline page.
+
+// Long enough for a good 3G page, short enough that a dead link does not leave a white screen.
+const TIMEOUT_MS = 4000;
+
+/**
+ * @param {FetchEvent} event
+ * @param {{ shell: string, pages: string }} names
+ * @param {string} offlineUrl
+ * @returns {Promise<Response>}
+ */
+export async function handleNavigation(event, names, offlineUrl) {
+  const { request } = event;
+  const network = fetch(request).then(async (response) => {
+    // Only whole same-origin pages are kept; redirects and errors are passed through.
+    if (response.ok && response.type === "basic") {
+      const cache = await caches.open(names.pages);
+      await cache.put(request.url, response.clone());
+    }
+    return response;
+  });
+  // The fetch may finish after we answered from the cache: let it refresh the cache.
+  event.waitUntil(network.then(() => undefined, () => undefined));
+
+  const outcome = await Promise.race([
+    network.then((response) => ({ response }), () => ({ failed: true })),
+    sleep(TIMEOUT_MS).then(() => ({ slow: true })),
+  ]);
+  if ("response" in outcome) return outcome.response;
+
+  const cached = await caches.match(request.url, { cacheName: names.pages });
+  if (cached) return cached;
+  if ("slow" in outcome) {
+    // Nothing cached: a slow network is still better than the offline page.
+    try {
+      return await network;
+    } catch {
+      // fall through to the offline page
+    }
+  }
+  return (await caches.match(offlineUrl, { cacheName: names.shell })) || Response.error();
+}
+
+/** @param {number} ms */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,120 @@
+"""create_app(settings) -> Litestar. Nothing runs at import."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.logging.config import LoggingConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from server import i18n
+from server.db import Database, activate
+from server.errors import DomainError
+from server.settings import LANGUAGES, ROOT, Settings, get_settings
+from server.web import errors
+from server.web.assets import Assets, static_file
+from server.web.routes import ROUTES
+from server.web.security import security_headers
+from server.worker import Worker, jobs_for
+
+TEMPLATES_DIR = ROOT / "pwa" / "templates"
+CSRF_COOKIE = "gw_csrf"
+
+
+def _configure_jinja(settings: Settings, assets: Assets):  # noqa: ANN202
+    zone = ZoneInfo(settings.timezone)
+
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    def configure(engine: JinjaTemplateEngine) -> None:
+        env: Environment = engine.engine
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+        env.globals.update(
+            static=assets.url,
+            current_language=i18n.language,
+            html_lang=lambda: i18n.HTML_LANG[i18n.language()],
+            languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        )
+        env.filters["local_time"] = local_time
+
+    return configure
+
+
+def _lifespan(settings: Settings, database: Database):  # noqa: ANN202
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        activate(database)
+        await database.start()
+        stop = asyncio.Event()
+        task = None
+        if app.state.worker is not None:
+            task = asyncio.create_task(app.state.worker.run(stop), name="gridwatch-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            await database.stop()
+
+    return lifespan
+
+
+def create_app(settings: Settings) -> Litestar:
+    database = Database(settings.database_url, pool=settings.database_pool)
+    assets = Assets.scan()
+    worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
+    return Litestar(
+        route_handlers=[*ROUTES, static_file],
+        lifespan=[_lifespan(settings, database)],
+        state=State({"settings": settings, "db": database, "assets": assets, "worker": worker}),
+        request_class=HTMXRequest,
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=_configure_jinja(settings, assets),
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.cookies_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6,
+                                             minimum_size=512),
+        middleware=[security_headers, i18n.language_middleware(settings.default_language)],
+        exception_handlers={
+            DomainError: errors.handle_domain_error,
+            HTTPException: errors.handle_http_exception,
+            Exception: errors.handle_unexpected,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",  # handle_unexpected logs them once, with the request
+        ),
+        openapi_config=None,
+        debug=settings.debug,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """The factory uvicorn and the Procfile use: settings from the environment."""
+    return create_app(get_settings())

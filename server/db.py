@@ -1,0 +1,140 @@
+"""The database: engine per settings, serialized write transactions, migrations, health."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from server.settings import sqlite_path
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or has no schema."""
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        path = sqlite_path(database_url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A long busy timeout: writers queue behind the process lock, readers never block in WAL.
+        return SQLiteEngine(path=str(path), timeout=30)
+    return PostgresEngine(config={"dsn": database_url}, log_queries=False)
+
+
+class Database:
+    """One engine plus the rules every write follows on it.
+
+    SQLite: DEFERRED read-then-write transactions fail with "database is locked" under
+    concurrency whatever the busy timeout, so every write transaction is IMMEDIATE and
+    writers in this process queue on an asyncio.Lock (STACK-NOTES). PostgreSQL: plain
+    transactions; `serialize()` takes a transaction-scoped advisory lock where order matters.
+    """
+
+    def __init__(self, database_url: str, *, pool: bool = True) -> None:
+        self.url = database_url
+        self.engine = make_engine(database_url)
+        self.is_sqlite = isinstance(self.engine, SQLiteEngine)
+        self._pool = pool and not self.is_sqlite
+        # One lock per event loop: tests and the CLI may drive the same Database from several.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Any]:
+        """A write transaction; nested calls join the one already open."""
+        current = self.engine.current_transaction.get()
+        if current is not None:
+            yield current
+            return
+        if isinstance(self.engine, SQLiteEngine):
+            async with self._write_lock():
+                async with self.engine.transaction(
+                    transaction_type=TransactionType.immediate
+                ) as transaction:
+                    yield transaction
+        else:
+            async with self.engine.transaction() as transaction:
+                yield transaction
+
+    async def serialize(self, name: str) -> None:
+        """Inside `write()`: make transactions that pass the same name run one at a time.
+
+        Needed for read-then-append (gapless sequences). SQLite already runs writers singly.
+        """
+        if not self.is_sqlite:
+            await self.engine.run_ddl(f"SELECT pg_advisory_xact_lock(hashtext('{_ident(name)}'))")
+
+    async def start(self) -> None:
+        if self.is_sqlite:
+            # WAL lets pages be read while a write is under way; the setting persists in the file.
+            await self.engine.run_ddl("PRAGMA journal_mode=WAL")
+        elif self._pool:
+            await self.engine.start_connection_pool(max_size=20)
+
+    async def stop(self) -> None:
+        if self._pool and isinstance(self.engine, PostgresEngine):
+            await self.engine.close_connection_pool()
+
+    async def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the database answers and has been migrated."""
+        if self.is_sqlite and not sqlite_path(self.url).exists():
+            raise DatabaseUnavailable("database file missing")
+        try:
+            await self.engine.run_ddl(f"SELECT 1 FROM {Migration._meta.tablename} LIMIT 1")
+        except Exception as exc:  # any driver error means "not usable"
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+
+    async def migrate(self) -> None:
+        """Apply every migration in migrations/ that has not run on this database."""
+        from piccolo.apps.migrations.commands.forwards import run_forwards
+
+        activate(self)
+        result = await run_forwards(app_name="all")
+        if not result.success:
+            raise RuntimeError(f"migrations failed: {result.message}")
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"bad lock name {name!r}")
+    return name
+
+
+_current: Database | None = None
+
+
+def activate(database: Database) -> None:
+    """Make `database` the process's database: every table and Piccolo's tooling use it."""
+    global _current  # noqa: PLW0603 - Piccolo itself binds tables process-wide
+    from piccolo.conf.apps import Finder
+
+    from server.piccolo_app import TABLES
+
+    _current = database
+    conf = Finder().get_piccolo_conf_module()
+    if conf is not None:
+        conf.DB = database.engine  # what Piccolo's migration manager looks up
+    for table in (*TABLES, Migration):
+        table._meta.db = database.engine
+
+
+def current() -> Database:
+    if _current is None:
+        raise RuntimeError("no database activated: create_app() or activate() first")
+    return _current

@@ -1,0 +1,118 @@
+"""All configuration: one frozen dataclass read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Every variable the app reads, with its default and meaning (the README table is built from it).
+VARIABLES: dict[str, tuple[str, str]] = {
+    "DATABASE_URL": ("sqlite:///var/gridwatch.sqlite3", "sqlite:///PATH or postgresql://..."),
+    "DATABASE_POOL": ("1", "PostgreSQL: use a connection pool (0 to open one per query)"),
+    "SECRET_KEY": ("(generated into var/secret_key)", "signs CSRF tokens and sessions"),
+    "MEDIA_DIR": ("var/media", "where photos are stored"),
+    "BASE_URL": ("http://127.0.0.1:8000", "public URL; https makes cookies Secure"),
+    "TIMEZONE": ("Asia/Shanghai", "timezone used to show dates"),
+    "DEFAULT_LANGUAGE": ("zh_Hans", "zh_Hans or en"),
+    "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push key, created by `gridwatch vapid`"),
+    "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
+    "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
+    "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
+    "PORT": ("8000", "port `gridwatch serve` binds"),
+    "LOG_LEVEL": ("INFO", "logging level"),
+}
+
+LANGUAGES = ("zh_Hans", "en")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/gridwatch.sqlite3"
+    database_pool: bool = True
+    secret_key: str = field(default="", repr=False)
+    media_dir: Path = ROOT / "var" / "media"
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh_Hans"
+    vapid_private_key_path: Path = ROOT / "var" / "vapid_private.pem"
+    max_body_bytes: int = 16 * 1024 * 1024
+    embedded_worker: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    debug: bool = False
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+def _secret_from_file(path: Path) -> str:
+    """A development secret kept under var/ so sessions survive restarts."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The file behind a sqlite:/// URL; relative paths are taken from the project root."""
+    return _path(database_url.removeprefix("sqlite:///"))
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build settings from a mapping shaped like the environment (tests pass their own)."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value not in (None, "") else None
+
+    language = get("DEFAULT_LANGUAGE") or "zh_Hans"
+    if language not in LANGUAGES:
+        raise ValueError(f"DEFAULT_LANGUAGE must be one of {LANGUAGES}, not {language!r}")
+    database_url = get("DATABASE_URL") or Settings.database_url
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    return Settings(
+        database_url=database_url,
+        database_pool=_flag(get("DATABASE_POOL") or "1"),
+        secret_key=get("SECRET_KEY") or _secret_from_file(ROOT / "var" / "secret_key"),
+        media_dir=_path(get("MEDIA_DIR") or "var/media"),
+        base_url=(get("BASE_URL") or Settings.base_url).rstrip("/"),
+        timezone=get("TIMEZONE") or Settings.timezone,
+        default_language=language,
+        vapid_private_key_path=_path(get("VAPID_PRIVATE_KEY_PATH") or "var/vapid_private.pem"),
+        max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
+        embedded_worker=_flag(get("EMBEDDED_WORKER") or "1"),
+        host=get("HOST") or Settings.host,
+        port=int(get("PORT") or Settings.port),
+        log_level=get("LOG_LEVEL") or Settings.log_level,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return settings_from(os.environ)

@@ -1,0 +1,67 @@
+"""Every error becomes a clear, translated message; the client never sees a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+
+from server.errors import DomainError
+from server.i18n import N_, gettext
+
+log = logging.getLogger("gridwatch.errors")
+
+MESSAGES = {
+    400: N_("The request could not be understood. Please check what you entered and try again."),
+    401: N_("Please log in first."),
+    403: N_("You are not allowed to do this."),
+    404: N_("This page does not exist, or you cannot see it."),
+    405: N_("This action is not available here."),
+    413: N_("What you sent is too large. Send smaller photos, or fewer at a time."),
+    429: N_("Too many attempts. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side. Please try again in a moment."),
+    503: N_("The service is temporarily unavailable. Please try again shortly."),
+}
+CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
+
+
+def _respond(request: Request, status: int, message: str) -> Response:
+    accept = request.headers.get("accept", "")
+    if request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    ):
+        return Response({"error": message, "status": status}, status_code=status)
+    headers = {}
+    if request.headers.get("hx-request") == "true":
+        # htmx swaps error responses (see htmx-config in base.html) into the flash area.
+        headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        template = "errors/_error.html"
+    else:
+        template = "errors/error.html"
+    return Template(
+        template_name=template,
+        context={"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )
+
+
+def handle_domain_error(request: Request, exc: DomainError) -> Response:
+    return _respond(request, exc.status_code, gettext(exc.message, **exc.params))
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if status == 403 and "CSRF" in str(exc.detail):
+        message = gettext(CSRF_EXPIRED)
+    else:
+        message = gettext(MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]))
+    return _respond(request, status, message)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, 500, gettext(MESSAGES[500]))

@@ -1,0 +1,124 @@
+"""The app shell: home, offline page, service worker, manifest, language switch, health."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from litestar import MediaType, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from server.db import Database, DatabaseUnavailable
+from server.i18n import COOKIE
+from server.settings import LANGUAGES, Settings
+from server.web.assets import Assets
+from server.web.render import render
+from server.worker import Worker
+
+OFFLINE_URL = "/offline"
+
+
+@get("/", name="home")
+async def home(request: Request) -> Template:
+    return render(request, "shell/home.html")
+
+
+@get(OFFLINE_URL, name="offline")
+async def offline(request: Request) -> Template:
+    return render(request, "shell/offline.html")
+
+
+@get("/sw.js", include_in_schema=False)
+async def service_worker(request: Request) -> Response[str]:
+    """A tiny generated module: this build's precache list, wired to the worker's modules."""
+    assets: Assets = request.app.state.assets
+    build = {
+        "version": assets.version,
+        "precache": [*assets.precache(), OFFLINE_URL],
+        "offlineUrl": OFFLINE_URL,
+    }
+    body = (
+        f"// Generated for build {assets.version}: what this build precaches.\n"
+        f'import {{ wire }} from "{assets.url("js/sw/main.js")}";\n'
+        f"wire({json.dumps(build, ensure_ascii=False)});\n"
+    )
+    return Response(
+        body,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
+
+
+@get("/manifest.webmanifest", include_in_schema=False)
+async def manifest(request: Request) -> Response[bytes]:
+    assets: Assets = request.app.state.assets
+    icons = [
+        {"src": assets.url(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
+         "type": "image/png", "purpose": "any"}
+        for size in (192, 512)
+    ]
+    icons.append({"src": assets.url("icons/maskable-512.png"), "sizes": "512x512",
+                  "type": "image/png", "purpose": "maskable"})
+    body = {
+        "name": "网格安全通",
+        "short_name": "网格安全通",
+        "description": "基层应急管理：隐患上报、巡查、防汛叫应、群众举报",
+        "lang": "zh-CN",
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "id": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#c62828",
+        "icons": icons,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False).encode(),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@post("/language", name="set_language")
+async def set_language(
+    request: Request,
+    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),  # noqa: B008
+) -> Redirect:
+    """Remember the chosen language for a year and go back to where the person was."""
+    settings: Settings = request.app.state.settings
+    language = data.get("language", "")
+    if language not in LANGUAGES:
+        language = settings.default_language
+    back = urlsplit(data.get("next") or request.headers.get("referer") or "/")
+    target = back.path if back.path.startswith("/") and not back.path.startswith("//") else "/"
+    return Redirect(
+        target,
+        status_code=303,
+        cookies=[
+            Cookie(key=COOKIE, value=language, max_age=365 * 24 * 3600, httponly=True,
+                   secure=settings.cookies_secure, samesite="lax")
+        ],
+    )
+
+
+@get("/healthz", exclude_from_csrf=True, include_in_schema=False)
+async def healthz(request: Request) -> Response[dict[str, str]]:
+    """200 with the database status when it answers, 503 when it does not."""
+    database: Database = request.app.state.db
+    worker: Worker | None = request.app.state.worker
+    body = {"status": "ok", "database": "ok", "worker": worker.status() if worker else "external"}
+    try:
+        await database.ping()
+    except DatabaseUnavailable as exc:
+        body.update(status="unavailable", database=f"unavailable: {exc}")
+        return Response(body, status_code=503, headers={"Cache-Control": "no-store"})
+    return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [home, offline, service_worker, manifest, set_language, healthz]
+

@@ -1,0 +1,98 @@
+"""Background loops: periodic jobs run in the web process (embedded) or as `worker:`.
+
+Domains add jobs to `jobs_for()` (delivery outbox, escalations, deadline reminders). A job
+that raises is logged and retried on its next turn; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from server.settings import Settings, get_settings
+
+log = logging.getLogger("gridwatch.worker")
+
+TICK_SECONDS = 1.0
+
+
+@dataclass
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[], Awaitable[None]]
+    next_at: float = 0.0
+    failures: int = 0
+
+
+def jobs_for(settings: Settings) -> list[Job]:
+    """Every periodic job of every domain (none in the foundation)."""
+    return []
+
+
+class Worker:
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+        self.last_beat = 0.0
+
+    def status(self) -> str:
+        if not self.last_beat:
+            return "starting"
+        return "ok" if time.monotonic() - self.last_beat < 10 * TICK_SECONDS else "stalled"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker started with %d jobs", len(self.jobs))
+        while not stop.is_set():
+            self.last_beat = time.monotonic()
+            for job in self.jobs:
+                if self.last_beat >= job.next_at:
+                    await self._run_job(job)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
+            except TimeoutError:
+                pass
+        log.info("worker stopped")
+
+    async def _run_job(self, job: Job) -> None:
+        try:
+            await job.run()
+            job.failures = 0
+            job.next_at = time.monotonic() + job.every_seconds
+        except Exception:
+            job.failures += 1
+            # Back off a failing job (up to 5 minutes) so it cannot flood the log or the DB.
+            delay = min(300.0, job.every_seconds * 2 ** min(job.failures, 8))
+            job.next_at = time.monotonic() + delay
+            log.exception("job %s failed (%d in a row), next try in %.0fs", job.name,
+                          job.failures, delay)
+
+
+async def run_standalone(settings: Settings) -> None:
+    """The `worker:` process: its own database connection, stopped by SIGTERM or SIGINT."""
+    from server.db import Database, activate
+
+    database = Database(settings.database_url, pool=settings.database_pool)
+    activate(database)
+    await database.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await Worker(jobs_for(settings)).run(stop)
+    finally:
+        await database.stop()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    asyncio.run(run_standalone(settings))
+
+
+if __name__ == "__main__":
+    main()
