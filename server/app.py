@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
@@ -48,6 +48,8 @@ def _configure_jinja(settings: Settings, assets: Assets):  # noqa: ANN202
             current_language=i18n.language,
             html_lang=lambda: i18n.HTML_LANG[i18n.language()],
             languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            # When a page is shown from the phone's cache, this says how old it is.
+            rendered_at=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
         )
         env.filters["local_time"] = local_time
 

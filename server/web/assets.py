@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import File
 
 from server.settings import ROOT
@@ -52,7 +53,7 @@ class Assets:
 
 
 @get("/static/{name:path}", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=False)
-def static_file(request: Request, name: str) -> File:
+def static_file(request: Request, name: FromPath[str]) -> File:
     """Serve a known static file. A current ?v= hash may be cached for ever."""
     assets: Assets = request.app.state.assets
     entry = assets.files.get(name.lstrip("/"))

@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.db import Database, DatabaseUnavailable
@@ -87,7 +86,7 @@ async def manifest(request: Request) -> Response[bytes]:
 @post("/language", name="set_language")
 async def set_language(
     request: Request,
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),  # noqa: B008
+    data: URLEncodedBody[dict[str, str]],
 ) -> Redirect:
     """Remember the chosen language for a year and go back to where the person was."""
     settings: Settings = request.app.state.settings

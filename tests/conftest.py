@@ -1,0 +1,96 @@
+"""Shared fixtures: the database under test (SQLite or PostgreSQL), settings, the app client.
+
+`pytest` runs on a fresh SQLite file; `pytest --db=postgres -m db` runs the database tests on
+TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test). With CI=true an
+unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.db import Database, activate
+from server.piccolo_app import TABLES
+from server.settings import Settings
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgres"], default="sqlite",
+                     help="database engine for tests marked db")
+
+
+@pytest.fixture(scope="session")
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--db")
+
+
+async def _reset_postgres(url: str) -> None:
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        message = f"PostgreSQL unreachable at {url}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database for the whole session."""
+    if engine_name == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+        await _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    database = Database(url, pool=False)
+    await database.migrate()
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The session's database, emptied before each test."""
+    database = Database(database_url, pool=False)
+    activate(database)
+    await database.start()
+    async with database.write():
+        for table in TABLES:
+            await table.delete(force=True)
+    yield database
+    await database.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        database_pool=False,
+        secret_key="test-secret-key-not-for-production",
+        media_dir=tmp_path / "media",
+        embedded_worker=False,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=app) as client:
+        yield client

@@ -1,0 +1,122 @@
+"""The app shell: home in both languages, service worker, manifest, static files, health."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from litestar.testing import AsyncTestClient
+from PIL import Image
+
+from server.app import create_app
+from server.settings import sqlite_path
+from server.web.assets import Assets
+
+pytestmark = pytest.mark.db
+
+
+async def test_home_is_chinese_by_default(client: AsyncTestClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="zh-CN"' in response.text
+    assert "网格安全通" in response.text
+    assert 'id="pending-sync"' in response.text and 'id="net-status"' in response.text
+
+
+async def test_language_switch_to_english(client: AsyncTestClient) -> None:
+    token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
+    await client.post("/language", data={"language": "en", "next": "/offline"},
+                      headers={"x-csrftoken": token})
+    response = await client.get("/")
+    assert '<html lang="en"' in response.text
+    assert "Gridwatch" in response.text and "首页" not in response.text
+
+
+async def test_accept_language_english(client: AsyncTestClient) -> None:
+    response = await client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="en"' in response.text
+
+
+async def test_language_switch_never_redirects_off_site(client: AsyncTestClient) -> None:
+    token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
+    response = await client.post(
+        "/language", data={"language": "xx", "next": "//evil.example/"},
+        headers={"x-csrftoken": token}, follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+async def test_service_worker_precaches_every_static_file(client: AsyncTestClient) -> None:
+    response = await client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cache-control"] == "no-cache"
+    assets = Assets.scan()
+    for name in assets.files:
+        assert assets.url(name) in response.text
+    assert '"/offline"' in response.text
+    assert "vendor/htmx-2.0.11/htmx.min.js?v=" in response.text
+
+
+async def test_static_caching_and_lookup(client: AsyncTestClient) -> None:
+    url = Assets.scan().url("app.css")
+    versioned = await client.get(url)
+    assert versioned.status_code == 200
+    assert "immutable" in versioned.headers["cache-control"]
+    plain = await client.get("/static/app.css")
+    assert plain.headers["cache-control"] == "no-cache"
+    assert (await client.get("/static/../server/app.py")).status_code == 404
+    assert (await client.get("/static/vendor/htmx-2.0.11/LICENSE")).status_code == 404
+    assert (await client.get("/static/nothing.js")).status_code == 404
+
+
+async def test_static_is_compressed(client: AsyncTestClient) -> None:
+    url = Assets.scan().url("vendor/htmx-2.0.11/htmx.min.js")
+    response = await client.get(url, headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+
+
+async def test_manifest_is_installable(client: AsyncTestClient) -> None:
+    manifest = (await client.get("/manifest.webmanifest")).json()
+    assert manifest["name"] == "网格安全通" and manifest["lang"] == "zh-CN"
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        body = (await client.get(icon["src"])).content
+        width, height = Image.open(io.BytesIO(body)).size
+        assert f"{width}x{height}" == icon["sizes"]
+
+
+async def test_offline_page(client: AsyncTestClient) -> None:
+    response = await client.get("/offline")
+    assert response.status_code == 200 and "没有网络连接" in response.text
+
+
+async def test_healthz_ok(client: AsyncTestClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+async def test_healthz_503_when_database_gone(settings, database, engine_name) -> None:
+    if engine_name == "sqlite":
+        # The same app, then its database file disappears from under it.
+        app = create_app(settings)
+        async with AsyncTestClient(app=app) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            path = sqlite_path(settings.database_url)
+            moved = path.with_suffix(".away")
+            path.rename(moved)
+            try:
+                response = await client.get("/healthz")
+            finally:
+                moved.rename(path)
+    else:
+        gone = replace(settings, database_url="postgresql://postgres@127.0.0.1:1/gone")
+        async with AsyncTestClient(app=create_app(gone)) as client:
+            response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"].startswith("unavailable")
