@@ -33,7 +33,7 @@ TEMPLATES_DIR = ROOT / "pwa" / "templates"
 CSRF_COOKIE = "gw_csrf"
 
 
-def _configure_jinja(settings: Settings, assets: Assets):  # noqa: ANN202
+def _configure_jinja(settings: Settings, assets: Assets):
     zone = ZoneInfo(settings.timezone)
 
     def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -56,7 +56,7 @@ def _configure_jinja(settings: Settings, assets: Assets):  # noqa: ANN202
     return configure
 
 
-def _lifespan(settings: Settings, database: Database):  # noqa: ANN202
+def _lifespan(settings: Settings, database: Database):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         activate(database)
@@ -99,8 +99,9 @@ def create_app(settings: Settings) -> Litestar:
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6,
-                                             minimum_size=512),
+        compression_config=CompressionConfig(
+            backend="gzip", gzip_compress_level=6, minimum_size=512
+        ),
         middleware=[security_headers, i18n.language_middleware(settings.default_language)],
         exception_handlers={
             DomainError: errors.handle_domain_error,

@@ -63,11 +63,11 @@ class Database:
             yield current
             return
         if isinstance(self.engine, SQLiteEngine):
-            async with self._write_lock():
-                async with self.engine.transaction(
-                    transaction_type=TransactionType.immediate
-                ) as transaction:
-                    yield transaction
+            async with (
+                self._write_lock(),
+                self.engine.transaction(transaction_type=TransactionType.immediate) as transaction,
+            ):
+                yield transaction
         else:
             async with self.engine.transaction() as transaction:
                 yield transaction
@@ -96,7 +96,9 @@ class Database:
         if self.is_sqlite and not sqlite_path(self.url).exists():
             raise DatabaseUnavailable("database file missing")
         try:
-            await self.engine.run_ddl(f"SELECT 1 FROM {Migration._meta.tablename} LIMIT 1")
+            # This engine, not the tables' binding: an app may ping a database it has not activated.
+            table = Migration._meta.tablename
+            await self.engine.run_ddl(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - constant
         except Exception as exc:  # any driver error means "not usable"
             raise DatabaseUnavailable(type(exc).__name__) from exc
 
@@ -121,7 +123,7 @@ _current: Database | None = None
 
 def activate(database: Database) -> None:
     """Make `database` the process's database: every table and Piccolo's tooling use it."""
-    global _current  # noqa: PLW0603 - Piccolo itself binds tables process-wide
+    global _current
     from piccolo.conf.apps import Finder
 
     from server.piccolo_app import TABLES

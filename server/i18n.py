@@ -78,7 +78,7 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the name Babel extracts
+def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
     return message
 
@@ -96,7 +96,7 @@ def negotiate(cookie: str | None, accept_language: str | None, default: str) -> 
     return default
 
 
-def language_middleware(default: str):  # noqa: ANN201 - an ASGI middleware factory
+def language_middleware(default: str):
     """Set the request's language before anything renders."""
 
     def factory(app: ASGIApp) -> ASGIApp:

@@ -20,7 +20,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "BASE_URL": ("http://127.0.0.1:8000", "public URL; https makes cookies Secure"),
     "TIMEZONE": ("Asia/Shanghai", "timezone used to show dates"),
     "DEFAULT_LANGUAGE": ("zh_Hans", "zh_Hans or en"),
-    "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push key, created by `gridwatch vapid`"),
+    "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push private key (PEM)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),

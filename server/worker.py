@@ -7,6 +7,7 @@ that raises is logged and retried on its next turn; it never stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -51,10 +52,8 @@ class Worker:
             for job in self.jobs:
                 if self.last_beat >= job.next_at:
                     await self._run_job(job)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
-            except TimeoutError:
-                pass
         log.info("worker stopped")
 
     async def _run_job(self, job: Job) -> None:
@@ -67,8 +66,9 @@ class Worker:
             # Back off a failing job (up to 5 minutes) so it cannot flood the log or the DB.
             delay = min(300.0, job.every_seconds * 2 ** min(job.failures, 8))
             job.next_at = time.monotonic() + delay
-            log.exception("job %s failed (%d in a row), next try in %.0fs", job.name,
-                          job.failures, delay)
+            log.exception(
+                "job %s failed (%d in a row), next try in %.0fs", job.name, job.failures, delay
+            )
 
 
 async def run_standalone(settings: Settings) -> None:

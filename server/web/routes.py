@@ -55,12 +55,22 @@ async def service_worker(request: Request) -> Response[str]:
 async def manifest(request: Request) -> Response[bytes]:
     assets: Assets = request.app.state.assets
     icons = [
-        {"src": assets.url(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
-         "type": "image/png", "purpose": "any"}
+        {
+            "src": assets.url(f"icons/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": "any",
+        }
         for size in (192, 512)
     ]
-    icons.append({"src": assets.url("icons/maskable-512.png"), "sizes": "512x512",
-                  "type": "image/png", "purpose": "maskable"})
+    icons.append(
+        {
+            "src": assets.url("icons/maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
     body = {
         "name": "网格安全通",
         "short_name": "网格安全通",
@@ -99,8 +109,14 @@ async def set_language(
         target,
         status_code=303,
         cookies=[
-            Cookie(key=COOKIE, value=language, max_age=365 * 24 * 3600, httponly=True,
-                   secure=settings.cookies_secure, samesite="lax")
+            Cookie(
+                key=COOKIE,
+                value=language,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                secure=settings.cookies_secure,
+                samesite="lax",
+            )
         ],
     )
 
@@ -120,4 +136,3 @@ async def healthz(request: Request) -> Response[dict[str, str]]:
 
 
 ROUTES = [home, offline, service_worker, manifest, set_language, healthz]
-

@@ -17,9 +17,7 @@ pytestmark = pytest.mark.db
 async def test_50_concurrent_write_transactions(database: Database) -> None:
     """Each write reads the last seq and appends the next: the read-then-write that fails
     with "database is locked" on SQLite unless writes are serialized."""
-    seqs = await asyncio.gather(
-        *(record_event("test.write", detail={"n": n}) for n in range(50))
-    )
+    seqs = await asyncio.gather(*(record_event("test.write", detail={"n": n}) for n in range(50)))
     assert sorted(seqs) == list(range(1, 51))
     stored = await events(action="test.write", limit=100)
     assert sorted(e.seq for e in stored) == list(range(1, 51))

@@ -14,10 +14,22 @@ export async function registerServiceWorker(doc) {
   try {
     // A module worker: plain ES modules, no bundler (Chromium 91+, Safari 15+).
     await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module" });
-    await navigator.serviceWorker.ready;
+    const registration = await navigator.serviceWorker.ready;
+    if (!servedByWorker() && registration.active) {
+      // This page came from the network without the worker (a first visit): keep it too.
+      registration.active.postMessage({ type: "cache-page", url: location.href });
+    }
     say("ready");
   } catch (error) {
     console.warn("service worker registration failed", error);
     say("failed");
   }
+}
+
+/** Whether a service worker took part in loading this page (navigation timing says so). */
+function servedByWorker() {
+  const [entry] = /** @type {PerformanceNavigationTiming[]} */ (
+    performance.getEntriesByType("navigation")
+  );
+  return Boolean(entry && entry.workerStart > 0);
 }

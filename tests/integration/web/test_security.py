@@ -29,7 +29,9 @@ async def test_post_without_csrf_token_is_refused(client: AsyncTestClient) -> No
 async def test_post_with_csrf_header_is_accepted(client: AsyncTestClient) -> None:
     token = await csrf_token(client)
     response = await client.post(
-        "/language", data={"language": "en"}, headers={"x-csrftoken": token},
+        "/language",
+        data={"language": "en"},
+        headers={"x-csrftoken": token},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -42,7 +44,8 @@ async def test_plain_form_carries_csrf_field(client: AsyncTestClient) -> None:
     field = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert field
     response = await client.post(
-        "/language", data={"language": "en", "_csrf_token": field.group(1), "next": "/"},
+        "/language",
+        data={"language": "en", "_csrf_token": field.group(1), "next": "/"},
         follow_redirects=False,
     )
     assert response.status_code == 303

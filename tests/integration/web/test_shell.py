@@ -27,8 +27,9 @@ async def test_home_is_chinese_by_default(client: AsyncTestClient) -> None:
 
 async def test_language_switch_to_english(client: AsyncTestClient) -> None:
     token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
-    await client.post("/language", data={"language": "en", "next": "/offline"},
-                      headers={"x-csrftoken": token})
+    await client.post(
+        "/language", data={"language": "en", "next": "/offline"}, headers={"x-csrftoken": token}
+    )
     response = await client.get("/")
     assert '<html lang="en"' in response.text
     assert "Gridwatch" in response.text and "首页" not in response.text
@@ -42,8 +43,10 @@ async def test_accept_language_english(client: AsyncTestClient) -> None:
 async def test_language_switch_never_redirects_off_site(client: AsyncTestClient) -> None:
     token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
     response = await client.post(
-        "/language", data={"language": "xx", "next": "//evil.example/"},
-        headers={"x-csrftoken": token}, follow_redirects=False,
+        "/language",
+        data={"language": "xx", "next": "//evil.example/"},
+        headers={"x-csrftoken": token},
+        follow_redirects=False,
     )
     assert response.headers["location"] == "/"
 

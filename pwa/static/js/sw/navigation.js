@@ -43,6 +43,20 @@ export async function handleNavigation(event, names, offlineUrl) {
   return (await caches.match(offlineUrl, { cacheName: names.shell })) || Response.error();
 }
 
+/**
+ * Fetch a same-origin page and keep it for offline use.
+ * @param {string} cacheName
+ * @param {string} url
+ * @param {string} origin
+ */
+export async function cachePage(cacheName, url, origin) {
+  if (new URL(url).origin !== origin) return;
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (response.ok && response.type === "basic") {
+    await (await caches.open(cacheName)).put(url, response);
+  }
+}
+
 /** @param {number} ms */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
