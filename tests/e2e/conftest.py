@@ -5,21 +5,14 @@ The async Playwright API only (STACK-NOTES: the sync fixtures break async tests)
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from server.settings import ROOT
+from tests.live import LiveServer
+from tests.live import live_server as live_server_process
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,72 +33,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    log: Path
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn serving create_app() on a free port, on a freshly migrated SQLite file."""
-    tmp = tmp_path_factory.mktemp("live")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite3'}",
-        "SECRET_KEY": "e2e-secret-key",
-        "MEDIA_DIR": str(tmp / "media"),
-        "BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "migrate"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    log = tmp / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "server.app:app_from_environment",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"live server did not start:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield LiveServer(url=url, log=log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    """The app served by uvicorn on a free port, on a freshly migrated SQLite file."""
+    with live_server_process(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints one summary line and writes JSON under bench/results/."""

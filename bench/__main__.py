@@ -1,0 +1,15 @@
+"""`make bench`: run every benchmark in turn."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import home
+
+
+def main() -> None:
+    asyncio.run(home.main())
+
+
+if __name__ == "__main__":
+    main()
