@@ -20,12 +20,17 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from server import i18n
+from server.auth import routes as auth_routes
+from server.auth.access import access_guard
+from server.auth.middleware import session_middleware
 from server.db import Database, activate
+from server.directory import admin_routes
+from server.directory import routes as directory_routes
 from server.errors import DomainError
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.web import errors
+from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
-from server.web.routes import ROUTES
 from server.web.security import security_headers
 from server.worker import Worker, jobs_for
 
@@ -82,7 +87,14 @@ def create_app(settings: Settings) -> Litestar:
     assets = Assets.scan()
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     return Litestar(
-        route_handlers=[*ROUTES, static_file],
+        route_handlers=[
+            *shell_routes.ROUTES,
+            static_file,
+            *auth_routes.ROUTES,
+            *directory_routes.ROUTES,
+            *admin_routes.ROUTES,
+        ],
+        guards=[access_guard],
         lifespan=[_lifespan(settings, database)],
         state=State({"settings": settings, "db": database, "assets": assets, "worker": worker}),
         request_class=HTMXRequest,
@@ -102,7 +114,11 @@ def create_app(settings: Settings) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", gzip_compress_level=6, minimum_size=512
         ),
-        middleware=[security_headers, i18n.language_middleware(settings.default_language)],
+        middleware=[
+            security_headers,
+            i18n.language_middleware(settings.default_language),
+            session_middleware(secure=settings.cookies_secure),
+        ],
         exception_handlers={
             DomainError: errors.handle_domain_error,
             HTTPException: errors.handle_http_exception,

@@ -1,12 +1,14 @@
-"""The `gridwatch` command: serve, migrate, worker, demo."""
+"""The `gridwatch` command: serve, migrate, worker, demo, import, createadmin."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from server.settings import Settings, get_settings
 
@@ -41,6 +43,47 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Import areas, places or people from a CSV file; any bad row and nothing is imported."""
+    from server.directory.importer import run_import
+
+    data = Path(args.file).read_bytes()
+
+    async def work() -> None:
+        report = await run_import(args.kind, data, dry_run=args.dry_run)
+        for line, message in report.errors:
+            print(f"{args.file}:{line}: {message}", file=sys.stderr)
+        verdict = (
+            "imported"
+            if report.applied
+            else "dry run: nothing imported"
+            if args.dry_run and not report.errors
+            else "NOTHING imported"
+        )
+        print(
+            f"{args.kind}: {report.rows} rows ({report.encoding}), {report.created} new, "
+            f"{report.skipped} already registered, {len(report.errors)} errors: {verdict}"
+        )
+        if report.errors:
+            raise SystemExit(1)
+
+    asyncio.run(_with_database(settings, work))
+
+
+def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> None:
+    """Create an administrator for the city (or give an existing person the admin post)."""
+    from server.directory.bootstrap import create_admin
+
+    password = args.password_stdin and sys.stdin.readline().rstrip("\n")
+    if not password:
+        password = getpass.getpass("Password: ")
+
+    async def work() -> None:
+        print(await create_admin(args.mobile, args.name, password))
+
+    asyncio.run(_with_database(settings, work))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -67,7 +110,8 @@ def _safe_url(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+        if ":" in creds:
+            return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
     return url
 
 
@@ -76,6 +120,8 @@ COMMANDS = {
     "migrate": (cmd_migrate, "apply database migrations"),
     "worker": (cmd_worker, "run the background worker on its own"),
     "demo": (cmd_demo, "load the demo data (idempotent)"),
+    "import": (cmd_import, "import areas, places or people from a CSV file"),
+    "createadmin": (cmd_createadmin, "create an administrator"),
 }
 
 
@@ -87,6 +133,16 @@ def main(argv: list[str] | None = None) -> None:
         if name == "serve":
             cmd.add_argument("--host", default=None)
             cmd.add_argument("--port", type=int, default=None)
+        elif name == "import":
+            cmd.add_argument("kind", choices=["areas", "places", "people"])
+            cmd.add_argument("file")
+            cmd.add_argument(
+                "--dry-run", action="store_true", help="check every row, change nothing"
+            )
+        elif name == "createadmin":
+            cmd.add_argument("--mobile", required=True)
+            cmd.add_argument("--name", required=True)
+            cmd.add_argument("--password-stdin", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command != "serve":  # the app configures its own logging

@@ -103,7 +103,7 @@ def language_middleware(default: str):
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http":
                 headers = dict(scope["headers"])
-                cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), COOKIE)
+                cookie = cookie_value(headers.get(b"cookie", b"").decode("latin-1"), COOKIE)
                 accept = headers.get(b"accept-language", b"").decode("latin-1")
                 token = _language.set(negotiate(cookie, accept, default))
                 try:
@@ -118,7 +118,8 @@ def language_middleware(default: str):
     return factory
 
 
-def _cookie(header: str, name: str) -> str | None:
+def cookie_value(header: str, name: str) -> str | None:
+    """One cookie's value from a Cookie header."""
     for part in header.split(";"):
         key, _sep, value = part.strip().partition("=")
         if key == name:

@@ -3,9 +3,12 @@
 from piccolo.conf.apps import AppConfig
 
 from server.audit.tables import AuditEvent
+from server.auth.tables import DeviceSession, LoginAttempt
+from server.directory.tables import Area, Person, Place, Post
 from server.settings import ROOT
 
-TABLES = [AuditEvent]
+# In dependency order: a table comes after the tables it references.
+TABLES = [AuditEvent, Area, Place, Person, Post, DeviceSession, LoginAttempt]
 
 APP_CONFIG = AppConfig(
     app_name="gridwatch",

@@ -17,7 +17,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
+from server.auth.tables import DeviceSession, LoginAttempt
 from server.db import Database, activate
+from server.directory.demo import CITY
+from server.directory.demo_city import load_demo_city
+from server.directory.service import area_by_code
 from server.piccolo_app import TABLES
 from server.settings import Settings
 
@@ -66,16 +70,40 @@ async def database_url(engine_name: str, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """The session's database, emptied before each test."""
+async def active_database(database_url: str) -> AsyncIterator[Database]:
+    """The session's database, activated for this test, as the previous test left it."""
     database = Database(database_url, pool=False)
     activate(database)
     await database.start()
-    async with database.write():
-        for table in TABLES:
-            await table.delete(force=True)
     yield database
     await database.stop()
+
+
+async def _empty(database: Database) -> None:
+    async with database.write():
+        for table in reversed(TABLES):  # referencing tables first
+            await table.delete(force=True)
+
+
+@pytest.fixture
+async def database(active_database: Database) -> Database:
+    """The session's database, emptied before the test."""
+    await _empty(active_database)
+    return active_database
+
+
+@pytest.fixture
+async def demo(active_database: Database, settings: Settings) -> Database:
+    """The session's database holding the demo city. Tests using it must not change the
+    directory (sessions and login attempts are fine): it is loaded again only when a test
+    using `database` emptied it."""
+    if await area_by_code(CITY[0]) is None:
+        await _empty(active_database)
+        await load_demo_city()
+    async with active_database.write():  # each test starts with no sessions and no throttle
+        await LoginAttempt.delete(force=True)
+        await DeviceSession.delete(force=True)
+    return active_database
 
 
 @pytest.fixture
@@ -90,7 +118,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database) -> Litestar:
+def app(settings: Settings, active_database: Database) -> Litestar:
     return create_app(settings)
 
 

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File
 
+from server.auth.access import PUBLIC, allow
 from server.settings import ROOT
 
 STATIC_DIR = ROOT / "pwa" / "static"
@@ -52,7 +53,13 @@ class Assets:
         return [self.url(name) for name in self.files]
 
 
-@get("/static/{name:path}", exclude_from_csrf=True, include_in_schema=False, sync_to_thread=False)
+@get(
+    "/static/{name:path}",
+    exclude_from_csrf=True,
+    include_in_schema=False,
+    sync_to_thread=False,
+    opt=allow(PUBLIC),
+)
 def static_file(request: Request, name: FromPath[str]) -> File:
     """Serve a known static file. A current ?v= hash may be cached for ever."""
     assets: Assets = request.app.state.assets

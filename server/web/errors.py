@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from server.errors import DomainError
 from server.i18n import N_, gettext
@@ -27,11 +28,15 @@ MESSAGES = {
 CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
 
 
-def _respond(request: Request, status: int, message: str) -> Response:
+def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    if request.url.path.startswith("/api/") or (
+    return request.url.path.startswith("/api/") or (
         "application/json" in accept and "text/html" not in accept
-    ):
+    )
+
+
+def _respond(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
         return Response({"error": message, "status": status}, status_code=status)
     headers = {}
     if request.headers.get("hx-request") == "true":
@@ -53,8 +58,20 @@ def handle_domain_error(request: Request, exc: DomainError) -> Response:
     return _respond(request, exc.status_code, gettext(exc.message, **exc.params))
 
 
+def _to_login(request: Request) -> Response:
+    """Someone not logged in asked for a page: send them to log in, then back."""
+    target = "/login?" + urlencode(
+        {"next": request.url.path + (f"?{request.url.query}" if request.url.query else "")}
+    )
+    if request.headers.get("hx-request") == "true":
+        return Response("", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
+    if status == 401 and request.method == "GET" and not _wants_json(request):
+        return _to_login(request)
     if status == 403 and "CSRF" in str(exc.detail):
         message = gettext(CSRF_EXPIRED)
     else:

@@ -3,34 +3,38 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
+from server.auth.access import PUBLIC, allow
 from server.db import Database, DatabaseUnavailable
+from server.directory.service import home_areas
 from server.i18n import COOKIE
 from server.settings import LANGUAGES, Settings
 from server.web.assets import Assets
+from server.web.forms import safe_next
 from server.web.render import render
 from server.worker import Worker
 
 OFFLINE_URL = "/offline"
 
 
-@get("/", name="home")
+@get("/", name="home", opt=allow(PUBLIC))
 async def home(request: Request) -> Template:
-    return render(request, "shell/home.html")
+    viewer = request.scope.get("user")
+    areas = await home_areas(viewer.scope) if viewer else []
+    return render(request, "shell/home.html", {"viewer": viewer, "areas": areas})
 
 
-@get(OFFLINE_URL, name="offline")
+@get(OFFLINE_URL, name="offline", opt=allow(PUBLIC))
 async def offline(request: Request) -> Template:
     return render(request, "shell/offline.html")
 
 
-@get("/sw.js", include_in_schema=False)
+@get("/sw.js", include_in_schema=False, opt=allow(PUBLIC))
 async def service_worker(request: Request) -> Response[str]:
     """A tiny generated module: this build's precache list, wired to the worker's modules."""
     assets: Assets = request.app.state.assets
@@ -51,7 +55,7 @@ async def service_worker(request: Request) -> Response[str]:
     )
 
 
-@get("/manifest.webmanifest", include_in_schema=False)
+@get("/manifest.webmanifest", include_in_schema=False, opt=allow(PUBLIC))
 async def manifest(request: Request) -> Response[bytes]:
     assets: Assets = request.app.state.assets
     icons = [
@@ -93,7 +97,7 @@ async def manifest(request: Request) -> Response[bytes]:
     )
 
 
-@post("/language", name="set_language")
+@post("/language", name="set_language", opt=allow(PUBLIC))
 async def set_language(
     request: Request,
     data: URLEncodedBody[dict[str, str]],
@@ -103,10 +107,8 @@ async def set_language(
     language = data.get("language", "")
     if language not in LANGUAGES:
         language = settings.default_language
-    back = urlsplit(data.get("next") or request.headers.get("referer") or "/")
-    target = back.path if back.path.startswith("/") and not back.path.startswith("//") else "/"
     return Redirect(
-        target,
+        safe_next(data.get("next") or request.headers.get("referer")),
         status_code=303,
         cookies=[
             Cookie(
@@ -121,7 +123,7 @@ async def set_language(
     )
 
 
-@get("/healthz", exclude_from_csrf=True, include_in_schema=False)
+@get("/healthz", exclude_from_csrf=True, include_in_schema=False, opt=allow(PUBLIC))
 async def healthz(request: Request) -> Response[dict[str, str]]:
     """200 with the database status when it answers, 503 when it does not."""
     database: Database = request.app.state.db

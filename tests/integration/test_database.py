@@ -8,8 +8,6 @@ import pytest
 
 from server.audit.service import events, record_event
 from server.db import Database
-from server.demo import load_demo
-from server.settings import Settings
 
 pytestmark = pytest.mark.db
 
@@ -36,10 +34,3 @@ async def test_migrate_is_idempotent(database: Database) -> None:
     await database.migrate()
     await database.migrate()
     await database.ping()
-
-
-async def test_demo_loads_once(database: Database, settings: Settings) -> None:
-    first = await load_demo(settings)
-    await load_demo(settings)
-    assert any("http" in line for line in first)
-    assert len(await events(action="demo.load")) == 1

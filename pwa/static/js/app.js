@@ -1,7 +1,8 @@
 // @ts-check
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchNetwork } from "./network.js";
-import { registerServiceWorker } from "./sw-register.js";
+import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
 watchNetwork(document.documentElement);
 registerServiceWorker(document);
+forgetPagesOnLogout(document);

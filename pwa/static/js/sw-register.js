@@ -33,3 +33,14 @@ function servedByWorker() {
   );
   return Boolean(entry && entry.workerStart > 0);
 }
+
+/**
+ * After logout the login page carries `data-clear-pages`: the pages kept for offline use
+ * belonged to the person who left, so the service worker drops them (never the outbox).
+ * @param {Document} doc
+ */
+export async function forgetPagesOnLogout(doc) {
+  if (!doc.querySelector("[data-clear-pages]") || !("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.ready;
+  registration.active?.postMessage({ type: "clear-pages" });
+}

@@ -8,6 +8,8 @@ import pytest
 from litestar import Litestar, Request, get, post
 from litestar.testing import AsyncTestClient
 
+from server.auth.access import PUBLIC, allow
+
 pytestmark = pytest.mark.db
 
 
@@ -80,7 +82,7 @@ async def test_cookies_secure_behind_https(settings, database) -> None:
 
 
 async def test_unexpected_error_shows_no_stack_trace(app: Litestar) -> None:
-    @get("/boom")
+    @get("/boom", opt=allow(PUBLIC))
     async def boom() -> None:
         raise RuntimeError("secret internals")
 
@@ -93,7 +95,7 @@ async def test_unexpected_error_shows_no_stack_trace(app: Litestar) -> None:
 
 
 async def test_request_body_limit(app: Litestar, settings) -> None:
-    @post("/echo", exclude_from_csrf=True)
+    @post("/echo", exclude_from_csrf=True, opt=allow(PUBLIC))
     async def echo(request: Request) -> int:
         return len(await request.body())
 

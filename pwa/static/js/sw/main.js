@@ -28,6 +28,8 @@ export function wire(build) {
     // The page that installed this worker was loaded before it: keep a copy of it too.
     if (event.data && event.data.type === "cache-page" && typeof event.data.url === "string") {
       event.waitUntil(cachePage(names.pages, event.data.url, sw.location.origin));
+    } else if (event.data && event.data.type === "clear-pages") {
+      event.waitUntil(caches.delete(names.pages));
     }
   });
 

@@ -1,0 +1,1 @@
+"""Login, long-lived device sessions, roles and the access rule every route declares."""

@@ -1,0 +1,1 @@
+"""The directory: areas (city > district > town > village > grid), places, people, duty posts."""

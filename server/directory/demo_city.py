@@ -1,0 +1,126 @@
+"""Loading the demo city (the data lives in server/directory/demo.py)."""
+
+from __future__ import annotations
+
+from server import db
+from server.auth.passwords import hash_password
+from server.directory.demo import (
+    BOX,
+    CITY,
+    DEMO_PASSWORD,
+    DISTRICTS,
+    GENERIC,
+    GEOHAZARD_VILLAGES,
+    RESERVOIRS,
+    RIVERS,
+    _Builder,
+    _split,
+)
+from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
+from server.directory.service import area_by_code
+
+
+async def load_demo_city() -> bool:
+    """Create the demo city unless it is there; True when it was created now."""
+    if await area_by_code(CITY[0]) is not None:
+        return False
+    b = _Builder(await hash_password(DEMO_PASSWORD))
+    async with db.current().write():  # all of it or nothing
+        city = await b.area(CITY[0], CITY[1], Level.city, None, BOX)
+        await b.person(PostKind.admin, area=city, title="系统管理员")
+        bureau = await b.person(PostKind.bureau_staff, area=city, title="市应急管理局")
+        await b.person(PostKind.duty_officer, area=city, superior=bureau, title="市防指值班室")
+        for d, (d_code, d_name, towns) in enumerate(DISTRICTS):
+            d_box = _split(BOX, len(DISTRICTS), d, by_lat=True)
+            district = await b.area(d_code, d_name, Level.district, city, d_box)
+            d_staff = await b.person(
+                PostKind.bureau_staff, area=district, superior=bureau, title=f"{d_name}应急管理局"
+            )
+            for t, (t_suffix, t_name, villages) in enumerate(towns):
+                t_box = _split(d_box, len(towns), t, by_lat=False)
+                town = await b.area(d_code + t_suffix, t_name, Level.town, district, t_box)
+                await _town(b, town, t_box, villages, d_staff)
+    return True
+
+
+async def _town(b: _Builder, town, box, villages, d_staff) -> None:
+    station = await b.person(
+        PostKind.station_staff,
+        area=town,
+        superior=d_staff,
+        title=f"{town.name}应急消防管理站",
+    )
+    chief = await b.person(
+        PostKind.flood_admin, area=town, superior=d_staff, title=f"{town.name}防汛行政责任人"
+    )
+    river = RIVERS.get(town.name)
+    for v, (v_suffix, v_name, grid_count) in enumerate(villages):
+        v_box = _split(box, len(villages), v, by_lat=True)
+        village = await b.area(town.code + v_suffix, v_name, Level.village, town, v_box)
+        if river or v_name in RESERVOIRS:
+            await b.person(PostKind.flood_admin, area=village, superior=chief, title="村防汛责任人")
+        grids = []
+        for g in range(grid_count):
+            g_box = _split(v_box, grid_count, g, by_lat=False)
+            grid = await b.area(
+                f"{village.code}-{g + 1:02d}", f"{v_name}第{g + 1}网格", Level.grid, village, g_box
+            )
+            await b.person(
+                PostKind.grid_member,
+                area=grid,
+                superior=station,
+            )
+            grids.append((grid, g_box))
+            for i in range(6):
+                kind, names = GENERIC[(g + i + v) % len(GENERIC)]
+                await b.place(
+                    f"{grid.code}-{i + 1:03d}",
+                    f"{v_name}{names[i % len(names)]}",
+                    kind,
+                    grid,
+                    g_box,
+                )
+        await _flood_places(b, village, grids, river, chief)
+
+
+async def _flood_places(b: _Builder, village, grids, river, chief) -> None:
+    grid, g_box = grids[-1]
+    if river:
+        for k in range(2):
+            start = k * 1.5
+            place = await b.place(
+                f"{grid.code}-D{k + 1:02d}",
+                f"{river}{village.name}段 K{start:.1f}—K{start + 1.5:.1f}",
+                PlaceKind.embankment,
+                grid,
+                g_box,
+                RiskGrade.B,
+            )
+            await b.person(
+                PostKind.flood_guarantor,
+                place=place,
+                superior=chief,
+                title="堤段包保",
+            )
+    if village.name in RESERVOIRS:
+        place = await b.place(
+            f"{grid.code}-R01",
+            RESERVOIRS[village.name],
+            PlaceKind.reservoir,
+            grid,
+            g_box,
+            RiskGrade.A,
+        )
+        await b.person(
+            PostKind.flood_technical, place=place, superior=chief, title="水库技术责任人"
+        )
+    if village.name in GEOHAZARD_VILLAGES:
+        place = await b.place(
+            f"{grid.code}-G01",
+            f"{village.name}后山滑坡隐患点",
+            PlaceKind.geohazard,
+            grid,
+            g_box,
+            RiskGrade.A,
+        )
+        await b.person(PostKind.flood_guarantor, place=place, superior=chief, title="地灾点包保")

@@ -1,0 +1,126 @@
+"""Directory pages: areas, places, people, QR codes. Every read goes through the viewer's scope."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, get
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.auth.access import FIELD, SIGNED_IN, STAFF, allow
+from server.directory import service
+from server.directory.kinds import Level, PlaceKind, PostKind
+from server.directory.qr import qr_svg
+from server.errors import NotFound
+from server.web.forms import page_number, viewer_of
+from server.web.render import render
+
+
+@get("/areas/{area_id:uuid}", name="area", opt=allow(SIGNED_IN))
+async def show_area(request: Request, area_id: FromPath[uuid.UUID]) -> Template:
+    scope = viewer_of(request).scope
+    area = await service.get_area(scope, area_id)
+    covered = scope.covers_path(area.path)
+    context = {
+        "area": area,
+        "covered": covered,
+        "trail": await service.ancestors(area),
+        "children": await service.children(scope, area),
+        "places": await service.list_places(scope, within=area, per_page=20) if covered else None,
+        "people": await service.people_of_area(scope, area) if covered else [],
+    }
+    return render(request, "directory/area.html", context)
+
+
+@get("/places", name="places", opt=allow(SIGNED_IN))
+async def list_places(request: Request) -> Template:
+    scope = viewer_of(request).scope
+    params = request.query_params
+    within = None
+    if params.get("area"):
+        try:
+            within = await service.get_area(scope, uuid.UUID(params["area"]))
+        except ValueError:
+            within = None
+    kind = params.get("kind") if params.get("kind") in PlaceKind.__members__ else None
+    q = (params.get("q") or "").strip()[:50]
+    page = await service.list_places(
+        scope,
+        within=within,
+        kind=PlaceKind(kind) if kind else None,
+        q=q,
+        page=page_number(params.get("page")),
+    )
+    return render(
+        request,
+        "directory/places.html",
+        {"page": page, "within": within, "kind": kind, "q": q, "kinds": list(PlaceKind)},
+        fragment="directory/_place_list.html",
+    )
+
+
+@get("/places/{place_id:uuid}", name="place", opt=allow(SIGNED_IN))
+async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Template:
+    place = await service.get_place(viewer_of(request).scope, place_id)
+    return render(
+        request,
+        "directory/place.html",
+        {"place": place, "qr": qr_svg(request.app.state.settings, place)},
+    )
+
+
+@get("/p/{token:str}", name="place_by_token", opt=allow(SIGNED_IN))
+async def open_place_token(request: Request, token: FromPath[str]) -> Redirect:
+    """What a scanned QR code opens: the place's page (a check-in later)."""
+    place = await service.place_by_token(viewer_of(request).scope, token[:64])
+    return Redirect(f"/places/{place.id}", status_code=303)
+
+
+@get("/people", name="people", opt=allow(SIGNED_IN))
+async def list_people(request: Request) -> Template:
+    scope = viewer_of(request).scope
+    q = (request.query_params.get("q") or "").strip()[:50]
+    page = await service.list_people(scope, q=q, page=page_number(request.query_params.get("page")))
+    return render(
+        request,
+        "directory/people.html",
+        {"page": page, "q": q},
+        fragment="directory/_people_list.html",
+    )
+
+
+@get("/people/{person_id:uuid}", name="person", opt=allow(SIGNED_IN))
+async def show_person(request: Request, person_id: FromPath[uuid.UUID]) -> Template:
+    person = await service.get_person(viewer_of(request).scope, person_id)
+    return render(
+        request,
+        "directory/person.html",
+        {"person": person, "posts": await service.posts_of(person.id)},
+    )
+
+
+@get(
+    "/areas/{area_id:uuid}/qr-sheet",
+    name="qr_sheet",
+    opt=allow(FIELD, PostKind.duty_officer, *STAFF),
+)
+async def qr_sheet(request: Request, area_id: FromPath[uuid.UUID]) -> Template:
+    """Printable QR codes of the places of every grid under an area, one A4 page per grid."""
+    scope = viewer_of(request).scope
+    area = await service.get_area(scope, area_id)
+    if not scope.covers_path(area.path):
+        raise NotFound(service.AREA_NOT_FOUND)  # a name in the breadcrumbs, not its places
+    grids = await service.grids_under(area)
+    sheets = []
+    for grid in grids:
+        places = await service.list_places(scope, within=grid, per_page=500)
+        sheets.append((grid, [(p, qr_svg(request.app.state.settings, p)) for p in places.items]))
+    return render(
+        request,
+        "directory/qr_sheet.html",
+        {"area": area, "sheets": sheets, "grid_level": Level.grid},
+    )
+
+
+ROUTES = [show_area, list_places, show_place, open_place_token, list_people, show_person, qr_sheet]

@@ -1,0 +1,242 @@
+"""Reading the directory, always through a Scope: what is outside it does not exist (404)."""
+
+from __future__ import annotations
+
+import uuid
+
+from piccolo.columns.combination import Combinable
+
+from server.directory.kinds import Level, PlaceKind, PostKind
+from server.directory.records import AreaRecord, Page, PersonRecord, PlaceRecord, PostRecord
+from server.directory.scope import Scope, under
+from server.directory.tables import Area, Person, Place, Post
+from server.errors import NotFound
+from server.i18n import N_
+
+PER_PAGE = 50
+#: posts that see the whole city whatever area they are attached to
+_EVERYTHING = {PostKind.admin}
+
+AREA_NOT_FOUND = N_("This area does not exist, or you cannot see it.")
+PLACE_NOT_FOUND = N_("This place does not exist, or you cannot see it.")
+PERSON_NOT_FOUND = N_("This person does not exist, or you cannot see them.")
+
+
+def _and(*clauses: Combinable | None) -> Combinable | None:
+    kept = [c for c in clauses if c is not None]
+    if not kept:
+        return None
+    combined = kept[0]
+    for clause in kept[1:]:
+        combined = combined & clause
+    return combined
+
+
+_POST_COLUMNS = (
+    Post.all_columns(),
+    Post.area.name.as_alias("area_name"),
+    Post.place.name.as_alias("place_name"),
+)
+_PLACE_COLUMNS = (Place.all_columns(), Place.grid.name.as_alias("grid_name"))
+
+
+async def posts_of(person_id: uuid.UUID, *, active_only: bool = True) -> list[PostRecord]:
+    query = Post.select(*_POST_COLUMNS).where(Post.person == person_id).order_by(Post.kind)
+    if active_only:
+        query = query.where(Post.active.eq(True))
+    return [PostRecord.from_row(r) for r in await query]
+
+
+def scope_for(person_id: uuid.UUID, posts: list[PostRecord]) -> Scope:
+    """The subtrees and places a person's *current* posts cover."""
+    active = [p for p in posts if p.active]
+    return Scope.of(
+        person_id,
+        prefixes=[p.area_path for p in active if p.place_id is None and p.area_path],
+        place_ids=[p.place_id for p in active if p.place_id is not None],
+        everything=any(p.kind in _EVERYTHING for p in active),
+    )
+
+
+async def get_area(scope: Scope, area_id: uuid.UUID) -> AreaRecord:
+    row = await Area.select().where(Area.id == area_id).first()
+    if row is None or not (scope.covers_path(row["path"]) or scope.sees_ancestor(row["path"])):
+        raise NotFound(AREA_NOT_FOUND)
+    return AreaRecord.from_row(row)
+
+
+async def area_by_code(code: str) -> AreaRecord | None:
+    row = await Area.select().where(Area.code == code).first()
+    return AreaRecord.from_row(row) if row else None
+
+
+async def children(scope: Scope, area: AreaRecord) -> list[AreaRecord]:
+    rows = await Area.select().where(Area.parent == area.id).order_by(Area.code)
+    return [
+        AreaRecord.from_row(r)
+        for r in rows
+        if scope.covers_path(r["path"]) or scope.sees_ancestor(r["path"])
+    ]
+
+
+async def ancestors(area: AreaRecord) -> list[AreaRecord]:
+    """From the city down to the area's parent, for breadcrumbs."""
+    parts = area.path.strip("/").split("/")[:-1]
+    if not parts:
+        return []
+    rows = await Area.select().where(Area.code.is_in(parts))
+    by_code = {r["code"]: AreaRecord.from_row(r) for r in rows}
+    return [by_code[c] for c in parts if c in by_code]
+
+
+async def top_areas() -> list[AreaRecord]:
+    rows = await Area.select().where(Area.parent.is_null()).order_by(Area.code)
+    return [AreaRecord.from_row(r) for r in rows]
+
+
+async def home_areas(scope: Scope) -> list[AreaRecord]:
+    """The areas at the top of what a person covers (their grid, their town, the city)."""
+    if scope.everything:
+        return await top_areas()
+    if scope.prefixes:
+        rows = await Area.select().where(Area.path.is_in(list(scope.prefixes)))
+    else:
+        rows = []
+    return [AreaRecord.from_row(r) for r in rows]
+
+
+async def list_places(
+    scope: Scope,
+    *,
+    within: AreaRecord | None = None,
+    kind: PlaceKind | None = None,
+    q: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[PlaceRecord]:
+    where = _and(
+        scope.where(Place.area_path, place_column=Place.id),
+        under(Place.area_path, within.path) if within else None,
+        Place.kind == kind.value if kind else None,
+        (Place.name.ilike(f"%{q}%") | Place.code.ilike(f"%{q}%")) if q else None,
+    )
+    query = Place.select(*_PLACE_COLUMNS).order_by(Place.code)
+    count = Place.count()
+    if where is not None:
+        query, count = query.where(where), count.where(where)
+    page = max(1, page)
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    return Page([PlaceRecord.from_row(r) for r in rows], page, per_page, await count)
+
+
+async def get_place(scope: Scope, place_id: uuid.UUID) -> PlaceRecord:
+    return await _one_place(scope, Place.id == place_id)
+
+
+async def place_by_token(scope: Scope, token: str) -> PlaceRecord:
+    return await _one_place(scope, Place.qr_token == token)
+
+
+async def _one_place(scope: Scope, match: Combinable) -> PlaceRecord:
+    where = _and(match, scope.where(Place.area_path, place_column=Place.id))
+    row = await Place.select(*_PLACE_COLUMNS).where(where).first()
+    if row is None:
+        raise NotFound(PLACE_NOT_FOUND)
+    return PlaceRecord.from_row(row)
+
+
+def _people_where(scope: Scope) -> Combinable | None:
+    post_scope = scope.where(Post.area_path, place_column=Post.place)
+    if post_scope is None:
+        return None
+    visible = Person.id.is_in(Post.select(Post.person).where(post_scope & Post.active.eq(True)))
+    return visible | (Person.id == scope.person_id) if scope.person_id else visible
+
+
+async def list_people(
+    scope: Scope, *, q: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Page[PersonRecord]:
+    where = _and(
+        _people_where(scope),
+        (Person.name.ilike(f"%{q}%") | Person.mobile.ilike(f"%{q}%")) if q else None,
+    )
+    query = Person.select().order_by(Person.name)
+    count = Person.count()
+    if where is not None:
+        query, count = query.where(where), count.where(where)
+    page = max(1, page)
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    return Page([PersonRecord.from_row(r) for r in rows], page, per_page, await count)
+
+
+async def get_person(scope: Scope, person_id: uuid.UUID) -> PersonRecord:
+    row = await Person.select().where(_and(Person.id == person_id, _people_where(scope))).first()
+    if row is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    return PersonRecord.from_row(row)
+
+
+async def people_of_area(scope: Scope, area: AreaRecord) -> list[tuple[PersonRecord, PostRecord]]:
+    """Who holds a post exactly at this area or at one of its places (scoped)."""
+    where = _and(
+        (Post.area == area.id) | (Post.place.grid == area.id),
+        Post.active.eq(True),
+        scope.where(Post.area_path, place_column=Post.place),
+    )
+    rows = await Post.select(*_POST_COLUMNS).where(where).order_by(Post.kind)
+    posts = [PostRecord.from_row(r) for r in rows]
+    if not posts:
+        return []
+    people = await Person.select().where(Person.id.is_in([p.person_id for p in posts]))
+    by_id = {r["id"]: PersonRecord.from_row(r) for r in people}
+    return [(by_id[p.person_id], p) for p in posts if p.person_id in by_id]
+
+
+async def grids_under(area: AreaRecord) -> list[AreaRecord]:
+    """The grids in an area's subtree (the area itself when it is a grid), by code."""
+    rows = (
+        await Area.select()
+        .where(under(Area.path, area.path) & (Area.level == Level.grid.value))
+        .order_by(Area.code)
+    )
+    return [AreaRecord.from_row(r) for r in rows]
+
+
+async def place_by_code(code: str) -> PlaceRecord | None:
+    row = await Place.select(*_PLACE_COLUMNS).where(Place.code == code).first()
+    return PlaceRecord.from_row(row) if row else None
+
+
+async def person_by_mobile(mobile: str) -> PersonRecord | None:
+    row = await Person.select().where(Person.mobile == mobile).first()
+    return PersonRecord.from_row(row) if row else None
+
+
+async def person_of_post(post_id: uuid.UUID) -> uuid.UUID:
+    row = await Post.select(Post.person).where(Post.id == post_id).first()
+    if row is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    return row["person"]
+
+
+async def first_holders(kinds: list[PostKind]) -> list[tuple[PostKind, PersonRecord, str]]:
+    """For each kind, the person with the lowest mobile number holding such a post."""
+    found = []
+    for kind in kinds:
+        row = (
+            await Post.select(
+                Post.person.id.as_alias("id"),
+                Post.person.name.as_alias("name"),
+                Post.person.mobile.as_alias("mobile"),
+                Post.person.active.as_alias("active"),
+                Post.area.name.as_alias("area_name"),
+                Post.place.name.as_alias("place_name"),
+            )
+            .where((Post.kind == kind.value) & Post.active.eq(True))
+            .order_by(Post.person.mobile)
+            .first()
+        )
+        if row:
+            where = row["place_name"] or row["area_name"] or ""
+            found.append((kind, PersonRecord.from_row(row), where))
+    return found

@@ -1,0 +1,84 @@
+"""Directory tables. `area_path` columns hold the materialized path of an area, so that
+"everything under this town" is one indexed prefix query (see server/directory/scope.py)."""
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
+
+
+class Area(Table):
+    id = UUID(primary_key=True)
+    #: administrative code: 6 digits (city, district), 9 (town), 12 (village); grids add "-NN"
+    code = Varchar(length=40, unique=True, index=True)
+    name = Varchar(length=100)
+    level = Varchar(length=16, choices=Level)
+    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    #: "/city/district/town/village/grid/" by code; a prefix selects a whole subtree
+    path = Varchar(length=255, unique=True, index=True)
+    #: GeoJSON geometry (Polygon or MultiPolygon), optional
+    polygon = JSON(null=True, default=None)
+    center_lat = DoublePrecision(null=True, default=None)
+    center_lng = DoublePrecision(null=True, default=None)
+
+
+class Place(Table):
+    """A registered place (纳管赋码) with the QR token printed for patrol check-ins."""
+
+    id = UUID(primary_key=True)
+    code = Varchar(length=40, unique=True, index=True)
+    name = Varchar(length=120)
+    kind = Varchar(length=24, choices=PlaceKind)
+    grid = ForeignKey(references=Area, on_delete=OnDelete.restrict)
+    #: the grid's path, copied here so place lists are scoped without a join
+    area_path = Varchar(length=255, index=True)
+    address = Varchar(length=255, default="")
+    lat = DoublePrecision(null=True, default=None)
+    lng = DoublePrecision(null=True, default=None)
+    risk_grade = Varchar(length=1, choices=RiskGrade, default=RiskGrade.C.value)
+    #: unguessable; what the QR code carries
+    qr_token = Varchar(length=32, unique=True, index=True)
+    active = Boolean(default=True)
+
+
+class Person(Table):
+    id = UUID(primary_key=True)
+    name = Varchar(length=50)
+    #: the login; unique, digits only
+    mobile = Varchar(length=20, unique=True, index=True)
+    #: argon2; empty means the person cannot log in until an admin sets a password
+    password_hash = Varchar(length=255, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Post(Table):
+    """A duty post: a person's role for an area (or a place), with a superior for escalation."""
+
+    id = UUID(primary_key=True)
+    person = ForeignKey(references=Person, index=True)
+    kind = Varchar(length=24, choices=PostKind)
+    area = ForeignKey(references=Area, null=True, default=None, on_delete=OnDelete.restrict)
+    place = ForeignKey(references=Place, null=True, default=None, on_delete=OnDelete.restrict)
+    #: the area's path (the place's grid path for a place post): what the post covers
+    area_path = Varchar(length=255, index=True, default="")
+    superior = ForeignKey(
+        references=LazyTableReference("Post", module_path=__name__),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+    )
+    #: free text shown next to the kind, e.g. 村支书, 站长
+    title = Varchar(length=50, default="")
+    active = Boolean(default=True)

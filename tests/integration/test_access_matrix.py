@@ -1,0 +1,126 @@
+"""The authorization matrix, generated from the app's route table: every route x every post
+kind and anonymous gets the expected allow or deny. A route missing from EXPECTED fails."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.auth import service as auth
+from server.auth.access import PUBLIC, SIGNED_IN, rule_of
+from server.directory.demo import CITY, DEMO_PASSWORD
+from server.directory.kinds import PostKind
+from server.directory.service import area_by_code
+from tests.integration.helpers import demo_mobile
+
+pytestmark = pytest.mark.db
+
+K = PostKind
+ADMIN = {K.admin}
+QR = {K.grid_member, K.station_staff, K.bureau_staff, K.admin, K.duty_officer}
+
+#: who may call each route: PUBLIC, SIGNED_IN or the post kinds. Written out by hand on
+#: purpose: the test compares the app with this table, not with itself.
+EXPECTED: dict[tuple[str, str], object] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/offline"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/manifest.webmanifest"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/static/{name:path}"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/me"): SIGNED_IN,
+    ("GET", "/me/devices"): SIGNED_IN,
+    ("POST", "/me/devices/{session_id:uuid}/revoke"): SIGNED_IN,
+    ("GET", "/areas/{area_id:uuid}"): SIGNED_IN,
+    ("GET", "/areas/{area_id:uuid}/qr-sheet"): QR,
+    ("GET", "/places"): SIGNED_IN,
+    ("GET", "/places/{place_id:uuid}"): SIGNED_IN,
+    ("GET", "/p/{token:str}"): SIGNED_IN,
+    ("GET", "/people"): SIGNED_IN,
+    ("GET", "/people/{person_id:uuid}"): SIGNED_IN,
+    ("GET", "/admin"): ADMIN,
+    ("POST", "/admin/people"): ADMIN,
+    ("GET", "/admin/people/{person_id:uuid}"): ADMIN,
+    ("POST", "/admin/people/{person_id:uuid}/password"): ADMIN,
+    ("POST", "/admin/people/{person_id:uuid}/devices/revoke"): ADMIN,
+    ("POST", "/admin/people/{person_id:uuid}/active"): ADMIN,
+    ("POST", "/admin/people/{person_id:uuid}/posts"): ADMIN,
+    ("POST", "/admin/posts/{post_id:uuid}/end"): ADMIN,
+    ("GET", "/admin/places/new"): ADMIN,
+    ("POST", "/admin/places"): ADMIN,
+}
+ROLES: list[PostKind | None] = [None, *PostKind]
+
+
+def app_routes(app: Litestar) -> dict[tuple[str, str], object]:
+    routes = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                    routes[(method, route.path)] = rule_of(handler)
+    return routes
+
+
+def test_every_route_has_an_expectation_and_a_rule(app: Litestar) -> None:
+    routes = app_routes(app)
+    assert set(routes) - set(EXPECTED) == set(), "a new route needs a line in EXPECTED"
+    assert set(EXPECTED) - set(routes) == set(), "EXPECTED names a route that is gone"
+    assert [r for r, rule in routes.items() if rule is None] == []
+
+
+def allowed(expected: object, role: PostKind | None) -> bool:
+    if expected == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return expected == SIGNED_IN or role in expected  # type: ignore[operator]
+
+
+async def test_matrix(app: Litestar, demo) -> None:
+    city = await area_by_code(CITY[0])
+    samples = {"area_id": str(city.id), "name:path": "app.css", "token:str": "no-such-token"}
+    results: list[str] = []
+    for role in ROLES:
+        async with AsyncTestClient(app=app) as client:
+            if role is not None:
+                token = await auth.login(
+                    await demo_mobile(role), DEMO_PASSWORD, ip="matrix", user_agent="matrix"
+                )
+                client.cookies.set("gw_session", token)
+            page = await client.get("/login")
+            csrf = page.text.split('"x-csrftoken": "', 1)[1].split('"', 1)[0]
+            # /logout last: it ends the session the other requests use.
+            for method, path in sorted(EXPECTED, key=lambda r: r[1] == "/logout"):
+                url = _fill(path, samples)
+                response = await client.request(
+                    method,
+                    url,
+                    headers={"x-csrftoken": csrf},
+                    data={} if method == "POST" else None,
+                    follow_redirects=False,
+                )
+                denied = response.status_code in (401, 403) or (
+                    response.status_code == 303
+                    and response.headers.get("location", "").startswith("/login?next")
+                )
+                if denied == allowed(EXPECTED[(method, path)], role):
+                    results.append(f"{role} {method} {path}: {response.status_code}")
+    assert results == []
+
+
+def _fill(path: str, samples: dict[str, str]) -> str:
+    out = []
+    for part in path.split("/"):
+        if part.startswith("{"):
+            key = part.strip("{}")
+            part = samples.get(key) or samples.get(key.split(":")[0]) or str(uuid.uuid4())
+        out.append(part)
+    return "/".join(out)
