@@ -49,5 +49,4 @@ bench: install chromium
 messages: install
 	$(BIN)/pybabel extract -F pwa/locales/babel.cfg -k N_ --no-location --sort-output \
 	  -o pwa/locales/messages.pot .
-	$(BIN)/pybabel update -i pwa/locales/messages.pot -d pwa/locales --no-location \
-	  --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i pwa/locales/messages.pot -d pwa/locales --no-fuzzy-matching --ignore-obsolete

@@ -21,6 +21,8 @@ from server.auth.tables import DeviceSession, LoginAttempt
 from server.db import Database, activate
 from server.directory.demo import CITY
 from server.directory.demo_city import load_demo_city
+from server.directory.kinds import LEVELS
+from server.directory.tables import Area
 from server.directory.service import area_by_code
 from server.piccolo_app import TABLES
 from server.settings import Settings
@@ -82,7 +84,11 @@ async def active_database(database_url: str) -> AsyncIterator[Database]:
 async def _empty(database: Database) -> None:
     async with database.write():
         for table in reversed(TABLES):  # referencing tables first
-            await table.delete(force=True)
+            if table is Area:  # areas reference their parent: leaves first
+                for level in reversed(LEVELS):
+                    await Area.delete().where(Area.level == level.value)
+            else:
+                await table.delete(force=True)
 
 
 @pytest.fixture

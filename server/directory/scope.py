@@ -28,6 +28,14 @@ def under(column: Column, prefix: str) -> Combinable:
     return column.like(prefix + "%")
 
 
+def contains(column: Column, text: str) -> Combinable:
+    """Case-insensitive substring search (LIKE on SQLite is already case-insensitive)."""
+    cleaned = text.replace("%", "").replace("_", "").replace("\\", "")
+    if isinstance(column._meta.table._meta.db, SQLiteEngine):
+        return column.like(f"%{cleaned}%")
+    return column.ilike(f"%{cleaned}%")
+
+
 def nothing() -> Combinable:
     return WhereRaw("1 = 0")
 

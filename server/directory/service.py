@@ -8,7 +8,7 @@ from piccolo.columns.combination import Combinable
 
 from server.directory.kinds import Level, PlaceKind, PostKind
 from server.directory.records import AreaRecord, Page, PersonRecord, PlaceRecord, PostRecord
-from server.directory.scope import Scope, under
+from server.directory.scope import Scope, contains, under
 from server.directory.tables import Area, Person, Place, Post
 from server.errors import NotFound
 from server.i18n import N_
@@ -118,7 +118,7 @@ async def list_places(
         scope.where(Place.area_path, place_column=Place.id),
         under(Place.area_path, within.path) if within else None,
         Place.kind == kind.value if kind else None,
-        (Place.name.ilike(f"%{q}%") | Place.code.ilike(f"%{q}%")) if q else None,
+        (contains(Place.name, q) | contains(Place.code, q)) if q else None,
     )
     query = Place.select(*_PLACE_COLUMNS).order_by(Place.code)
     count = Place.count()
@@ -158,7 +158,7 @@ async def list_people(
 ) -> Page[PersonRecord]:
     where = _and(
         _people_where(scope),
-        (Person.name.ilike(f"%{q}%") | Person.mobile.ilike(f"%{q}%")) if q else None,
+        (contains(Person.name, q) | contains(Person.mobile, q)) if q else None,
     )
     query = Person.select().order_by(Person.name)
     count = Person.count()
