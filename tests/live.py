@@ -47,7 +47,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 3
 def live_server(
     workdir: Path, app: str = "server.app:app_from_environment", **extra_env: str
 ) -> Iterator[LiveServer]:
-    """Migrate a fresh SQLite file in `workdir`, then serve `app` (a factory) until exit."""
+    """Migrate a fresh SQLite file in `workdir`, load the demo city, serve `app` until exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -59,13 +59,14 @@ def live_server(
         "LOG_LEVEL": "WARNING",
         **extra_env,
     }
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "migrate"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    for command in ("migrate", "demo"):
+        subprocess.run(
+            [sys.executable, "-m", "server.cli", command],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     log = workdir / f"server-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -60,12 +60,19 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     await context.close()
 
 
+def _is_error(text: str, kind: str) -> bool:
+    """Console errors that mean a bug (CSP violations, exceptions), not the browser noting
+    an HTTP error status the page handles (a 400 for a wrong password is expected)."""
+    expected = ("Failed to load resource", "Response Status Error Code")
+    return kind == "error" and not text.startswith(expected)
+
+
 @pytest.fixture
 async def page(context: BrowserContext) -> AsyncIterator[Page]:
     """A phone-sized page that records console errors (a CSP violation shows up there)."""
     page = await context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(m.text) if _is_error(m.text, m.type) else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page

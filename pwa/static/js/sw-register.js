@@ -1,14 +1,25 @@
 // @ts-check
 // Owns the service worker registration and says on the page whether offline use is ready.
 
+/** @type {"" | "ready" | "failed" | "unsupported"} */
+let state = "";
+
+/**
+ * Write the state into the page's label (its texts come translated in data-* attributes).
+ * Called again after every htmx swap, which brings a fresh label.
+ * @param {Document} doc
+ */
+function showState(doc) {
+  const label = doc.querySelector("[data-sw-state]");
+  if (state && label instanceof HTMLElement) label.textContent = label.dataset[state] || label.textContent;
+}
+
 /** @param {Document} doc */
 export async function registerServiceWorker(doc) {
-  const label = doc.querySelector("[data-sw-state]");
-  const say = (/** @type {string} */ key) => {
-    if (label instanceof HTMLElement) label.textContent = label.dataset[key] || label.textContent;
-  };
+  doc.addEventListener("htmx:afterSettle", () => showState(doc));
   if (!("serviceWorker" in navigator)) {
-    say("unsupported");
+    state = "unsupported";
+    showState(doc);
     return;
   }
   try {
@@ -19,11 +30,12 @@ export async function registerServiceWorker(doc) {
       // This page came from the network without the worker (a first visit): keep it too.
       registration.active.postMessage({ type: "cache-page", url: location.href });
     }
-    say("ready");
+    state = "ready";
   } catch (error) {
     console.warn("service worker registration failed", error);
-    say("failed");
+    state = "failed";
   }
+  showState(doc);
 }
 
 /** Whether a service worker took part in loading this page (navigation timing says so). */

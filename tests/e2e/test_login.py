@@ -1,0 +1,52 @@
+"""A grid member on a 375x667 phone: log in, see my grid and its places, log out."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+
+from server.directory.demo import DEMO_PASSWORD
+from tests.e2e.conftest import PHONE
+from tests.e2e.pages.login import AreaPage, HomePage, LoginPage
+from tests.live import LiveServer
+
+GRID_MEMBER = "13900000007"  # the demo's first grid member: 望江社区第1网格
+
+
+async def test_grid_member_logs_in_sees_grid_and_logs_out(
+    live_server: LiveServer, page: Page
+) -> None:
+    login = LoginPage(page, live_server.url)
+    await login.open()
+    await login.log_in(GRID_MEMBER, "wrong-password")
+    error = page.locator("#login-form .error-box")
+    await error.wait_for()
+    assert "手机号或密码不正确" in await error.inner_text()
+    assert await page.get_by_label("手机号").input_value() == GRID_MEMBER, "number kept"
+
+    await page.get_by_label("密码").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    home = HomePage(page)
+    await page.locator("#my-areas").wait_for()
+    assert "您好" in await home.greeting()
+    assert await home.my_areas() == ["望江社区第1网格 网格"]
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"]
+
+    await home.open_area("望江社区第1网格")
+    area = AreaPage(page)
+    await page.locator("#area-places").wait_for()
+    assert await area.title() == "望江社区第1网格"
+    places = await area.place_names()
+    assert len(places) == 6 and all("望江社区" in p for p in places)
+
+    await home.tab("场所")
+    await page.locator("#place-list").wait_for()
+    assert await page.locator("#place-list").get_attribute("data-total") == "6"
+
+    await home.tab("我的")
+    await page.get_by_role("button", name="退出登录").click()
+    await page.locator("#login-form").wait_for()
+    assert page.url.endswith("/login?bye=1")
+    await page.goto(live_server.url + "/places")
+    assert "/login?next=" in page.url, "logged out: the places need a login again"
+    assert page.console_errors == []  # type: ignore[attr-defined]
