@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page
+from playwright.async_api import BrowserContext, Page
 
 from server.directory.demo import DEMO_PASSWORD
 from tests.e2e.conftest import PHONE
 from tests.e2e.pages.login import AreaPage, HomePage, LoginPage
+from tests.e2e.pages.shell import Shell
 from tests.live import LiveServer
 
 GRID_MEMBER = "13900000007"  # the demo's first grid member: 望江社区第1网格
 
 
 async def test_grid_member_logs_in_sees_grid_and_logs_out(
-    live_server: LiveServer, page: Page
+    live_server: LiveServer, context: BrowserContext, page: Page
 ) -> None:
     login = LoginPage(page, live_server.url)
     await login.open()
+    await Shell(page, live_server.url).wait_for_service_worker()
     await login.log_in(GRID_MEMBER, "wrong-password")
     error = page.locator("#login-form .error-box")
     await error.wait_for()
@@ -42,6 +44,12 @@ async def test_grid_member_logs_in_sees_grid_and_logs_out(
     await home.tab("场所")
     await page.locator("#place-list").wait_for()
     assert await page.locator("#place-list").get_attribute("data-total") == "6"
+
+    # Pages opened through htmx links are kept too: the list opens with no network.
+    await context.set_offline(True)
+    await page.reload()
+    assert await page.locator("#place-list").get_attribute("data-total") == "6"
+    await context.set_offline(False)
 
     await home.tab("我的")
     await page.get_by_role("button", name="退出登录").click()

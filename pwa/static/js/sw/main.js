@@ -37,7 +37,9 @@ export function wire(build) {
     const { request } = event;
     const url = new URL(request.url);
     if (request.method !== "GET" || url.origin !== sw.location.origin) return;
-    if (request.mode === "navigate") {
+    // hx-boost turns links into fetches of whole pages: they are navigations too.
+    const boosted = request.headers.get("HX-Boosted") === "true";
+    if (request.mode === "navigate" || boosted) {
       event.respondWith(handleNavigation(event, names, build.offlineUrl));
     } else if (url.pathname.startsWith("/static/")) {
       event.respondWith(handleStatic(request, names.shell));
