@@ -31,8 +31,10 @@ class Job:
 
 
 def jobs_for(settings: Settings) -> list[Job]:
-    """Every periodic job of every domain (none in the foundation)."""
-    return []
+    """Every periodic job of every domain."""
+    from server.auth.service import prune_attempts
+
+    return [Job("auth.prune_attempts", 15 * 60, prune_attempts)]
 
 
 class Worker:

@@ -22,8 +22,8 @@ from server.db import Database, activate
 from server.directory.demo import CITY
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
-from server.directory.tables import Area
 from server.directory.service import area_by_code
+from server.directory.tables import Area
 from server.piccolo_app import TABLES
 from server.settings import Settings
 

@@ -260,7 +260,120 @@ async def create_place(request: Request, data: URLEncodedBody[PlaceForm]) -> Tem
     return Redirect(f"/places/{place.id}", status_code=303)
 
 
+@dataclass
+class AreaForm:
+    code: str = ""
+    name: str = ""
+    level: str = "grid"
+    parent_code: str = ""
+    center_lat: str = ""
+    center_lng: str = ""
+
+
+def _area_context(form: AreaForm, **extra: object) -> dict[str, object]:
+    return {"form": form, "levels": list(Level), **extra}
+
+
+@get("/admin/areas/new", name="admin_new_area", opt=allow(ADMIN))
+async def new_area(request: Request) -> Template:
+    form = AreaForm(parent_code=request.query_params.get("parent", ""))
+    return render(request, "admin/area_form.html", _area_context(form))
+
+
+@post("/admin/areas", opt=allow(ADMIN))
+async def create_area(request: Request, data: URLEncodedBody[AreaForm]) -> Template | Redirect:
+    viewer = viewer_of(request)
+    try:
+        level, problem = rules.parse_choice(data.level, rules.LEVEL_ALIASES, rules.UNKNOWN_LEVEL)
+        center, coord_problem = rules.parse_coordinates(data.center_lat, data.center_lng)
+        for found in (problem, coord_problem):
+            if found:
+                raise DomainError(found[0], **found[1])
+        parent = await service.area_by_code(data.parent_code.strip()) if data.parent_code else None
+        if data.parent_code and parent is None:
+            raise DomainError(N_("No area has the code %(code)s"), code=data.parent_code)
+        area = await admin.create_area(
+            code=data.code.strip(),
+            name=data.name.strip(),
+            level=level,
+            parent=parent,
+            center=center,
+            actor_id=viewer.person_id,
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "admin/area_form.html",
+            _area_context(data, error=_message(exc)),
+            status_code=exc.status_code,
+        )
+    return Redirect(f"/areas/{area.id}", status_code=303)
+
+
+@get("/admin/places/{place_id:uuid}/edit", name="admin_edit_place", opt=allow(ADMIN))
+async def edit_place(request: Request, place_id: FromPath[uuid.UUID]) -> Template:
+    place = await service.get_place(viewer_of(request).scope, place_id)
+    form = PlaceForm(
+        code=place.code,
+        name=place.name,
+        kind=place.kind.value,
+        grid_code="",
+        address=place.address,
+        lat="" if place.lat is None else str(place.lat),
+        lng="" if place.lng is None else str(place.lng),
+        risk_grade=place.risk_grade.value,
+    )
+    return render(
+        request,
+        "admin/place_form.html",
+        {"form": form, "place": place, "kinds": list(PlaceKind), "grades": list(RiskGrade)},
+    )
+
+
+@post("/admin/places/{place_id:uuid}", opt=allow(ADMIN))
+async def update_place(
+    request: Request, place_id: FromPath[uuid.UUID], data: URLEncodedBody[PlaceForm]
+) -> Template | Redirect:
+    viewer = viewer_of(request)
+    place = await service.get_place(viewer.scope, place_id)
+    try:
+        kind, problem = rules.parse_choice(data.kind, rules.PLACE_ALIASES, rules.UNKNOWN_PLACE_KIND)
+        position, coord_problem = rules.parse_coordinates(data.lat, data.lng)
+        grade, grade_problem = rules.parse_risk_grade(data.risk_grade)
+        for found in (problem, coord_problem, grade_problem, rules.check_name(data.name, 120)):
+            if found:
+                raise DomainError(found[0], **found[1])
+        await admin.update_place(
+            place.id,
+            actor_id=viewer.person_id,
+            name=data.name.strip(),
+            kind=kind.value,
+            address=data.address.strip(),
+            lat=position[0] if position else None,
+            lng=position[1] if position else None,
+            risk_grade=grade.value,
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "admin/place_form.html",
+            {
+                "form": data,
+                "place": place,
+                "kinds": list(PlaceKind),
+                "grades": list(RiskGrade),
+                "error": _message(exc),
+            },
+            status_code=exc.status_code,
+        )
+    return Redirect(f"/places/{place.id}", status_code=303)
+
+
 ROUTES = [
+    new_area,
+    create_area,
+    edit_place,
+    update_place,
     admin_index,
     create_person,
     show_person,

@@ -69,7 +69,7 @@ class Scope:
 
     def sees_ancestor(self, path: str) -> bool:
         """An area above one of ours: its name may be shown (breadcrumbs), not its contents."""
-        return any(p.startswith(path) for p in self.prefixes)
+        return any(p.startswith(path) and p != path for p in self.prefixes)
 
     def where(
         self,

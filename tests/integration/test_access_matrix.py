@@ -54,6 +54,10 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/admin/people/{person_id:uuid}/posts"): ADMIN,
     ("POST", "/admin/posts/{post_id:uuid}/end"): ADMIN,
     ("GET", "/admin/places/new"): ADMIN,
+    ("GET", "/admin/areas/new"): ADMIN,
+    ("POST", "/admin/areas"): ADMIN,
+    ("GET", "/admin/places/{place_id:uuid}/edit"): ADMIN,
+    ("POST", "/admin/places/{place_id:uuid}"): ADMIN,
     ("POST", "/admin/places"): ADMIN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]

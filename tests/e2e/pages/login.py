@@ -27,7 +27,9 @@ class HomePage:
         return (await self.page.locator("h1").inner_text()).strip()
 
     async def my_areas(self) -> list[str]:
-        return [" ".join(t.split()) for t in await self.page.locator("#my-areas a").all_inner_texts()]
+        return [
+            " ".join(t.split()) for t in await self.page.locator("#my-areas a").all_inner_texts()
+        ]
 
     async def open_area(self, name: str) -> None:
         await self.page.locator("#my-areas a", has_text=name).click()

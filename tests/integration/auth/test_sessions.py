@@ -46,12 +46,15 @@ async def test_login_redirects_back(app: Litestar, demo) -> None:
         to_login = await client.get("/places?q=x", follow_redirects=False)
         assert to_login.status_code == 303
         assert to_login.headers["location"] == "/login?next=%2Fplaces%3Fq%3Dx"
-        response = await post_form(client, "/login", {"mobile": mobile,
-                                                      "password": DEMO_PASSWORD,
-                                                      "next": "/places?q=x"})
+        response = await post_form(
+            client, "/login", {"mobile": mobile, "password": DEMO_PASSWORD, "next": "/places?q=x"}
+        )
         assert response.headers["location"] == "/places?q=x"
-        evil = await post_form(client, "/login", {"mobile": mobile, "password": DEMO_PASSWORD,
-                                                  "next": "https://evil.example/"})
+        evil = await post_form(
+            client,
+            "/login",
+            {"mobile": mobile, "password": DEMO_PASSWORD, "next": "https://evil.example/"},
+        )
         assert evil.headers["location"] == "/"
 
 
@@ -72,10 +75,12 @@ async def test_throttle_per_ip(demo) -> None:
         with pytest.raises(auth.LoginRefused):
             await auth.login(f"1380000{n:04d}", "x", ip="10.9.9.9", user_agent="t")
     with pytest.raises(auth.LoginThrottled):
-        await auth.login(await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="10.9.9.9",
-                         user_agent="t")
-    assert await auth.login(await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="10.1.1.1",
-                            user_agent="t")
+        await auth.login(
+            await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="10.9.9.9", user_agent="t"
+        )
+    assert await auth.login(
+        await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="10.1.1.1", user_agent="t"
+    )
 
 
 async def test_revoked_device_is_refused_at_its_next_request(app: Litestar, demo) -> None:
@@ -97,8 +102,9 @@ async def test_admin_revokes_all_and_resets_password(app: Litestar, demo) -> Non
     member_mobile = await demo_mobile(PostKind.grid_member)
     member_token = await auth.login(member_mobile, DEMO_PASSWORD, ip="1", user_agent="x")
     member = await person_by_mobile(member_mobile)
-    admin_token = await auth.login(await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="1",
-                                   user_agent="x")
+    admin_token = await auth.login(
+        await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="1", user_agent="x"
+    )
     async with AsyncTestClient(app=app) as client:
         client.cookies.set("gw_session", admin_token)
         await post_form(client, f"/admin/people/{member.id}/devices/revoke", {})
@@ -116,21 +122,26 @@ async def _demo_hash() -> str:
 
 
 async def test_session_slides_and_expires(demo) -> None:
-    token = await auth.login(await demo_mobile(PostKind.grid_member), DEMO_PASSWORD, ip="1",
-                             user_agent="x")
+    token = await auth.login(
+        await demo_mobile(PostKind.grid_member), DEMO_PASSWORD, ip="1", user_agent="x"
+    )
     viewer, renew = await auth.authenticate(token)
     assert viewer is not None and renew is False
     old = datetime.now(UTC) - timedelta(days=29)
-    await DeviceSession.update({DeviceSession.last_seen_at: old,
-                                DeviceSession.expires_at: old + timedelta(days=30)}).where(
-        DeviceSession.id == viewer.session_id)
+    await DeviceSession.update(
+        {DeviceSession.last_seen_at: old, DeviceSession.expires_at: old + timedelta(days=30)}
+    ).where(DeviceSession.id == viewer.session_id)
     viewer, renew = await auth.authenticate(token)
     assert renew is True, "used after a day away: the 30 days start again"
-    row = await DeviceSession.select(DeviceSession.expires_at).where(
-        DeviceSession.id == viewer.session_id).first()
+    row = (
+        await DeviceSession.select(DeviceSession.expires_at)
+        .where(DeviceSession.id == viewer.session_id)
+        .first()
+    )
     assert row["expires_at"] > datetime.now(UTC) + timedelta(days=29)
     await DeviceSession.update({DeviceSession.expires_at: datetime.now(UTC)}).where(
-        DeviceSession.id == viewer.session_id)
+        DeviceSession.id == viewer.session_id
+    )
     assert (await auth.authenticate(token))[0] is None, "an expired session opens nothing"
 
 
@@ -148,12 +159,15 @@ async def test_deactivated_person_is_locked_out(demo) -> None:
 
 
 async def test_logout_revokes(app: Litestar, demo) -> None:
-    token = await auth.login(await demo_mobile(PostKind.grid_member), DEMO_PASSWORD, ip="1",
-                             user_agent="x")
+    token = await auth.login(
+        await demo_mobile(PostKind.grid_member), DEMO_PASSWORD, ip="1", user_agent="x"
+    )
     async with AsyncTestClient(app=app) as client:
         client.cookies.set("gw_session", token)
         response = await post_form(client, "/logout", {})
         assert response.headers["location"] == "/login?bye=1"
-        assert 'gw_session=""' in response.headers["set-cookie"] or "Max-Age=0" in \
-            response.headers["set-cookie"]
+        assert (
+            'gw_session=""' in response.headers["set-cookie"]
+            or "Max-Age=0" in response.headers["set-cookie"]
+        )
     assert (await auth.authenticate(token))[0] is None

@@ -35,8 +35,7 @@ PEOPLE = """姓名,手机号,岗位,区域编码,场所编码,上级手机号,�
 
 
 async def import_all(areas: bytes = AREAS.encode("utf-8-sig")) -> None:
-    for kind, data in (("areas", areas), ("places", PLACES.encode()),
-                       ("people", PEOPLE.encode())):
+    for kind, data in (("areas", areas), ("places", PLACES.encode()), ("people", PEOPLE.encode())):
         report = await run_import(kind, data, dry_run=False)
         assert report.errors == [] and report.applied, (kind, report.errors)
 
@@ -69,13 +68,13 @@ async def test_reimport_changes_nothing(database) -> None:
 async def test_bad_file_reports_every_bad_row_and_imports_nothing(database) -> None:
     bad = (
         "code,name,level,parent_code\n"
-        "339900,临江市,city,\n"            # line 2: fine
-        "33990,江北区,district,339900\n"   # line 3: 5 digits
+        "339900,临江市,city,\n"  # line 2: fine
+        "33990,江北区,district,339900\n"  # line 3: 5 digits
         "339901,江北区,district,339900\n"  # line 4: fine
-        "339901001,城北街道,村,339901\n"    # line 5: a village cannot lie under a district
-        "339901002,,town,339901\n"         # line 6: no name
-        "339901003,桃源乡,town,999999\n"    # line 7: unknown parent
-        "339901004,某镇,planet,339901\n"    # line 8: unknown level
+        "339901001,城北街道,村,339901\n"  # line 5: a village cannot lie under a district
+        "339901002,,town,339901\n"  # line 6: no name
+        "339901003,桃源乡,town,999999\n"  # line 7: unknown parent
+        "339901004,某镇,planet,339901\n"  # line 8: unknown level
     )
     report = await run_import("areas", bad.encode(), dry_run=False)
     assert sorted({line for line, _ in report.errors}) == [3, 5, 6, 7, 8]
@@ -113,8 +112,11 @@ async def test_gbk_file(database) -> None:
     """What Excel saves on a Chinese Windows: GBK, no BOM."""
     await import_all(areas=AREAS.encode("gbk"))
     assert (await area_by_code("339901001")).name == "城北街道"
-    report = await run_import("places", "编码,名称,类型,网格编码\nP900,白沙江堤段,堤段,339901001001-01\n"
-                              .encode("gb18030"), dry_run=False)
+    report = await run_import(
+        "places",
+        "编码,名称,类型,网格编码\nP900,白沙江堤段,堤段,339901001001-01\n".encode("gb18030"),
+        dry_run=False,
+    )
     assert report.encoding == "gb18030" and report.applied
     assert (await place_by_code("P900")).name == "白沙江堤段"
 
@@ -133,11 +135,14 @@ async def test_dry_run_changes_nothing(database) -> None:
 
 def test_cli_dry_run_reports_lines(tmp_path, database_url: str) -> None:
     bad = tmp_path / "areas.csv"
-    bad.write_bytes("code,name,level,parent_code\n339900,临江市,city,\n1,坏,town,339900\n"
-                    .encode("gbk"))
+    bad.write_bytes(
+        "code,name,level,parent_code\n339900,临江市,city,\n1,坏,town,339900\n".encode("gbk")
+    )
     result = subprocess.run(
         [sys.executable, "-m", "server.cli", "import", "areas", str(bad), "--dry-run"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={"DATABASE_URL": database_url, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 1
