@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from piccolo.columns.combination import Combinable
+from piccolo.query.methods.count import Count
+from piccolo.query.methods.select import Select
 
 from server.directory.kinds import Level, PlaceKind, PostKind
 from server.directory.records import AreaRecord, Page, PersonRecord, PlaceRecord, PostRecord
@@ -14,6 +18,7 @@ from server.errors import NotFound
 from server.i18n import N_
 
 PER_PAGE = 50
+T = TypeVar("T")
 #: posts that see the whole city whatever area they are attached to
 _EVERYTHING = {PostKind.admin}
 
@@ -30,6 +35,21 @@ def _and(*clauses: Combinable | None) -> Combinable | None:
     for clause in kept[1:]:
         combined = combined & clause
     return combined
+
+
+async def _paginate(
+    query: Select,
+    count: Count,
+    where: Combinable | None,
+    page: int,
+    per_page: int,
+    from_row: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    if where is not None:
+        query, count = query.where(where), count.where(where)
+    page = max(1, page)
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    return Page([from_row(r) for r in rows], page, per_page, await count)
 
 
 _POST_COLUMNS = (
@@ -121,12 +141,7 @@ async def list_places(
         (contains(Place.name, q) | contains(Place.code, q)) if q else None,
     )
     query = Place.select(*_PLACE_COLUMNS).order_by(Place.code)
-    count = Place.count()
-    if where is not None:
-        query, count = query.where(where), count.where(where)
-    page = max(1, page)
-    rows = await query.limit(per_page).offset((page - 1) * per_page)
-    return Page([PlaceRecord.from_row(r) for r in rows], page, per_page, await count)
+    return await _paginate(query, Place.count(), where, page, per_page, PlaceRecord.from_row)
 
 
 async def get_place(scope: Scope, place_id: uuid.UUID) -> PlaceRecord:
@@ -161,12 +176,7 @@ async def list_people(
         (contains(Person.name, q) | contains(Person.mobile, q)) if q else None,
     )
     query = Person.select().order_by(Person.name)
-    count = Person.count()
-    if where is not None:
-        query, count = query.where(where), count.where(where)
-    page = max(1, page)
-    rows = await query.limit(per_page).offset((page - 1) * per_page)
-    return Page([PersonRecord.from_row(r) for r in rows], page, per_page, await count)
+    return await _paginate(query, Person.count(), where, page, per_page, PersonRecord.from_row)
 
 
 async def get_person(scope: Scope, person_id: uuid.UUID) -> PersonRecord:
