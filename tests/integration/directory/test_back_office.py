@@ -117,3 +117,40 @@ async def test_register_area_and_place_then_edit(admin_client: AsyncTestClient) 
         "enterprise",
         "A",
     )
+
+
+async def test_createadmin_cli(database, database_url: str) -> None:
+    import subprocess
+    import sys
+
+    from server.settings import ROOT
+
+    assert (await run_import("areas", AREAS.encode(), dry_run=False)).applied
+
+    def run(password: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "createadmin",
+                "--mobile",
+                "13700000001",
+                "--name",
+                "张管理",
+                "--password-stdin",
+            ],
+            input=password + "\n",
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={"DATABASE_URL": database_url, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
+        )
+
+    weak = run("short")
+    assert weak.returncode != 0 and "密码至少 8 位" in weak.stderr
+    ok = run("admin-pass-9")
+    assert ok.returncode == 0 and "临江市" in ok.stdout
+    person = await person_by_mobile("13700000001")
+    assert [p.kind for p in await posts_of(person.id)] == [PostKind.admin]
+    assert await auth.login("13700000001", "admin-pass-9", ip="1", user_agent="x")
