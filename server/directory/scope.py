@@ -59,7 +59,7 @@ class Scope:
     ) -> Scope:
         # A subtree inside another adds nothing: keep the outermost ones only.
         kept: list[str] = []
-        for prefix in sorted(set(prefixes), key=len):
+        for prefix in sorted(set(prefixes), key=lambda p: (len(p), p)):
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
         return cls(person_id, everything, tuple(kept), tuple(dict.fromkeys(place_ids)))
