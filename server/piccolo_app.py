@@ -6,9 +6,33 @@ from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
 from server.directory.tables import Area, Person, Place, Post
 from server.settings import ROOT
+from sync.tables import (
+    SyncAlert,
+    SyncChange,
+    SyncConflict,
+    SyncDevice,
+    SyncHistory,
+    SyncMutation,
+    SyncRecord,
+)
 
 # In dependency order: a table comes after the tables it references.
-TABLES = [AuditEvent, Area, Place, Person, Post, DeviceSession, LoginAttempt]
+TABLES = [
+    AuditEvent,
+    Area,
+    Place,
+    Person,
+    Post,
+    DeviceSession,
+    LoginAttempt,
+    SyncMutation,
+    SyncRecord,
+    SyncChange,
+    SyncHistory,
+    SyncConflict,
+    SyncDevice,
+    SyncAlert,
+]
 
 APP_CONFIG = AppConfig(
     app_name="gridwatch",

@@ -1,0 +1,80 @@
+"""Devices and their epochs: noticing a phone that lost mutations it had announced."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sync.mutation import Mutation
+from sync.tables import SyncAlert, SyncDevice, SyncMutation
+
+#: at most this many missing positions are listed in one alert
+_LIST_LIMIT = 1000
+
+
+async def announce(
+    device_id: uuid.UUID, epoch: int, highest_seq: int, person_id: uuid.UUID | None
+) -> list[int]:
+    """The phone says how many mutations it has created in this epoch (sent or not).
+    Returns the positions of an earlier epoch known missing (an alert was raised)."""
+    return await _update(device_id, epoch, highest_seq, person_id)
+
+
+async def saw(mutation: Mutation, person_id: uuid.UUID | None) -> list[int]:
+    return await _update(mutation.device_id, mutation.epoch, mutation.device_seq, person_id)
+
+
+async def _update(
+    device_id: uuid.UUID, epoch: int, highest: int, person_id: uuid.UUID | None
+) -> list[int]:
+    row = await SyncDevice.select().where(SyncDevice.id == device_id).first()
+    now = datetime.now(UTC)
+    if row is None:
+        await SyncDevice.insert(
+            SyncDevice(
+                id=device_id,
+                person_id=person_id,
+                epoch=epoch,
+                announced_seq=highest,
+                last_seen_at=now,
+            )
+        )
+        return []
+    missing: list[int] = []
+    if epoch > row["epoch"]:
+        missing = await _missing(device_id, row["epoch"], row["announced_seq"])
+        if missing:
+            await SyncAlert.insert(
+                SyncAlert(
+                    kind="device_loss",
+                    device_id=device_id,
+                    person_id=row["person_id"],
+                    detail={
+                        "epoch": row["epoch"],
+                        "missing": missing[:_LIST_LIMIT],
+                        "count": len(missing),
+                    },
+                )
+            )
+        announced = highest
+    elif epoch < row["epoch"]:
+        return []  # a late mutation of an old epoch: nothing to update
+    else:
+        announced = max(row["announced_seq"], highest)
+    await SyncDevice.update(
+        {
+            SyncDevice.epoch: max(epoch, row["epoch"]),
+            SyncDevice.announced_seq: announced,
+            SyncDevice.person_id: person_id or row["person_id"],
+            SyncDevice.last_seen_at: now,
+        }
+    ).where(SyncDevice.id == device_id)
+    return missing
+
+
+async def _missing(device_id: uuid.UUID, epoch: int, announced: int) -> list[int]:
+    rows = await SyncMutation.select(SyncMutation.device_seq).where(
+        (SyncMutation.device_id == device_id) & (SyncMutation.epoch == epoch)
+    )
+    received = {r["device_seq"] for r in rows}
+    return [n for n in range(1, announced + 1) if n not in received]

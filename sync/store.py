@@ -1,0 +1,299 @@
+"""Applying a mutation exactly once, inside the caller's write transaction.
+
+The caller opens one write transaction, makes sync writers run one at a time (an advisory
+lock on PostgreSQL; SQLite writers are serial already), then calls `apply()`:
+  1. already applied -> the stored outcome, nothing else;
+  2. validate: the entity is known, the domain accepts the author's *current* posts and scope;
+  3. merge with what changed since base_seq (sync/merge.py);
+  4. write the domain change through the entity's adapter;
+  5. append to the change feed (seq, and a removal if the record left a scope);
+  6. record the outcome, history and conflicts.
+A rejection is an outcome like any other: stored with its payload, returned, never blocking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from piccolo.query.functions.aggregate import Max
+
+from sync import devices
+from sync.hlc import HLC, clamp
+from sync.merge import EntityPolicy, FieldState, Incoming, Outcome, RecordState, Verdict, merge
+from sync.mutation import Mutation
+from sync.tables import SyncChange, SyncConflict, SyncHistory, SyncMutation, SyncRecord
+
+SERVER_NODE = "server"
+
+
+@dataclass(frozen=True)
+class Author:
+    person_id: uuid.UUID | None
+    #: post kinds held *now*
+    roles: frozenset[str]
+
+
+class Adapter(Protocol):
+    """What a domain provides for each entity it lets phones write."""
+
+    policy: EntityPolicy
+
+    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+        """Current values of the policy's fields, or None if the record does not exist."""
+
+    async def refuse(
+        self,
+        author: Author,
+        record_id: uuid.UUID,
+        current: dict[str, Any] | None,
+        mutation: Mutation,
+    ) -> str:
+        """Why this author may not make this change now ("" when they may)."""
+
+    async def save(
+        self,
+        record_id: uuid.UUID,
+        values: dict[str, Any],
+        *,
+        created: bool,
+        author: Author,
+        seq: int,
+    ) -> None:
+        """Write the changed values (and, when created, make the record)."""
+
+    def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
+        """The record's area path and assignee, for the scoped feed."""
+
+    def url(self, record_id: uuid.UUID) -> str:
+        """The page to refresh on the phone."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the phone gets back for one mutation."""
+
+    mutation_id: uuid.UUID
+    verdict: str
+    seq: int
+    record_seq: int
+    reason: str = ""
+    conflicts: int = 0
+    #: the phone moves its clock past this
+    hlc: str = ""
+    replayed: bool = False
+
+
+async def apply(
+    mutation: Mutation, author: Author, adapters: Mapping[str, Adapter], *, now_ms: int
+) -> Result:
+    stored = await SyncMutation.select().where(SyncMutation.id == mutation.mutation_id).first()
+    if stored is not None:  # (1) a retry after a lost answer: the same outcome again
+        record = (
+            await SyncRecord.select(SyncRecord.seq)
+            .where(SyncRecord.record_id == stored["record_id"])
+            .first()
+        )
+        return Result(
+            stored["id"],
+            stored["verdict"],
+            stored["seq"],
+            record["seq"] if record else 0,
+            stored["reason"],
+            replayed=True,
+            hlc=str(HLC(now_ms, 0, SERVER_NODE)),
+        )
+    seq = await _next(SyncMutation.seq)
+    hlc, skew = clamp(HLC.parse(mutation.hlc), now_ms)
+    await devices.saw(mutation, author.person_id)
+    adapter = adapters.get(mutation.entity)
+    current = await adapter.load(mutation.record_id) if adapter else None
+    reason = (
+        f"unknown entity {mutation.entity!r}"
+        if adapter is None
+        else await adapter.refuse(author, mutation.record_id, current, mutation)
+    )  # (2)
+    outcome = Outcome(Verdict.rejected, reason=reason)
+    record_seq = 0
+    if not reason:
+        meta = (
+            await SyncRecord.select()
+            .where(SyncRecord.record_id == mutation.record_id)
+            .output(load_json=True)
+            .first()
+        )
+        outcome = merge(
+            _state(current, meta),
+            Incoming(  # (3)
+                mutation.fields,
+                mutation.base_seq,
+                str(hlc),
+                author.roles,
+                creating=mutation.op == "create",
+            ),
+            adapter.policy,
+        )
+        record_seq = meta["seq"] if meta else 0
+        if outcome.changes:
+            await adapter.save(
+                mutation.record_id, outcome.changes, created=current is None, author=author, seq=seq
+            )  # (4)
+            await _feed(
+                adapter,
+                mutation,
+                {**(current or {}), **outcome.changes},
+                meta,
+                seq,
+                str(hlc),
+                outcome,
+            )  # (5)
+            record_seq = seq
+        await _keep(mutation, outcome, seq, author, adapter, current)  # (6)
+    await SyncMutation.insert(
+        SyncMutation(
+            id=mutation.mutation_id,
+            seq=seq,
+            device_id=mutation.device_id,
+            epoch=mutation.epoch,
+            device_seq=mutation.device_seq,
+            person_id=author.person_id,
+            roles=sorted(author.roles),
+            entity=mutation.entity[:40],
+            record_id=mutation.record_id,
+            op=mutation.op[:40],
+            payload=_payload(mutation),
+            verdict=outcome.verdict.value,
+            reason=outcome.reason[:500],
+            hlc=str(hlc),
+            skew_ms=skew,
+            phone_time_ms=mutation.phone_time,
+            received_ms=now_ms,
+        )
+    )
+    return Result(
+        mutation.mutation_id,
+        outcome.verdict.value,
+        seq,
+        record_seq,
+        outcome.reason,
+        len(outcome.conflicts),
+        str(HLC(max(now_ms, hlc.wall), 0, SERVER_NODE)),
+    )
+
+
+def _payload(mutation: Mutation) -> dict[str, Any]:
+    import msgspec
+
+    return msgspec.to_builtins(mutation)
+
+
+def _state(current: dict[str, Any] | None, meta: dict[str, Any] | None) -> RecordState | None:
+    if current is None:
+        return None
+    known = (meta or {}).get("fields") or {}
+    fields = {
+        name: FieldState(value, *(known.get(name) or (0, ""))) for name, value in current.items()
+    }
+    return RecordState(fields, meta["seq"] if meta else 0)
+
+
+async def _next(column: Any) -> int:
+    row = await column._meta.table.select(Max(column, alias="top")).first()
+    return int((row or {}).get("top") or 0) + 1
+
+
+async def _feed(
+    adapter: Adapter,
+    mutation: Mutation,
+    values: dict[str, Any],
+    meta: dict[str, Any] | None,
+    seq: int,
+    hlc: str,
+    outcome: Outcome,
+) -> None:
+    path, assignee = adapter.locate(values)
+    fields = dict((meta or {}).get("fields") or {})
+    for name in outcome.changes:
+        fields[name] = [seq, hlc]
+    url = adapter.url(mutation.record_id)
+    if meta is None:
+        await SyncRecord.insert(
+            SyncRecord(
+                entity=mutation.entity,
+                record_id=mutation.record_id,
+                seq=seq,
+                fields=fields,
+                scope_path=path,
+            )
+        )
+    else:
+        await SyncRecord.update(
+            {SyncRecord.seq: seq, SyncRecord.fields: fields, SyncRecord.scope_path: path}
+        ).where(SyncRecord.id == meta["id"])
+        if meta["scope_path"] != path:  # gone from the old scope: those phones drop it
+            await _change(seq, mutation, url, meta["scope_path"], None, removed=True)
+    await _change(seq, mutation, url, path, assignee, removed=False)
+
+
+async def _change(
+    seq: int, mutation: Mutation, url: str, path: str, assignee: uuid.UUID | None, *, removed: bool
+) -> None:
+    await SyncChange.insert(
+        SyncChange(
+            pos=await _next(SyncChange.pos),
+            seq=seq,
+            entity=mutation.entity,
+            record_id=mutation.record_id,
+            url=url,
+            scope_path=path,
+            assignee_id=assignee,
+            removed="y" if removed else "",
+        )
+    )
+
+
+async def _keep(
+    mutation: Mutation,
+    outcome: Outcome,
+    seq: int,
+    author: Author,
+    adapter: Adapter,
+    current: dict[str, Any] | None,
+) -> None:
+    """Nothing submitted is lost: losing values go to history, contests to the inbox."""
+    for loser in outcome.losers:
+        await SyncHistory.insert(
+            SyncHistory(
+                seq=seq,
+                entity=mutation.entity,
+                record_id=mutation.record_id,
+                field=loser.field,
+                value={"value": loser.value},
+                hlc=loser.hlc,
+                source=loser.source,
+                mutation_id=mutation.mutation_id,
+            )
+        )
+    if not outcome.conflicts:
+        return
+    path, _ = adapter.locate({**(current or {}), **outcome.changes})
+    for c in outcome.conflicts:
+        await SyncConflict.insert(
+            SyncConflict(
+                seq=seq,
+                entity=mutation.entity,
+                record_id=mutation.record_id,
+                field=c.field,
+                kind=c.kind.value,
+                server_value={"value": c.server_value},
+                incoming_value={"value": c.incoming_value},
+                server_hlc=c.server_hlc,
+                incoming_hlc=c.incoming_hlc,
+                winner=c.winner,
+                mutation_id=mutation.mutation_id,
+                person_id=author.person_id,
+                scope_path=path,
+            )
+        )
