@@ -28,6 +28,7 @@ from server.directory import admin_routes
 from server.directory import routes as directory_routes
 from server.errors import DomainError
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
+from server.syncing import routes as sync_routes
 from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> Litestar:
             *auth_routes.ROUTES,
             *directory_routes.ROUTES,
             *admin_routes.ROUTES,
+            *sync_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],

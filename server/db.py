@@ -12,6 +12,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from server.settings import sqlite_path
 
@@ -132,8 +133,16 @@ def activate(database: Database) -> None:
     conf = Finder().get_piccolo_conf_module()
     if conf is not None:
         conf.DB = database.engine  # what Piccolo's migration manager looks up
-    for table in (*TABLES, Migration):
+    for table in {*TABLES, Migration, *_all_tables(Table)}:
         table._meta.db = database.engine
+
+
+def _all_tables(base: type[Table]) -> list[type[Table]]:
+    """Every table class defined in the process (tests define their own too)."""
+    found = []
+    for sub in base.__subclasses__():
+        found += [sub, *_all_tables(sub)]
+    return found
 
 
 def current() -> Database:

@@ -183,6 +183,45 @@ async def apply(
     )
 
 
+async def reject_raw(raw: Any, reason: str, author: Author, *, now_ms: int) -> Result | None:
+    """An envelope that could not be read: kept with its payload when it names its id,
+    so the phone hears why and the person can see what they sent. None: no id to key on."""
+    try:
+        mutation_id = uuid.UUID(str(raw.get("mutation_id")))
+    except (AttributeError, ValueError):
+        return None
+    stored = (
+        await SyncMutation.select(SyncMutation.seq, SyncMutation.verdict)
+        .where(SyncMutation.id == mutation_id)
+        .first()
+    )
+    if stored is not None:
+        return Result(mutation_id, stored["verdict"], stored["seq"], 0, reason, replayed=True)
+    try:
+        device_id = uuid.UUID(str(raw.get("device_id")))
+    except ValueError:
+        device_id = uuid.UUID(int=0)
+    seq = await _next(SyncMutation.seq)
+    await SyncMutation.insert(
+        SyncMutation(
+            id=mutation_id,
+            seq=seq,
+            device_id=device_id,
+            person_id=author.person_id,
+            roles=sorted(author.roles),
+            entity=str(raw.get("entity", ""))[:40],
+            record_id=uuid.UUID(int=0),
+            op=str(raw.get("op", ""))[:40],
+            payload=dict(raw),
+            verdict=Verdict.rejected.value,
+            reason=reason[:500],
+            hlc="",
+            received_ms=now_ms,
+        )
+    )
+    return Result(mutation_id, Verdict.rejected.value, seq, 0, reason)
+
+
 def _payload(mutation: Mutation) -> dict[str, Any]:
     import msgspec
 

@@ -17,17 +17,17 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
-from server.auth.tables import DeviceSession, LoginAttempt
 from server.db import Database, activate
 from server.directory.demo import CITY
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
-from server.directory.tables import Area
+from server.directory.tables import Area, Person, Place, Post
 from server.piccolo_app import TABLES
 from server.settings import Settings
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DIRECTORY = (Area, Place, Person, Post)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -106,9 +106,10 @@ async def demo(active_database: Database, settings: Settings) -> Database:
     if await area_by_code(CITY[0]) is None:
         await _empty(active_database)
         await load_demo_city()
-    async with active_database.write():  # each test starts with no sessions and no throttle
-        await LoginAttempt.delete(force=True)
-        await DeviceSession.delete(force=True)
+    async with active_database.write():  # only the directory stays: no sessions, no sync
+        for table in reversed(TABLES):
+            if table not in DIRECTORY:
+                await table.delete(force=True)
     return active_database
 
 

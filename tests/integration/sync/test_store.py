@@ -28,7 +28,6 @@ TOWN = "/339900/339901/339901001/"
 
 @pytest.fixture
 async def notes(database):
-    SyncTestNote._meta.db = database.engine  # a test table: bound like the app's tables
     await SyncTestNote.create_table(if_not_exists=True)
     await SyncTestNote.delete(force=True)
     return database

@@ -1,0 +1,1 @@
+"""Sync over HTTP: phones push mutation batches, pull the scoped change feed, see conflicts."""

@@ -1,0 +1,76 @@
+"""HTTP for the phone's outbox: push mutations, announce, pull changes; the conflict inbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.exceptions import ClientException, ValidationException
+from litestar.params import JSONBody
+from litestar.response import Template
+
+from server.auth.access import SIGNED_IN, allow
+from server.syncing import service
+from server.web.forms import viewer_of
+from server.web.render import render
+
+
+class Announcement(msgspec.Struct):
+    device_id: uuid.UUID
+    epoch: int
+    highest_seq: int
+
+
+def _require_json(request: Request) -> None:
+    """These routes skip the CSRF token: a queued request may be replayed days later, after
+    the token changed. They are safe without it: the session cookie is SameSite=Lax (never
+    sent with a cross-site POST) and a JSON body cannot be sent cross-site without a CORS
+    preflight, which this app never grants."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise ClientException("send JSON", status_code=415)
+
+
+@post("/sync/mutations", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
+async def push_mutations(request: Request) -> dict[str, Any]:
+    """A batch of envelopes in order; one result each, in the same order."""
+    _require_json(request)
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError as exc:
+        raise ValidationException("the body is not JSON") from exc
+    batch = body.get("mutations") if isinstance(body, dict) else None
+    if not isinstance(batch, list):
+        raise ValidationException('expected {"mutations": [...]}')
+    results = await service.submit_batch(batch, viewer_of(request))
+    return {"results": [msgspec.to_builtins(r) if r else None for r in results]}
+
+
+@post("/sync/announce", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
+async def announce(request: Request, data: JSONBody[Announcement]) -> dict[str, Any]:
+    _require_json(request)
+    missing = await service.announce(
+        viewer_of(request), data.device_id, data.epoch, data.highest_seq
+    )
+    return {"missing": missing}
+
+
+@get("/sync/changes", opt=allow(SIGNED_IN))
+async def pull_changes(request: Request) -> dict[str, Any]:
+    try:
+        since = int(request.query_params.get("since", 0))
+        limit = int(request.query_params.get("limit", 200))
+    except ValueError as exc:
+        raise ValidationException("since and limit are numbers") from exc
+    page = await service.changes(viewer_of(request), since, limit)
+    return msgspec.to_builtins(page)
+
+
+@get("/sync/conflicts", name="conflicts", opt=allow(SIGNED_IN))
+async def conflict_inbox(request: Request) -> Template:
+    items = await service.conflicts(viewer_of(request))
+    return render(request, "sync/conflicts.html", {"conflicts": items})
+
+
+ROUTES = [push_mutations, announce, pull_changes, conflict_inbox]

@@ -1,0 +1,67 @@
+"""Applying phones' mutations with the app's database rules, and reading the feed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from server import db
+from server.auth.service import Viewer
+from server.directory.kinds import PostKind
+from server.directory.scope import nothing
+from sync import devices, feed, store
+from sync.mutation import EnvelopeError, decode
+
+#: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
+ADAPTERS: dict[str, store.Adapter] = {}
+#: who sees conflicts of others in their scope (everyone sees their own)
+SUPERVISORS = frozenset(
+    {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin, PostKind.duty_officer}
+)
+MAX_BATCH = 200
+
+
+def register(adapter: store.Adapter) -> None:
+    ADAPTERS[adapter.policy.entity] = adapter
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def author_of(viewer: Viewer) -> store.Author:
+    return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds))
+
+
+async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
+    """Apply one mutation in its own transaction: one bad entry never undoes the others."""
+    database = db.current()
+    author = author_of(viewer)
+    async with database.write():
+        await database.serialize("sync")
+        try:
+            mutation = decode(raw)
+        except EnvelopeError as exc:
+            return await store.reject_raw(
+                raw if isinstance(raw, dict) else {}, str(exc), author, now_ms=now_ms()
+            )
+        return await store.apply(mutation, author, ADAPTERS, now_ms=now_ms())
+
+
+async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | None]:
+    return [await submit(raw, viewer) for raw in batch[:MAX_BATCH]]
+
+
+async def announce(viewer: Viewer, device_id: Any, epoch: int, highest: int) -> list[int]:
+    async with db.current().write():
+        return await devices.announce(device_id, epoch, highest, viewer.person_id)
+
+
+async def changes(viewer: Viewer, since: int, limit: int) -> feed.FeedPage:
+    return await feed.changes(since, viewer.scope.where, viewer.person_id, limit)
+
+
+async def conflicts(viewer: Viewer) -> list[feed.ConflictView]:
+    if viewer.kinds & SUPERVISORS:
+        return await feed.inbox(viewer.scope.where, viewer.person_id)
+    return await feed.inbox(lambda _column: nothing(), viewer.person_id)
