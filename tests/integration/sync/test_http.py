@@ -81,7 +81,7 @@ async def test_batch_applies_in_order_and_exactly_once(app: Litestar, notes) -> 
 
 async def test_feed_is_scoped_and_paginated(app: Litestar, notes) -> None:
     member, viewer = await client_for(app, PostKind.grid_member)
-    staff, staff_viewer = await client_for(app, PostKind.station_staff)
+    staff, _ = await client_for(app, PostKind.station_staff)
     [grid] = viewer.scope.prefixes
     elsewhere = "/339900/339922/339922002/"
     device = uuid.uuid4()
