@@ -2,12 +2,12 @@
 
 | policy | changed on the server since base_seq? | result                                       |
 | ------ | ------------------------------------- | -------------------------------------------- |
-| lww    | no                                    | applied                                      |
+| lww    | no                                    | applied; the old value to history            |
 | lww    | yes, to the same value                | nothing to do                                |
 | lww    | yes, to another value                 | later HLC wins, other value to history,      |
 |        |                                       | conflict recorded                            |
 | union  | either                                | union by item id; never a conflict           |
-| status | either; a valid step from now         | applied (a valid step is never held back)    |
+| status | either; a valid step from now         | applied (never held back); old to history    |
 | status | either; not a valid step from now     | not applied: an addendum in history,         |
 |        |                                       | conflict recorded                            |
 | server | -                                     | a phone may not set it: mutation rejected    |
@@ -190,6 +190,8 @@ def _lww(
     if state is None or state.seq <= incoming.base_seq:
         if state is None or state.value != value:
             changes[name] = value
+            if state is not None:  # every value a record ever had stays in its history
+                losers.append(Loser(name, state.value, state.hlc, "server"))
         return
     if state.value == value:
         return
@@ -227,6 +229,8 @@ def _status(
         return
     if state is None or value in policy.transitions.get(now, frozenset()):
         changes[name] = value
+        if state is not None:
+            losers.append(Loser(name, now, state.hlc, "server"))
         return
     # Invalid from where the record is now (say, evidence after closure): never applied,
     # never dropped: an addendum for a person to look at.

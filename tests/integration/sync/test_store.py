@@ -119,7 +119,11 @@ async def test_concurrent_edits_conflict_and_merge(notes) -> None:
     late = await send(b.mutation(rid, base, title="from B", at=NOW + 1_000))
     assert late.verdict == "conflicted" and late.conflicts == 1
     assert (await note(rid))["title"] == "from A", "the later HLC wins"
-    [lost] = await SyncHistory.select().where(SyncHistory.record_id == rid).output(load_json=True)
+    [lost] = (
+        await SyncHistory.select()
+        .where((SyncHistory.record_id == rid) & (SyncHistory.source == "incoming"))
+        .output(load_json=True)
+    )
     assert (lost["value"]["value"], lost["source"]) == ("from B", "incoming"), "kept"
     [conflict] = (
         await SyncConflict.select().where(SyncConflict.record_id == rid).output(load_json=True)
@@ -138,7 +142,17 @@ async def test_status_after_closure_is_an_addendum(notes) -> None:
     late = await send(Phone().mutation(rid, 1, status="done"))
     assert late.verdict == "conflicted"
     assert (await note(rid))["status"] == "closed", "never applied blindly"
-    assert await SyncHistory.count().where(SyncHistory.field == "status") == 1
+    history = (
+        await SyncHistory.select(SyncHistory.value, SyncHistory.source)
+        .where(SyncHistory.field == "status")
+        .order_by(SyncHistory.seq)
+        .output(load_json=True)
+    )
+    assert [(h["value"]["value"], h["source"]) for h in history] == [
+        ("open", "server"),
+        ("done", "server"),
+        ("done", "incoming"),
+    ]
 
 
 async def test_phone_clock_a_year_ahead_is_clamped(notes) -> None:
