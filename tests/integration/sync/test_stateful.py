@@ -68,7 +68,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.in_flight: list[Mutation] = []
         self.statuses: dict[uuid.UUID, str] = {}
 
-    def run(self, coro):  # noqa: ANN001, ANN201
+    def run(self, coro):
         return self.loop.run_until_complete(coro)
 
     async def _empty(self) -> None:
@@ -163,7 +163,7 @@ class SyncMachine(RuleBasedStateMachine):
             self._enqueue(self.phones[who], record, "update", area_path=NORTH if north else SOUTH)
 
     # -- the network ---------------------------------------------------------------------
-    async def _deliver(self, mutation: Mutation):  # noqa: ANN202
+    async def _deliver(self, mutation: Mutation):
         self.now += 11
         return await send(mutation, now_ms=self.now)
 
