@@ -44,7 +44,7 @@ class Phone:
     offset_ms: int
     device_id: uuid.UUID = field(default_factory=uuid.uuid4)
     n: int = 0
-    clock: HLC = HLC(0, 0, "")
+    clock: HLC = field(default_factory=lambda: HLC(0, 0, ""))
     outbox: list[Mutation] = field(default_factory=list)
     #: record id -> (values, seq) as last pulled
     view: dict[uuid.UUID, tuple[dict, int]] = field(default_factory=dict)
