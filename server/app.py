@@ -27,6 +27,8 @@ from server.db import Database, activate
 from server.directory import admin_routes
 from server.directory import routes as directory_routes
 from server.errors import DomainError
+from server.media import routes as media_routes
+from server.media.storage import MediaStore
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.web import errors
@@ -95,10 +97,19 @@ def create_app(settings: Settings) -> Litestar:
             *directory_routes.ROUTES,
             *admin_routes.ROUTES,
             *sync_routes.ROUTES,
+            *media_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],
-        state=State({"settings": settings, "db": database, "assets": assets, "worker": worker}),
+        state=State(
+            {
+                "settings": settings,
+                "db": database,
+                "assets": assets,
+                "worker": worker,
+                "media": MediaStore(settings.media_dir),
+            }
+        ),
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

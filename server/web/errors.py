@@ -25,12 +25,14 @@ MESSAGES = {
     500: N_("Something went wrong on our side. Please try again in a moment."),
     503: N_("The service is temporarily unavailable. Please try again shortly."),
 }
+#: machine endpoints (the phone's outbox, uploads): errors come back as JSON
+JSON_PATHS = ("/api/", "/media/uploads/", "/sync/mutations", "/sync/announce", "/sync/changes")
 CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
 
 
 def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return request.url.path.startswith("/api/") or (
+    return request.url.path.startswith(JSON_PATHS) or (
         "application/json" in accept and "text/html" not in accept
     )
 

@@ -1,0 +1,1 @@
+"""Photos: content-addressed storage, resumable chunked uploads verified by SHA-256."""

@@ -1,0 +1,121 @@
+"""Photo files on disk, named by their SHA-256: a photo sent twice is stored once, and an
+upload cut in the middle resumes from the last byte the server has."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from server.errors import Conflict, DomainError
+from server.i18n import N_
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: the phone downscales to 1600 px JPEG (~300 KB); this leaves room for a PNG screenshot
+MAX_BYTES = 15 * 1024 * 1024
+MAX_CHUNK = 2 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+
+class UploadMismatch(DomainError):
+    status_code = 422
+
+
+class TooLarge(DomainError):
+    status_code = 413
+
+
+@dataclass(frozen=True)
+class UploadState:
+    received: int
+    complete: bool
+
+
+class MediaStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        # One upload of a given photo at a time in this process (two phones may send it).
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def path(self, sha: str) -> Path:
+        return self.root / "objects" / sha[:2] / sha
+
+    def _partial(self, sha: str) -> Path:
+        return self.root / "partial" / f"{sha}.part"
+
+    def state(self, sha: str) -> UploadState:
+        _check(sha)
+        if self.path(sha).exists():
+            return UploadState(self.path(sha).stat().st_size, True)
+        partial = self._partial(sha)
+        return UploadState(partial.stat().st_size if partial.exists() else 0, False)
+
+    async def append(self, sha: str, start: int, chunk: bytes, total: int) -> UploadState:
+        """Add bytes [start, start+len) of a `total`-byte photo; the last chunk completes it."""
+        _check(sha)
+        if total > MAX_BYTES:
+            raise TooLarge(N_("A photo may be at most 15 MB."))
+        if len(chunk) > MAX_CHUNK or start + len(chunk) > total:
+            raise DomainError(N_("This part of the photo does not fit."))
+        lock = self._locks.setdefault(sha, asyncio.Lock())
+        async with lock:
+            state = self.state(sha)
+            if state.complete:
+                return state  # the same photo is already here: nothing to do
+            if start != state.received:
+                raise Conflict(N_("Resume from byte %(received)s."), received=state.received)
+            partial = self._partial(sha)
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_write, partial, chunk)
+            received = start + len(chunk)
+            if received < total:
+                return UploadState(received, False)
+            await asyncio.to_thread(self._finish, sha, partial)
+            return UploadState(total, True)
+
+    def _finish(self, sha: str, partial: Path) -> None:
+        data = partial.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            partial.unlink(missing_ok=True)  # corrupted on the way: start over
+            raise UploadMismatch(N_("The photo arrived damaged. It will be sent again."))
+        problem = image_problem(data)
+        if problem:
+            partial.unlink(missing_ok=True)
+            raise UploadMismatch(problem)
+        final = self.path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(partial, final)  # atomic: a photo is either whole or absent
+
+
+def _write(path: Path, chunk: bytes) -> None:
+    with path.open("ab") as fh:
+        fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _check(sha: str) -> None:
+    if not SHA256.match(sha):
+        raise DomainError(N_("Not a photo name."))
+
+
+def image_problem(data: bytes) -> str | None:
+    """An English message id if `data` is not a photo we accept (type by magic bytes, then
+    Pillow; pixel count capped against decompression bombs)."""
+    if not data.startswith(_MAGIC) or (data.startswith(b"RIFF") and data[8:12] != b"WEBP"):
+        return N_("Only JPEG, PNG or WebP photos can be sent.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                return N_("The photo has too many pixels.")
+            image.verify()
+    except (OSError, SyntaxError, Image.DecompressionBombError, ValueError):
+        return N_("The photo cannot be read.")
+    return None

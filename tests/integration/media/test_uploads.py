@@ -1,0 +1,108 @@
+"""Photos upload in chunks, resume after a cut, are verified by SHA-256 and stored once."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from PIL import Image
+
+from server.auth import service as auth
+from server.directory.demo import DEMO_PASSWORD
+from server.directory.kinds import PostKind
+from tests.integration.helpers import demo_mobile
+
+pytestmark = pytest.mark.db
+
+
+def photo(seed: int = 1, size: tuple[int, int] = (640, 480)) -> bytes:
+    image = Image.effect_noise(size, 40 + seed).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.fixture
+async def client(app: Litestar, demo):
+    token = await auth.login(
+        await demo_mobile(PostKind.grid_member), DEMO_PASSWORD, ip="1", user_agent="x"
+    )
+    async with AsyncTestClient(app=app) as client:
+        client.cookies.set("gw_session", token)
+        yield client
+
+
+async def put(client: AsyncTestClient, sha: str, data: bytes, start: int, end: int):  # noqa: ANN201
+    return await client.put(
+        f"/media/uploads/{sha}",
+        content=data[start:end],
+        headers={
+            "content-range": f"bytes {start}-{end - 1}/{len(data)}",
+            "content-type": "application/octet-stream",
+        },
+    )
+
+
+async def test_upload_resumes_after_a_cut(client: AsyncTestClient) -> None:
+    data = photo()
+    sha = hashlib.sha256(data).hexdigest()
+    third = len(data) // 3
+    first = await put(client, sha, data, 0, third)
+    assert first.json() == {"received": third, "complete": False}
+    # The connection dies: the phone does not know what arrived, so it asks.
+    state = (await client.get(f"/media/uploads/{sha}")).json()
+    assert state == {"received": third, "complete": False}
+    stale = await put(client, sha, data, 0, third)  # a retry of the first part
+    assert stale.status_code == 409 and str(third) in stale.text
+    await put(client, sha, data, third, 2 * third)
+    done = await put(client, sha, data, 2 * third, len(data))
+    assert done.json() == {"received": len(data), "complete": True}
+    served = await client.get(f"/media/{sha}")
+    assert served.headers["content-type"] == "image/jpeg"
+    assert hashlib.sha256(served.content).hexdigest() == sha
+
+
+async def test_same_photo_twice_is_stored_once(client: AsyncTestClient, settings) -> None:
+    data = photo(2)
+    sha = hashlib.sha256(data).hexdigest()
+    await put(client, sha, data, 0, len(data))
+    again = await put(client, sha, data, 0, len(data))
+    assert again.json()["complete"] is True
+    assert len(list((settings.media_dir / "objects").rglob("*"))) == 2  # one folder, one file
+
+
+async def test_damaged_upload_is_refused_and_starts_over(client: AsyncTestClient) -> None:
+    data = photo(3)
+    sha = hashlib.sha256(data).hexdigest()
+    broken = data[:100] + b"\x00" + data[101:]
+    refused = await put(client, sha, broken, 0, len(broken))
+    assert refused.status_code == 422 and "损坏" in refused.json()["error"]
+    assert (await client.get(f"/media/uploads/{sha}")).json()["received"] == 0
+    assert (await put(client, sha, data, 0, len(data))).json()["complete"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"%PDF-1.4 not a photo" * 10, 422), (b"\xff\xd8\xff" + b"garbage" * 20, 422)],
+)
+async def test_only_real_photos(client: AsyncTestClient, body: bytes, status: int) -> None:
+    sha = hashlib.sha256(body).hexdigest()
+    assert (await put(client, sha, body, 0, len(body))).status_code == status
+
+
+async def test_limits(client: AsyncTestClient) -> None:
+    sha = "0" * 64
+    huge = await client.put(
+        f"/media/uploads/{sha}",
+        content=b"x" * 10,
+        headers={"content-range": f"bytes 0-9/{16 * 1024 * 1024}"},
+    )
+    assert huge.status_code == 413
+    bad_name = await client.get("/media/uploads/not-a-hash")
+    assert bad_name.status_code == 400
+    no_range = await client.put(f"/media/uploads/{sha}", content=b"x")
+    assert no_range.status_code == 400
+    assert (await client.get(f"/media/{sha}")).status_code == 404
