@@ -35,7 +35,7 @@ async def client(app: Litestar, demo):
         yield client
 
 
-async def put(client: AsyncTestClient, sha: str, data: bytes, start: int, end: int):  # noqa: ANN201
+async def put(client: AsyncTestClient, sha: str, data: bytes, start: int, end: int):
     return await client.put(
         f"/media/uploads/{sha}",
         content=data[start:end],
