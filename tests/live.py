@@ -22,11 +22,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@dataclass(frozen=True)
+@dataclass
 class LiveServer:
     url: str
     log: Path
     env: dict[str, str]
+    app: str
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        port = self.url.rsplit(":", 1)[1]
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    self.app,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--no-access-log",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        wait_healthy(self.url, self.proc, self.log)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, as when a machine loses power."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
@@ -67,32 +106,9 @@ def live_server(
             check=True,
             capture_output=True,
         )
-    log = workdir / f"server-{port}.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = LiveServer(url=url, log=workdir / f"server-{port}.log", env=env, app=app)
     try:
-        wait_healthy(url, proc, log)
-        yield LiveServer(url=url, log=log, env=env)
+        server.start()
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.stop()

@@ -44,7 +44,11 @@ async def push_mutations(request: Request) -> dict[str, Any]:
     if not isinstance(batch, list):
         raise ValidationException('expected {"mutations": [...]}')
     results = await service.submit_batch(batch, viewer_of(request))
-    return {"results": [msgspec.to_builtins(r) if r else None for r in results]}
+    # At most `limit` are taken per request; the results cover that prefix, in order.
+    return {
+        "results": [msgspec.to_builtins(r) if r else None for r in results],
+        "limit": service.MAX_BATCH,
+    }
 
 
 @post("/sync/announce", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
