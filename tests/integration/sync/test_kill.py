@@ -110,7 +110,7 @@ def test_kill_in_the_middle_of_a_batch(database_url: str, tmp_path: Path) -> Non
             "sync_device",
             "sync_test_note",
         ):
-            query(database_url, f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            query(database_url, f"DELETE FROM {table}")
         client = httpx.Client(base_url=server.url, timeout=120)
         log_in(client)
         failure: list[Exception] = []
