@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import home
+from bench import home, sync
 
 
 def main() -> None:
     asyncio.run(home.main())
+    sync.main()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ SUPERVISORS = frozenset(
     {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin, PostKind.duty_officer}
 )
 MAX_BATCH = 200
+log = logging.getLogger("gridwatch.sync")
 
 
 def register(adapter: store.Adapter) -> None:
@@ -33,23 +35,45 @@ def author_of(viewer: Viewer) -> store.Author:
     return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds))
 
 
+async def _apply(raw: Any, author: store.Author) -> store.Result | None:
+    try:
+        mutation = decode(raw)
+    except EnvelopeError as exc:
+        return await store.reject_raw(
+            raw if isinstance(raw, dict) else {}, str(exc), author, now_ms=now_ms()
+        )
+    return await store.apply(mutation, author, ADAPTERS, now_ms=now_ms())
+
+
 async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
-    """Apply one mutation in its own transaction: one bad entry never undoes the others."""
+    """Apply one mutation in its own transaction."""
     database = db.current()
-    author = author_of(viewer)
     async with database.write():
         await database.serialize("sync")
-        try:
-            mutation = decode(raw)
-        except EnvelopeError as exc:
-            return await store.reject_raw(
-                raw if isinstance(raw, dict) else {}, str(exc), author, now_ms=now_ms()
-            )
-        return await store.apply(mutation, author, ADAPTERS, now_ms=now_ms())
+        return await _apply(raw, author_of(viewer))
 
 
 async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | None]:
-    return [await submit(raw, viewer) for raw in batch[:MAX_BATCH]]
+    """A batch in one transaction (one lock, one commit: fast on a phone's backlog). If
+    anything unexpected breaks it, each mutation is applied on its own instead, so one
+    poisoned entry cannot hold back the others. Rejections are outcomes, not failures."""
+    batch = batch[:MAX_BATCH]
+    author = author_of(viewer)
+    database = db.current()
+    try:
+        async with database.write():
+            await database.serialize("sync")
+            return [await _apply(raw, author) for raw in batch]
+    except Exception:
+        log.exception("batch of %d failed as a whole; applying one by one", len(batch))
+    results: list[store.Result | None] = []
+    for raw in batch:
+        try:
+            results.append(await submit(raw, viewer))
+        except Exception:
+            log.exception("mutation failed; the phone will retry it")
+            break  # keep order: the rest waits for the next attempt
+    return results
 
 
 async def announce(viewer: Viewer, device_id: Any, epoch: int, highest: int) -> list[int]:

@@ -1,0 +1,153 @@
+"""Sync throughput: N phones x M mutations pushed to a live server, on SQLite and PostgreSQL.
+
+Prints mutations/s, request latency p50/p95 and bytes on the wire per mutation for each engine,
+against the named baseline "empty-batch": the same endpoint with no mutation, i.e. what
+routing, the session lookup and JSON cost before any sync work. Targets (2 cores):
+>= 1,000 mutations/s on PostgreSQL, >= 500/s on SQLite, p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from bench.common import write_result
+from server.directory.demo import DEMO_PASSWORD
+from sync.hlc import HLC
+from tests.live import live_server
+
+PHONES, PER_PHONE, BATCH = 20, 100, 20
+PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def phone_batches(phone: int) -> list[list[dict]]:
+    device, record = str(uuid.uuid4()), str(uuid.uuid4())
+    mutations = []
+    for n in range(1, PER_PHONE + 1):
+        fields = (
+            {"title": "堤防渗漏", "status": "open", "area_path": "/339900/", "photos": []}
+            if n == 1
+            else {"body": "x" * 1500 + str(n)}
+            if n % 2
+            else {"photos": [{"id": f"{phone}-{n}", "sha256": "0" * 64}]}
+        )
+        mutations.append(
+            {
+                "mutation_id": str(uuid.uuid4()),
+                "device_id": device,
+                "device_seq": n,
+                "entity": "note",
+                "record_id": record,
+                "op": "create" if n == 1 else "update",
+                "fields": fields,
+                "base_seq": 0,
+                "hlc": str(HLC(1_790_000_000_000 + n, 0, device[:8])),
+            }
+        )
+    return [mutations[i : i + BATCH] for i in range(0, len(mutations), BATCH)]
+
+
+async def session_for(url: str) -> aiohttp.ClientSession:
+    # unsafe=True: aiohttp keeps no cookies for IP addresses otherwise
+    session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+    page = await (await session.get("/login")).text()
+    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+    await session.post(
+        "/login",
+        data={"mobile": "13900000001", "password": DEMO_PASSWORD},
+        headers={"x-csrftoken": token},
+        allow_redirects=False,
+    )
+    return session
+
+
+async def push(
+    session: aiohttp.ClientSession,
+    batches: list[list[dict]],
+    latencies: list[float],
+    wire: list[int],
+) -> None:
+    for batch in batches:
+        body = {"mutations": batch}
+        start = time.perf_counter()
+        async with session.post("/sync/mutations", json=body) as response:
+            raw = await response.read()
+            assert response.status == 200, raw[:200]
+        latencies.append(time.perf_counter() - start)
+        wire.append(len(aiohttp.JsonPayload(body)._value) + len(raw))
+
+
+async def measure(url: str) -> dict:
+    sessions = [await session_for(url) for _ in range(PHONES)]
+    try:
+        empty: list[float] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(push(s, [[]] * 20, empty, []) for s in sessions))
+        baseline_rps = len(empty) / (time.perf_counter() - start)
+        latencies: list[float] = []
+        wire: list[int] = []
+        work = [phone_batches(p) for p in range(PHONES)]
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(push(s, b, latencies, wire) for s, b in zip(sessions, work, strict=True))
+        )
+        elapsed = time.perf_counter() - start
+    finally:
+        for s in sessions:
+            await s.close()
+    total = PHONES * PER_PHONE
+    q = statistics.quantiles(latencies, n=20)
+    return {
+        "mutations_per_s": round(total / elapsed, 1),
+        "p50_ms": round(q[9] * 1000, 1),
+        "p95_ms": round(q[18] * 1000, 1),
+        "bytes_per_mutation": round(sum(wire) / total),
+        "baseline": "empty-batch",
+        "baseline_requests_per_s": round(baseline_rps, 1),
+        "phones": PHONES,
+        "per_phone": PER_PHONE,
+        "batch": BATCH,
+    }
+
+
+async def reset_postgres() -> None:
+    conn = await asyncpg.connect(PG_URL)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for engine in ("sqlite", "postgres"):
+            env = {"EMBEDDED_WORKER": "0"}
+            if engine == "postgres":
+                asyncio.run(reset_postgres())
+                env["DATABASE_URL"] = PG_URL
+            work = Path(tmp) / engine
+            work.mkdir()
+            with live_server(work, app="tests.integration.sync.live_app:create", **env) as srv:
+                results[engine] = asyncio.run(measure(srv.url))
+    path = write_result("sync", results)
+    for engine, r in results.items():
+        print(
+            f"sync[{engine}]: {r['mutations_per_s']:.0f} mutations/s "
+            f"(p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms per {BATCH}-mutation request), "
+            f"{r['bytes_per_mutation']} B/mutation; baseline empty-batch "
+            f"{r['baseline_requests_per_s']:.0f} req/s -> {path}"
+        )
+
+
+if __name__ == "__main__":
+    main()
