@@ -77,4 +77,10 @@ async def conflict_inbox(request: Request) -> Template:
     return render(request, "sync/conflicts.html", {"conflicts": items})
 
 
-ROUTES = [push_mutations, announce, pull_changes, conflict_inbox]
+@get("/sync/pending", name="pending", opt=allow(SIGNED_IN))
+async def pending(request: Request) -> Template:
+    """The page lists the phone's own outbox; the server only provides the frame."""
+    return render(request, "sync/pending.html")
+
+
+ROUTES = [push_mutations, announce, pull_changes, conflict_inbox, pending]

@@ -76,3 +76,12 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page
+
+
+@pytest.fixture(scope="session")
+def sync_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the test entity `note`, to drive the outbox before any domain has forms."""
+    with live_server_process(
+        tmp_path_factory.mktemp("sync"), app="tests.integration.sync.live_app:create"
+    ) as server:
+        yield server

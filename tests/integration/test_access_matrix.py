@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/sync/announce"): SIGNED_IN,
     ("GET", "/sync/changes"): SIGNED_IN,
     ("GET", "/sync/conflicts"): SIGNED_IN,
+    ("GET", "/sync/pending"): SIGNED_IN,
     ("GET", "/admin/areas/new"): ADMIN,
     ("POST", "/admin/areas"): ADMIN,
     ("GET", "/admin/places/{place_id:uuid}/edit"): ADMIN,

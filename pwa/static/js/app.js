@@ -1,8 +1,12 @@
 // @ts-check
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchNetwork } from "./network.js";
+import { watchPending } from "./pending-page.js";
+import { startReplay } from "./replay-triggers.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
 watchNetwork(document.documentElement);
 registerServiceWorker(document);
 forgetPagesOnLogout(document);
+startReplay(document);
+watchPending(document);

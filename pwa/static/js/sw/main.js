@@ -5,6 +5,7 @@
 import { cacheNamesFor, precache, removeOldCaches } from "./caches.js";
 import { cachePage, handleNavigation } from "./navigation.js";
 import { handleStatic } from "./static.js";
+import { replay } from "../outbox.js";
 
 /**
  * @typedef {{ version: string, precache: string[], offlineUrl: string }} Build
@@ -21,7 +22,13 @@ export function wire(build) {
   });
 
   sw.addEventListener("activate", (event) => {
-    event.waitUntil(removeOldCaches(names).then(() => sw.clients.claim()));
+    event.waitUntil(removeOldCaches(names).then(() => sw.clients.claim()).then(() => replay()));
+  });
+
+  // Background Sync where the browser has it (Android Chrome): replay with no page open.
+  sw.addEventListener("sync", (event) => {
+    const sync = /** @type {Event & { tag: string, waitUntil(p: Promise<unknown>): void }} */ (event);
+    if (sync.tag === "gridwatch-outbox") sync.waitUntil(replay());
   });
 
   sw.addEventListener("message", (event) => {

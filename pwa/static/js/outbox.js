@@ -1,0 +1,175 @@
+// @ts-check
+// Owns the outbox: making mutations, keeping them until the server has answered, replaying
+// them in order, parking the ones that keep failing. Pages and the service worker share it.
+import * as hlc from "./hlc.js";
+import { settle, transact } from "./idb.js";
+
+export const MAX_ATTEMPTS = 8;
+const BATCH = 50;
+const CHANNEL = "gridwatch-outbox";
+
+/**
+ * @typedef {{ mutation_id: string, device_id: string, epoch: number, device_seq: number,
+ *   entity: string, record_id: string, op: string, fields: Record<string, unknown>,
+ *   base_seq: number, hlc: string, phone_time: number }} Mutation
+ * @typedef {{ order?: number, mutation: Mutation, state: "queued" | "parked" | "rejected",
+ *   attempts: number, last_error: string, queued_at: number }} Entry
+ * @typedef {{ key: "device", id: string, epoch: number, seq: number, clock: hlc.Clock }} Device
+ */
+
+/** Tell every page (and the worker) that the outbox changed. */
+function announce() {
+  if (typeof BroadcastChannel === "undefined") return;
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.postMessage("changed");
+  channel.close();
+}
+
+/** @param {(count: number) => void} show */
+export function onChange(show) {
+  const refresh = () => counts().then((c) => show(c.queued + c.parked));
+  if (typeof BroadcastChannel !== "undefined") {
+    new BroadcastChannel(CHANNEL).onmessage = refresh;
+  }
+  refresh();
+}
+
+/**
+ * Who this phone is. The id comes from the server (the device session) so that a phone whose
+ * storage was wiped comes back under the same id with a new epoch, and the server can tell
+ * what was lost.
+ * @param {string} deviceId
+ */
+export async function ensureDevice(deviceId) {
+  return transact(["meta"], "readwrite", async (tx) => {
+    const store = tx.objectStore("meta");
+    const device = /** @type {Device | undefined} */ (await settle(store.get("device")));
+    if (device) return device;
+    const fresh = /** @type {Device} */ ({
+      key: "device", id: deviceId, epoch: Math.floor(Date.now() / 1000), seq: 0,
+      clock: { wall: 0, counter: 0, node: deviceId.slice(0, 8) },
+    });
+    store.put(fresh);
+    return fresh;
+  });
+}
+
+/**
+ * Make a mutation and keep it; resolves once it is safely on disk.
+ * @param {string} entity @param {string} op @param {string} recordId
+ * @param {Record<string, unknown>} fields @param {number} baseSeq
+ * @returns {Promise<Mutation>}
+ */
+export async function enqueue(entity, op, recordId, fields, baseSeq) {
+  const mutation = await transact(["outbox", "meta"], "readwrite", async (tx) => {
+    const meta = tx.objectStore("meta");
+    const device = /** @type {Device | undefined} */ (await settle(meta.get("device")));
+    if (!device) throw new Error("no device: ensureDevice() first");
+    const now = Date.now();
+    device.seq += 1;
+    device.clock = hlc.tick(device.clock, now);
+    meta.put(device);
+    /** @type {Mutation} */
+    const made = {
+      mutation_id: crypto.randomUUID(), device_id: device.id, epoch: device.epoch,
+      device_seq: device.seq, entity, record_id: recordId, op, fields, base_seq: baseSeq,
+      hlc: hlc.format(device.clock), phone_time: now,
+    };
+    tx.objectStore("outbox").add({ mutation: made, state: "queued", attempts: 0,
+      last_error: "", queued_at: now });
+    return made;
+  });
+  announce();
+  askToKeepStorage();
+  return mutation;
+}
+
+/** At the first save, ask the browser not to evict our storage under pressure. */
+function askToKeepStorage() {
+  const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;
+  if (storage && typeof storage.persist === "function" && typeof window !== "undefined") {
+    storage.persisted().then((kept) => kept || storage.persist()).catch(() => undefined);
+  }
+}
+
+/** @returns {Promise<Entry[]>} every entry, oldest first */
+export function entries() {
+  return transact(["outbox"], "readonly", (tx) => settle(tx.objectStore("outbox").getAll()));
+}
+
+export async function counts() {
+  const all = await entries();
+  const by = (/** @type {string} */ s) => all.filter((e) => e.state === s).length;
+  return { queued: by("queued"), parked: by("parked"), rejected: by("rejected") };
+}
+
+/** @type {Promise<{ sent: number, offline: boolean }> | null} */
+let running = null;
+
+/**
+ * Send what is queued, in order, in batches. One replay at a time per context; safe to call
+ * from every trigger (load, online, visibility, timer, Background Sync).
+ * @param {{ maxAttempts?: number }} [options]
+ */
+export function replay(options = {}) {
+  if (!running) running = drain(options.maxAttempts ?? MAX_ATTEMPTS).finally(() => { running = null; });
+  return running;
+}
+
+/** @param {number} maxAttempts */
+async function drain(maxAttempts) {
+  let sent = 0;
+  for (;;) {
+    const batch = (await entries()).filter((e) => e.state === "queued").slice(0, BATCH);
+    if (batch.length === 0) return { sent, offline: false };
+    let response;
+    try {
+      response = await fetch("/sync/mutations", {
+        method: "POST", credentials: "same-origin",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ mutations: batch.map((e) => e.mutation) }),
+      });
+    } catch (error) {
+      return { sent, offline: true }; // no network: not the mutation's fault, nothing counted
+    }
+    if (response.status === 401 || response.status === 403) return { sent, offline: false };
+    const results = response.ok ? (await response.json()).results : [];
+    await record(batch, results, response.ok ? "" : `HTTP ${response.status}`, maxAttempts);
+    sent += results.filter((/** @type {unknown} */ r) => r).length;
+    if (!results.length || results.some((/** @type {unknown} */ r) => !r)) return { sent, offline: false };
+  }
+}
+
+/**
+ * Settle a batch by the server's answers: accepted ones leave, rejected ones stay visible,
+ * the first unanswered one counts an attempt (and is parked after too many).
+ * @param {Entry[]} batch @param {Array<{verdict: string, reason: string, hlc: string} | null>} results
+ * @param {string} error @param {number} maxAttempts
+ */
+async function record(batch, results, error, maxAttempts) {
+  await transact(["outbox", "meta"], "readwrite", async (tx) => {
+    const outbox = tx.objectStore("outbox");
+    let latest = "";
+    for (const [i, entry] of batch.entries()) {
+      const result = results[i];
+      if (result && result.verdict === "rejected") {
+        outbox.put({ ...entry, state: "rejected", last_error: result.reason });
+      } else if (result) {
+        outbox.delete(/** @type {number} */ (entry.order));
+        latest = result.hlc > latest ? result.hlc : latest;
+      } else {
+        const attempts = entry.attempts + 1;
+        const state = attempts >= maxAttempts ? "parked" : "queued";
+        outbox.put({ ...entry, attempts, state, last_error: error || "no answer for this entry" });
+        break; // keep the order: the rest waits behind it until it is parked
+      }
+    }
+    if (latest) {
+      const meta = tx.objectStore("meta");
+      const device = /** @type {Device} */ (await settle(meta.get("device")));
+      device.clock = hlc.receive(device.clock, hlc.parse(latest), Date.now());
+      meta.put(device);
+    }
+  });
+  announce();
+}

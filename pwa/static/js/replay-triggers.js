@@ -1,0 +1,37 @@
+// @ts-check
+// When the page replays the outbox: on load, when the network returns, when the phone is
+// looked at again, and on a timer with backoff. Never one trigger alone: iOS has no
+// Background Sync, and `online` is not fired on a Wi-Fi with no way out.
+import { ensureDevice, onChange, replay } from "./outbox.js";
+
+const BASE_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 10 * 60_000;
+
+/** @param {Document} doc */
+export async function startReplay(doc) {
+  const meta = doc.querySelector('meta[name="gw-device"]');
+  const deviceId = meta instanceof HTMLMetaElement ? meta.content : "";
+  if (!deviceId || !("indexedDB" in window)) return;
+  onChange((count) => showPending(doc, count));
+  await ensureDevice(deviceId);
+  window.addEventListener("online", () => replay());
+  doc.addEventListener("visibilitychange", () => {
+    if (doc.visibilityState === "visible") replay();
+  });
+  let delay = BASE_DELAY_MS;
+  const tick = async () => {
+    const { offline } = await replay();
+    delay = offline ? Math.min(delay * 2, MAX_DELAY_MS) : BASE_DELAY_MS;
+    setTimeout(tick, delay);
+  };
+  tick();
+}
+
+/** @param {Document} doc @param {number} count */
+function showPending(doc, count) {
+  const badge = doc.getElementById("pending-sync");
+  const number = badge?.querySelector("[data-pending-count]");
+  if (!badge || !number) return;
+  number.textContent = String(count);
+  badge.hidden = count === 0;
+}

@@ -1,0 +1,45 @@
+"""Page object for the phone's outbox, driven through its own module in the page."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+
+
+class Outbox:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def enqueue_note(self, record_id: str, **fields: object) -> None:
+        await self.page.evaluate(
+            """([rid, fields]) => import('/static/js/outbox.js').then(async m => {
+                 // the page registers the device on load; do not race it
+                 await m.ensureDevice(document.querySelector('meta[name=gw-device]').content);
+                 return m.enqueue('note', 'create', rid, fields, 0);
+               })""",
+            [record_id, fields],
+        )
+
+    async def counts(self) -> dict:
+        return await self.page.evaluate("import('/static/js/outbox.js').then(m => m.counts())")
+
+    async def replay(self, max_attempts: int = 8) -> dict:
+        return await self.page.evaluate(
+            "(n) => import('/static/js/outbox.js').then(m => m.replay({maxAttempts: n}))",
+            max_attempts,
+        )
+
+    async def add_raw(self, mutation: dict) -> None:
+        """An entry the server cannot even read (as a bug on an old phone might make)."""
+        await self.page.evaluate(
+            """(mutation) => import('/static/js/idb.js').then(db => db.transact(
+                 ['outbox'], 'readwrite', tx => { tx.objectStore('outbox').add({
+                   mutation, state: 'queued', attempts: 0, last_error: '',
+                   queued_at: Date.now() }); }))""",
+            mutation,
+        )
+
+    async def badge(self) -> str | None:
+        badge = self.page.locator("#pending-sync")
+        if await badge.get_attribute("hidden") is not None:
+            return None
+        return (await badge.locator("[data-pending-count]").inner_text()).strip()
