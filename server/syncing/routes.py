@@ -11,7 +11,7 @@ from litestar.exceptions import ClientException, ValidationException
 from litestar.params import JSONBody
 from litestar.response import Template
 
-from server.auth.access import SIGNED_IN, allow
+from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.syncing import service
 from server.web.forms import viewer_of
 from server.web.render import render
@@ -83,4 +83,15 @@ async def pending(request: Request) -> Template:
     return render(request, "sync/pending.html")
 
 
-ROUTES = [push_mutations, announce, pull_changes, conflict_inbox, pending]
+QUEUED_URL = "/sync/queued"
+
+
+@get(QUEUED_URL, name="queued", opt=allow(PUBLIC))
+async def queued(request: Request) -> Template:
+    """Precached by the service worker and shown when a form was saved offline."""
+    if request.query_params.get("fragment"):
+        return render(request, "sync/_queued.html")
+    return render(request, "sync/queued.html")
+
+
+ROUTES = [push_mutations, announce, pull_changes, conflict_inbox, pending, queued]

@@ -14,6 +14,7 @@ from server.db import Database, DatabaseUnavailable
 from server.directory.service import home_areas
 from server.i18n import COOKIE
 from server.settings import LANGUAGES, Settings
+from server.syncing.routes import QUEUED_URL
 from server.web.assets import Assets
 from server.web.forms import safe_next
 from server.web.render import render
@@ -40,8 +41,9 @@ async def service_worker(request: Request) -> Response[str]:
     assets: Assets = request.app.state.assets
     build = {
         "version": assets.version,
-        "precache": [*assets.precache(), OFFLINE_URL],
+        "precache": [*assets.precache(), OFFLINE_URL, QUEUED_URL, f"{QUEUED_URL}?fragment=1"],
         "offlineUrl": OFFLINE_URL,
+        "queuedUrl": QUEUED_URL,
     }
     body = (
         f"// Generated for build {assets.version}: what this build precaches.\n"

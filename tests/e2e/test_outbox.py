@@ -75,3 +75,36 @@ async def test_poisoned_entry_is_parked_and_refusals_are_kept(
     assert "多次失败" in await parked.inner_text()
     assert re.search("unknown field", await rejected.inner_text())
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+async def test_form_submitted_offline_is_kept_and_sent_later(
+    sync_server: LiveServer, context: BrowserContext, page: Page
+) -> None:
+    login = LoginPage(page, sync_server.url)
+    await login.open()
+    await login.log_in(ADMIN, DEMO_PASSWORD)
+    await page.locator("#my-areas").wait_for()
+    shell = Shell(page, sync_server.url)
+    await shell.wait_for_service_worker()
+    await page.goto(sync_server.url + "/sync/pending")
+    await page.goto(sync_server.url + "/test/notes/new")  # both kept for offline use
+    record_id = await page.locator("input[name=record_id]").input_value()
+
+    await context.set_offline(True)
+    await page.get_by_label("title").fill("管涌（离线）")
+    await page.get_by_role("button", name="save").click()
+    await page.locator("#queued").wait_for()
+    assert "已离线保存" in await page.locator("#queued").inner_text()
+    await page.goto(sync_server.url + "/sync/pending")
+    await page.locator("#pending-list li[data-state='queued']").wait_for()
+
+    await context.set_offline(False)
+    outbox = Outbox(page)
+    for _ in range(100):
+        if (await outbox.counts())["queued"] == 0:
+            break
+        await page.wait_for_timeout(100)
+    assert await outbox.counts() == {"queued": 0, "parked": 0, "rejected": 0}
+    feed = await page.request.get(sync_server.url + "/sync/changes")
+    assert record_id in {e["record_id"] for e in (await feed.json())["entries"]}
+    assert page.console_errors == []  # type: ignore[attr-defined]

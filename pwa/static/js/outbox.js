@@ -60,7 +60,18 @@ export async function ensureDevice(deviceId) {
  * @param {Record<string, unknown>} fields @param {number} baseSeq
  * @returns {Promise<Mutation>}
  */
-export async function enqueue(entity, op, recordId, fields, baseSeq) {
+export function enqueue(entity, op, recordId, fields, baseSeq) {
+  return enqueueWith(crypto.randomUUID(), entity, op, recordId, fields, baseSeq);
+}
+
+/**
+ * The same, keeping an id made earlier (a form rendered with its mutation_id: submitting it
+ * twice stays one mutation).
+ * @param {string} mutationId @param {string} entity @param {string} op @param {string} recordId
+ * @param {Record<string, unknown>} fields @param {number} baseSeq
+ * @returns {Promise<Mutation>}
+ */
+export async function enqueueWith(mutationId, entity, op, recordId, fields, baseSeq) {
   const mutation = await transact(["outbox", "meta"], "readwrite", async (tx) => {
     const meta = tx.objectStore("meta");
     const device = /** @type {Device | undefined} */ (await settle(meta.get("device")));
@@ -71,7 +82,7 @@ export async function enqueue(entity, op, recordId, fields, baseSeq) {
     meta.put(device);
     /** @type {Mutation} */
     const made = {
-      mutation_id: crypto.randomUUID(), device_id: device.id, epoch: device.epoch,
+      mutation_id: mutationId, device_id: device.id, epoch: device.epoch,
       device_seq: device.seq, entity, record_id: recordId, op, fields, base_seq: baseSeq,
       hlc: hlc.format(device.clock), phone_time: now,
     };
@@ -134,9 +145,10 @@ async function drain(maxAttempts) {
     }
     if (response.status === 401 || response.status === 403) return { sent, offline: false };
     const results = response.ok ? (await response.json()).results : [];
-    await record(batch, results, response.ok ? "" : `HTTP ${response.status}`, maxAttempts);
+    const settled = await record(batch, results, response.ok ? "" : `HTTP ${response.status}`, maxAttempts);
     sent += results.filter((/** @type {unknown} */ r) => r).length;
-    if (!results.length || results.some((/** @type {unknown} */ r) => !r)) return { sent, offline: false };
+    // Go on while entries leave the queue (answered, refused or parked); else try later.
+    if (!settled) return { sent, offline: false };
   }
 }
 
@@ -145,8 +157,10 @@ async function drain(maxAttempts) {
  * the first unanswered one counts an attempt (and is parked after too many).
  * @param {Entry[]} batch @param {Array<{verdict: string, reason: string, hlc: string} | null>} results
  * @param {string} error @param {number} maxAttempts
+ * @returns {Promise<boolean>} whether any entry left the queue
  */
 async function record(batch, results, error, maxAttempts) {
+  let settled = 0;
   await transact(["outbox", "meta"], "readwrite", async (tx) => {
     const outbox = tx.objectStore("outbox");
     let latest = "";
@@ -161,8 +175,10 @@ async function record(batch, results, error, maxAttempts) {
         const attempts = entry.attempts + 1;
         const state = attempts >= maxAttempts ? "parked" : "queued";
         outbox.put({ ...entry, attempts, state, last_error: error || "no answer for this entry" });
+        if (state === "parked") settled += 1;
         break; // keep the order: the rest waits behind it until it is parked
       }
+      settled += 1;
     }
     if (latest) {
       const meta = tx.objectStore("meta");
@@ -172,4 +188,5 @@ async function record(batch, results, error, maxAttempts) {
     }
   });
   announce();
+  return settled > 0;
 }

@@ -4,11 +4,12 @@
 // server for each build) calls wire() with the build's version and precache list.
 import { cacheNamesFor, precache, removeOldCaches } from "./caches.js";
 import { cachePage, handleNavigation } from "./navigation.js";
+import { handleFormPost } from "./forms.js";
 import { handleStatic } from "./static.js";
 import { replay } from "../outbox.js";
 
 /**
- * @typedef {{ version: string, precache: string[], offlineUrl: string }} Build
+ * @typedef {{ version: string, precache: string[], offlineUrl: string, queuedUrl: string }} Build
  */
 
 /** @param {Build} build */
@@ -43,7 +44,12 @@ export function wire(build) {
   sw.addEventListener("fetch", (event) => {
     const { request } = event;
     const url = new URL(request.url);
-    if (request.method !== "GET" || url.origin !== sw.location.origin) return;
+    if (url.origin !== sw.location.origin) return;
+    if (request.method === "POST" && !url.pathname.startsWith("/sync/")) {
+      event.respondWith(handleFormPost(request, names.shell, build.queuedUrl));
+      return;
+    }
+    if (request.method !== "GET") return;
     // hx-boost turns links into fetches of whole pages: they are navigations too.
     const boosted = request.headers.get("HX-Boosted") === "true";
     if (request.mode === "navigate" || boosted) {

@@ -1,0 +1,60 @@
+// @ts-check
+/// <reference lib="webworker" />
+// Form POSTs: an offline-capable form (it carries mutation_id and entity) that cannot reach
+// the server in time is kept in the outbox and answered with the precached "saved offline"
+// page; any other POST goes to the network untouched.
+import { enqueueWith } from "../outbox.js";
+
+// A field worker waits this long at most before the form is kept on the phone instead.
+const TIMEOUT_MS = 8000;
+/** Fields that describe the mutation rather than the record. */
+const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq", "hlc", "_csrf_token"]);
+
+/**
+ * @param {Request} request
+ * @param {string} shellCache
+ * @param {string} queuedUrl
+ * @returns {Promise<Response>}
+ */
+export async function handleFormPost(request, shellCache, queuedUrl) {
+  const form = await request.clone().formData().catch(() => null);
+  if (!form || !form.get("mutation_id") || !form.get("entity")) return fetch(request);
+  try {
+    const response = await withTimeout(fetch(request), TIMEOUT_MS);
+    if (response.status < 500) return response; // answered: the server decided
+  } catch {
+    // offline, or too slow: keep it (if the slow request lands after all, the replay is
+    // answered as already applied: the mutation id makes it harmless)
+  }
+  await keep(form);
+  const partial = request.headers.get("HX-Request") === "true" && request.headers.get("HX-Boosted") !== "true";
+  const cached = await caches.match(partial ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
+  return new Response(cached ? await cached.text() : "", {
+    status: 202, headers: { "content-type": "text/html; charset=utf-8" },
+  });
+}
+
+/** @param {FormData} form */
+async function keep(form) {
+  /** @type {Record<string, unknown>} */
+  const fields = {};
+  for (const [name, value] of form.entries()) {
+    if (!ENVELOPE.has(name) && typeof value === "string") fields[name] = value;
+  }
+  await enqueueWith(String(form.get("mutation_id")), String(form.get("entity")),
+    String(form.get("op") || "create"), String(form.get("record_id") || crypto.randomUUID()),
+    fields, Number(form.get("base_seq") || 0));
+}
+
+/**
+ * @template T
+ * @param {Promise<T>} promise @param {number} ms
+ * @returns {Promise<T>}
+ */
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); });
+  });
+}
