@@ -3,12 +3,15 @@ returns, a poisoned entry parked without blocking the others, a refusal kept and
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import uuid
 
 from playwright.async_api import BrowserContext, Page
 
 from server.directory.demo import DEMO_PASSWORD
+from server.settings import sqlite_path
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
 from tests.e2e.pages.shell import Shell
@@ -108,3 +111,85 @@ async def test_form_submitted_offline_is_kept_and_sent_later(
     feed = await page.request.get(sync_server.url + "/sync/changes")
     assert record_id in {e["record_id"] for e in (await feed.json())["entries"]}
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def jpeg(seed: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise((900, 700), 30 + seed).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+async def test_record_with_two_photos_offline_then_online(
+    sync_server: LiveServer, context: BrowserContext, page: Page
+) -> None:
+    login = LoginPage(page, sync_server.url)
+    await login.open()
+    await login.log_in(ADMIN, DEMO_PASSWORD)
+    await page.locator("#my-areas").wait_for()
+    await Shell(page, sync_server.url).wait_for_service_worker()
+    await page.goto(sync_server.url + "/sync/pending")
+    await page.goto(sync_server.url + "/test/notes/new")
+    record_id = await page.locator("input[name=record_id]").input_value()
+
+    await context.set_offline(True)
+    await page.get_by_label("title").fill("带照片的隐患")
+    ready = page.locator("input[type=hidden][name=photos]")
+    await page.get_by_label("photos").set_input_files(
+        [
+            {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg(1)},
+            {"name": "b.jpg", "mimeType": "image/jpeg", "buffer": jpeg(2)},
+        ]
+    )
+    await ready.nth(1).wait_for(state="attached")
+    shas = [await ready.nth(i).get_attribute("value") for i in range(2)]
+    await page.get_by_role("button", name="save").click()
+    await page.locator("#queued").wait_for()
+    await page.goto(sync_server.url + "/sync/pending")  # offline: from the cache
+    await page.locator("#pending-list li[data-state='queued']").wait_for()
+
+    # The second chunk of the first photo is cut once: the upload must resume.
+    cut: list[str] = []
+
+    async def cut_once(route):
+        if (
+            route.request.method == "PUT"
+            and not cut
+            and "bytes 0-" not in (route.request.headers.get("content-range") or "bytes 0-")
+        ):
+            cut.append(route.request.url)
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route("**/media/uploads/**", cut_once)
+    await context.set_offline(False)
+    outbox = Outbox(page)
+    for _ in range(200):
+        counts = await outbox.counts()
+        left = await page.evaluate("import('/static/js/photos.js').then(m => m.waiting())")
+        if counts["queued"] == 0 and not left:
+            break
+        await outbox.replay()
+        await page.wait_for_timeout(100)
+    assert await outbox.counts() == {"queued": 0, "parked": 0, "rejected": 0}
+    assert cut, "a chunk was cut on the way"
+    for sha in shas:
+        state = await (await page.request.get(f"{sync_server.url}/media/uploads/{sha}")).json()
+        assert state["complete"] is True
+        body = await (await page.request.get(f"{sync_server.url}/media/{sha}")).body()
+        import hashlib
+
+        assert hashlib.sha256(body).hexdigest() == sha
+    feed = await page.request.get(sync_server.url + "/sync/changes")
+    assert record_id in {e["record_id"] for e in (await feed.json())["entries"]}
+    assert await outbox.badge() is None
+    with sqlite3.connect(sqlite_path(sync_server.env["DATABASE_URL"])) as db:
+        [(title, photos)] = db.execute(
+            "SELECT title, photos FROM sync_test_note WHERE id = ?", (record_id,)
+        ).fetchall()
+    assert title == "带照片的隐患"
+    assert sorted(p["sha256"] for p in json.loads(photos)) == sorted(shas)

@@ -2,6 +2,7 @@
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchNetwork } from "./network.js";
 import { watchPending } from "./pending-page.js";
+import { watchPhotoInputs } from "./photos.js";
 import { startReplay } from "./replay-triggers.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
@@ -10,3 +11,4 @@ registerServiceWorker(document);
 forgetPagesOnLogout(document);
 startReplay(document);
 watchPending(document);
+watchPhotoInputs(document);

@@ -3,6 +3,7 @@
 // them in order, parking the ones that keep failing. Pages and the service worker share it.
 import * as hlc from "./hlc.js";
 import { settle, transact } from "./idb.js";
+import { uploadAll } from "./photos.js";
 
 export const MAX_ATTEMPTS = 8;
 const BATCH = 50;
@@ -123,7 +124,16 @@ let running = null;
  * @param {{ maxAttempts?: number }} [options]
  */
 export function replay(options = {}) {
-  if (!running) running = drain(options.maxAttempts ?? MAX_ATTEMPTS).finally(() => { running = null; });
+  if (!running) {
+    running = drain(options.maxAttempts ?? MAX_ATTEMPTS)
+      .then(async (result) => {
+        // Records first (a hazard reaches the station even over 2G), then their photos.
+        if (result.offline) return result;
+        const photos = await uploadAll();
+        return { sent: result.sent, offline: photos.offline };
+      })
+      .finally(() => { running = null; });
+  }
   return running;
 }
 

@@ -5,10 +5,8 @@ offline-capable form, built the way domain forms are (hidden mutation fields).""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from litestar import Litestar, MediaType, Request, get, post
-from litestar.params import URLEncodedBody
 from litestar.response import Response
 
 from server.app import create_app
@@ -24,19 +22,6 @@ async def _note_table() -> None:
     await SyncTestNote.create_table(if_not_exists=True)
 
 
-@dataclass
-class NoteForm:
-    mutation_id: str = ""
-    record_id: str = ""
-    entity: str = ""
-    op: str = ""
-    base_seq: int = 0
-    hlc: str = ""
-    title: str = ""
-    status: str = "open"
-    area_path: str = "/339900/"
-
-
 @get("/test/notes/new", opt=allow(SIGNED_IN), media_type=MediaType.HTML)
 async def new_note(request: Request) -> str:
     csrf = request.cookies.get("gw_csrf", "")  # the token is the cookie's value
@@ -48,23 +33,33 @@ async def new_note(request: Request) -> str:
 <input type="hidden" name="entity" value="note"><input type="hidden" name="op" value="create">
 <input type="hidden" name="base_seq" value="0"><input type="hidden" name="status" value="open">
 <input type="hidden" name="area_path" value="/339900/">
-<input name="title" aria-label="title"><button type="submit">save</button></form></body></html>"""
+<input name="title" aria-label="title">
+<input type="file" accept="image/*" multiple data-photos="photos" aria-label="photos">
+<button type="submit">save</button></form>
+<script type="module" src="/static/js/app.js"></script></body></html>"""
 
 
 @post("/test/notes", opt=allow(SIGNED_IN), media_type=MediaType.HTML, status_code=200)
-async def save_note(request: Request, data: URLEncodedBody[NoteForm]) -> Response[str]:
+async def save_note(request: Request) -> Response[str]:
     """What a domain route does online: the same envelope the outbox would send."""
+    form = await request.form()
+    photos = [{"id": sha, "sha256": sha} for sha in form.getall("photos", [])]
     result = await service.submit(
         {
-            "mutation_id": data.mutation_id,
+            "mutation_id": form["mutation_id"],
             "device_id": str(uuid.UUID(int=1)),
             "device_seq": 1,
-            "entity": data.entity,
-            "record_id": data.record_id,
-            "op": data.op,
-            "fields": {"title": data.title, "status": data.status, "area_path": data.area_path},
-            "base_seq": data.base_seq,
-            "hlc": data.hlc or str(HLC(service.now_ms(), 0, "server")),
+            "entity": form["entity"],
+            "record_id": form["record_id"],
+            "op": form["op"],
+            "base_seq": int(form.get("base_seq") or 0),
+            "fields": {
+                "title": form.get("title", ""),
+                "status": form.get("status", "open"),
+                "area_path": form.get("area_path", "/339900/"),
+                "photos": photos,
+            },
+            "hlc": form.get("hlc") or str(HLC(service.now_ms(), 0, "server")),
         },
         viewer_of(request),
     )

@@ -39,7 +39,14 @@ async function keep(form) {
   /** @type {Record<string, unknown>} */
   const fields = {};
   for (const [name, value] of form.entries()) {
-    if (!ENVELOPE.has(name) && typeof value === "string") fields[name] = value;
+    if (ENVELOPE.has(name) || typeof value !== "string") continue;
+    if (name === "photos") {
+      // photos travel apart; the record names them (a union by id on the server)
+      const list = /** @type {Array<{id: string, sha256: string}>} */ (fields.photos || []);
+      fields.photos = [...list, { id: value, sha256: value }];
+    } else {
+      fields[name] = value;
+    }
   }
   await enqueueWith(String(form.get("mutation_id")), String(form.get("entity")),
     String(form.get("op") || "create"), String(form.get("record_id") || crypto.randomUUID()),
