@@ -54,6 +54,10 @@ async def test_outbox_survives_offline_and_drains(
     feed = await page.request.get(sync_server.url + "/sync/changes")
     seen = {e["record_id"] for e in (await feed.json())["entries"]}
     assert set(records) <= seen
+    cursor = await page.evaluate(
+        "import('/static/js/idb.js').then(db => db.transact(['meta'], 'readonly',"
+        " tx => db.settle(tx.objectStore('meta').get('feed'))))")
+    assert cursor and cursor["cursor"] >= 3, "the phone followed the feed after syncing"
 
 
 async def test_poisoned_entry_is_parked_and_refusals_are_kept(

@@ -4,6 +4,7 @@
 import * as hlc from "./hlc.js";
 import { settle, transact } from "./idb.js";
 import { uploadAll } from "./photos.js";
+import { refreshFromFeed } from "./refresh.js";
 
 export const MAX_ATTEMPTS = 8;
 const BATCH = 50;
@@ -130,6 +131,7 @@ export function replay(options = {}) {
         // Records first (a hazard reaches the station even over 2G), then their photos.
         if (result.offline) return result;
         const photos = await uploadAll();
+        if (!photos.offline) await refreshFromFeed().catch(() => 0);
         return { sent: result.sent, offline: photos.offline };
       })
       .finally(() => { running = null; });
@@ -140,11 +142,13 @@ export function replay(options = {}) {
 /** @param {number} maxAttempts */
 async function drain(maxAttempts) {
   let sent = 0;
+  let announced = false;
   for (;;) {
     const batch = (await entries()).filter((e) => e.state === "queued").slice(0, BATCH);
     if (batch.length === 0) return { sent, offline: false };
     let response;
     try {
+      if (!announced) announced = await announceDevice();
       response = await fetch("/sync/mutations", {
         method: "POST", credentials: "same-origin",
         headers: { "content-type": "application/json", accept: "application/json" },
@@ -160,6 +164,21 @@ async function drain(maxAttempts) {
     // Go on while entries leave the queue (answered, refused or parked); else try later.
     if (!settled) return { sent, offline: false };
   }
+}
+
+/**
+ * Tell the server how many mutations this phone has made in this epoch, sent or not: if the
+ * phone later loses its storage, the server knows what never arrived and says so.
+ */
+async function announceDevice() {
+  const device = await transact(["meta"], "readonly", (tx) => settle(tx.objectStore("meta").get("device")));
+  if (!device) return false;
+  await fetch("/sync/announce", {
+    method: "POST", credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ device_id: device.id, epoch: device.epoch, highest_seq: device.seq }),
+  });
+  return true;
 }
 
 /**

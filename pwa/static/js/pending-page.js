@@ -33,9 +33,20 @@ export async function renderPending(doc) {
   }
 }
 
+const LOW_STORAGE_BYTES = 50 * 1024 * 1024;
+
+/** Say so when the browser's storage for this site is nearly full. @param {Document} doc */
+async function showStorage(doc) {
+  const warning = doc.getElementById("low-storage");
+  if (!warning || !navigator.storage?.estimate) return;
+  const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
+  warning.hidden = !(quota - usage < LOW_STORAGE_BYTES || usage / quota > 0.9);
+}
+
 /** Keep the page's list current: on load, after htmx swaps, whenever the outbox changes.
  * @param {Document} doc */
 export function watchPending(doc) {
-  onChange(() => renderPending(doc));
-  doc.addEventListener("htmx:afterSettle", () => renderPending(doc));
+  const show = () => Promise.all([renderPending(doc), showStorage(doc)]);
+  onChange(show);
+  doc.addEventListener("htmx:afterSettle", show);
 }

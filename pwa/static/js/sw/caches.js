@@ -3,6 +3,8 @@
 // Owns Cache Storage: the names of this build's caches, precaching and cleaning.
 
 const PREFIX = "gw-";
+/** Pages kept for offline use; its name does not change with the build. */
+export const PAGES_CACHE = `${PREFIX}pages-v1`;
 
 /**
  * The shell cache is per build; the pages cache outlives builds so that pages opened
@@ -10,7 +12,7 @@ const PREFIX = "gw-";
  * @param {string} version
  */
 export function cacheNamesFor(version) {
-  return { shell: `${PREFIX}shell-${version}`, pages: `${PREFIX}pages-v1` };
+  return { shell: `${PREFIX}shell-${version}`, pages: PAGES_CACHE };
 }
 
 /**

@@ -1,0 +1,46 @@
+// @ts-check
+// After a sync, the pages this phone keeps for offline use are brought up to date from the
+// server's change feed: changed ones fetched again, ones that left the person's scope dropped.
+import { settle, transact } from "./idb.js";
+import { PAGES_CACHE } from "./sw/caches.js";
+
+/** @returns {Promise<number>} how many kept pages were refreshed or dropped */
+export async function refreshFromFeed() {
+  let cursor = await readCursor();
+  const pages = await caches.open(PAGES_CACHE);
+  let touched = 0;
+  for (;;) {
+    const response = await fetch(`/sync/changes?since=${cursor}&limit=200`, {
+      credentials: "same-origin", headers: { accept: "application/json" },
+    });
+    if (!response.ok) return touched;
+    const page = await response.json();
+    for (const entry of page.entries) {
+      const url = new URL(entry.url, location.origin).href;
+      if (entry.removed) {
+        if (await pages.delete(url)) touched += 1;
+      } else if (await pages.match(url)) {
+        const fresh = await fetch(url, { credentials: "same-origin" });
+        if (fresh.ok) {
+          await pages.put(url, fresh);
+          touched += 1;
+        } else if (fresh.status === 404) {
+          await pages.delete(url); // no longer ours to see
+        }
+      }
+    }
+    cursor = page.cursor;
+    await writeCursor(cursor);
+    if (!page.more) return touched;
+  }
+}
+
+async function readCursor() {
+  const row = await transact(["meta"], "readonly", (tx) => settle(tx.objectStore("meta").get("feed")));
+  return row ? row.cursor : 0;
+}
+
+/** @param {number} cursor */
+function writeCursor(cursor) {
+  return transact(["meta"], "readwrite", (tx) => { tx.objectStore("meta").put({ key: "feed", cursor }); });
+}
