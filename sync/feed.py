@@ -74,12 +74,20 @@ class ConflictView:
 
 
 async def inbox(
-    scope: ScopeWhere, person_id: uuid.UUID | None, *, open_only: bool = True, limit: int = 100
+    scope: ScopeWhere,
+    person_id: uuid.UUID | None,
+    *,
+    open_only: bool = True,
+    limit: int = 100,
+    conflict_id: uuid.UUID | None = None,
 ) -> list[ConflictView]:
     """Conflicts of the person's own mutations and of records in their scope."""
     where = scope(SyncConflict.scope_path)  # None: the whole city
     if where is not None and person_id is not None:
         where = where | (SyncConflict.person_id == person_id)
+    if conflict_id is not None:
+        one = SyncConflict.id == conflict_id
+        where = one if where is None else where & one
     if open_only:
         unresolved = SyncConflict.resolved_at.is_null()
         where = unresolved if where is None else where & unresolved

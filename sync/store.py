@@ -336,3 +336,60 @@ async def _keep(
                 scope_path=path,
             )
         )
+
+
+class AlreadyResolved(Exception):
+    """The conflict was settled before."""
+
+
+async def resolve(
+    conflict_id: uuid.UUID,
+    choice: str,
+    author: Author,
+    adapters: Mapping[str, Adapter],
+    *,
+    now_ms: int,
+) -> Result:
+    """Settle a conflict by keeping the current value or taking the other one. Resolving is
+    itself a mutation (op "resolve"), logged like any other; its id is derived from the
+    conflict, so resolving twice is one mutation."""
+    row = (
+        await SyncConflict.select()
+        .where(SyncConflict.id == conflict_id)
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise LookupError("no such conflict")
+    if row["resolved_at"] is not None:
+        raise AlreadyResolved(str(conflict_id))
+    other = row["incoming_value"] if row["winner"] == "server" else row["server_value"]
+    take = choice == "other" and row["kind"] != "status"  # an illegal status is never forced
+    record = (
+        await SyncRecord.select(SyncRecord.seq)
+        .where(SyncRecord.record_id == row["record_id"])
+        .first()
+    )
+    mutation = Mutation(
+        mutation_id=uuid.uuid5(conflict_id, "resolve"),
+        device_id=uuid.UUID(int=0),
+        device_seq=1,
+        entity=row["entity"],
+        record_id=row["record_id"],
+        op="resolve",
+        fields={row["field"]: other["value"]} if take else {},
+        base_seq=record["seq"] if record else 0,
+        hlc=str(HLC(now_ms, 0, SERVER_NODE)),
+    )
+    result = await apply(mutation, author, adapters, now_ms=now_ms)
+    if result.verdict != Verdict.rejected.value:
+        from datetime import UTC, datetime
+
+        await SyncConflict.update(
+            {
+                SyncConflict.resolved_at: datetime.now(UTC),
+                SyncConflict.resolved_by: author.person_id,
+                SyncConflict.resolution_id: mutation.mutation_id,
+            }
+        ).where(SyncConflict.id == conflict_id)
+    return result

@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 from litestar import Request, get, post
 from litestar.exceptions import ClientException, ValidationException
-from litestar.params import JSONBody
-from litestar.response import Template
+from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.syncing import service
@@ -83,6 +83,16 @@ async def pending(request: Request) -> Template:
     return render(request, "sync/pending.html")
 
 
+@post("/sync/conflicts/{conflict_id:uuid}/resolve", opt=allow(SIGNED_IN))
+async def resolve_conflict(
+    request: Request, conflict_id: FromPath[uuid.UUID], data: URLEncodedBody[dict[str, str]]
+) -> Redirect:
+    """Keep the current value, or take the other one (never an illegal status)."""
+    choice = "other" if data.get("choice") == "other" else "keep"
+    await service.resolve(viewer_of(request), conflict_id, choice)
+    return Redirect("/sync/conflicts", status_code=303)
+
+
 QUEUED_URL = "/sync/queued"
 
 
@@ -94,4 +104,12 @@ async def queued(request: Request) -> Template:
     return render(request, "sync/queued.html")
 
 
-ROUTES = [push_mutations, announce, pull_changes, conflict_inbox, pending, queued]
+ROUTES = [
+    push_mutations,
+    announce,
+    pull_changes,
+    conflict_inbox,
+    resolve_conflict,
+    pending,
+    queued,
+]

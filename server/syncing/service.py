@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from server import db
 from server.auth.service import Viewer
 from server.directory.kinds import PostKind
 from server.directory.scope import nothing
+from server.errors import Conflict, NotFound
+from server.i18n import N_
 from sync import devices, feed, store
 from sync.mutation import EnvelopeError, decode
 
@@ -85,7 +88,25 @@ async def changes(viewer: Viewer, since: int, limit: int) -> feed.FeedPage:
     return await feed.changes(since, viewer.scope.where, viewer.person_id, limit)
 
 
-async def conflicts(viewer: Viewer) -> list[feed.ConflictView]:
-    if viewer.kinds & SUPERVISORS:
-        return await feed.inbox(viewer.scope.where, viewer.person_id)
-    return await feed.inbox(lambda _column: nothing(), viewer.person_id)
+async def conflicts(
+    viewer: Viewer, *, conflict_id: uuid.UUID | None = None
+) -> list[feed.ConflictView]:
+    scope = viewer.scope.where if viewer.kinds & SUPERVISORS else (lambda _column: nothing())
+    if conflict_id is None:
+        return await feed.inbox(scope, viewer.person_id)
+    return await feed.inbox(scope, viewer.person_id, open_only=False, conflict_id=conflict_id)
+
+
+async def resolve(viewer: Viewer, conflict_id: uuid.UUID, choice: str) -> store.Result:
+    """Settle a conflict the viewer can see (their own, or one in a supervisor's scope)."""
+    if not await conflicts(viewer, conflict_id=conflict_id):
+        raise NotFound(N_("This conflict does not exist, or you cannot see it."))
+    database = db.current()
+    try:
+        async with database.write():
+            await database.serialize("sync")
+            return await store.resolve(
+                conflict_id, choice, author_of(viewer), ADAPTERS, now_ms=now_ms()
+            )
+    except store.AlreadyResolved as exc:
+        raise Conflict(N_("Someone settled this conflict already.")) from exc

@@ -56,7 +56,8 @@ async def test_outbox_survives_offline_and_drains(
     assert set(records) <= seen
     cursor = await page.evaluate(
         "import('/static/js/idb.js').then(db => db.transact(['meta'], 'readonly',"
-        " tx => db.settle(tx.objectStore('meta').get('feed'))))")
+        " tx => db.settle(tx.objectStore('meta').get('feed'))))"
+    )
     assert cursor and cursor["cursor"] >= 3, "the phone followed the feed after syncing"
 
 

@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/sync/changes"): SIGNED_IN,
     ("GET", "/sync/conflicts"): SIGNED_IN,
     ("GET", "/sync/pending"): SIGNED_IN,
+    ("POST", "/sync/conflicts/{conflict_id:uuid}/resolve"): SIGNED_IN,
     ("GET", "/sync/queued"): PUBLIC,
     ("GET", "/admin/areas/new"): ADMIN,
     ("POST", "/admin/areas"): ADMIN,

@@ -138,3 +138,43 @@ async def test_conflicts_reach_the_author_and_the_station(app: Litestar, notes) 
     for page in (mine, theirs):
         assert "title" in page and ">A<" not in page
         assert "B" in page
+
+
+async def test_resolving_is_a_mutation(app: Litestar, notes) -> None:
+    from sync.tables import SyncConflict, SyncMutation
+    from tests.integration.helpers import post_form
+
+    member, viewer = await client_for(app, PostKind.grid_member)
+    staff, _ = await client_for(app, PostKind.station_staff)
+    [grid] = viewer.scope.prefixes
+    rid, a, b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with member:
+        for m in (
+            envelope(a, 1, rid, "create", title="t", status="open", area_path=grid),
+            envelope(a, 2, rid, base=1, title="A"),
+            envelope(b, 1, rid, base=1, title="B"),
+        ):
+            await member.post("/sync/mutations", json={"mutations": [m]})
+    [conflict] = await SyncConflict.select(SyncConflict.id)
+    async with staff:
+        answer = await post_form(
+            staff, f"/sync/conflicts/{conflict['id']}/resolve", {"choice": "other"}
+        )
+        assert answer.status_code == 303
+        again = await post_form(
+            staff, f"/sync/conflicts/{conflict['id']}/resolve", {"choice": "keep"}
+        )
+        assert again.status_code == 409
+    note = await SyncTestNote.select(SyncTestNote.title).where(SyncTestNote.id == rid).first()
+    assert note["title"] == "B", "the value that had lost is current now"
+    row = await SyncConflict.select().where(SyncConflict.id == conflict["id"]).first()
+    assert row["resolved_at"] is not None and row["resolution_id"] is not None
+    logged = (
+        await SyncMutation.select(SyncMutation.op, SyncMutation.verdict)
+        .where(SyncMutation.id == row["resolution_id"])
+        .first()
+    )
+    assert logged == {"op": "resolve", "verdict": "applied"}
+    async with member:
+        outsider = await post_form(member, f"/sync/conflicts/{uuid.uuid4()}/resolve", {})
+    assert outsider.status_code == 404
