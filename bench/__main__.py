@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import home, sync
+from bench import drain, home, sync
 
 
 def main() -> None:
     asyncio.run(home.main())
     sync.main()
+    drain.main()
 
 
 if __name__ == "__main__":

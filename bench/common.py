@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -89,3 +90,52 @@ async def load(url: str, clients: int = 50, seconds: float = 5.0) -> Load:
         start = time.monotonic()
         await asyncio.gather(*(client() for _ in range(clients)))
         return Load(requests=done, errors=errors, seconds=time.monotonic() - start)
+
+
+class SlowLink:
+    """A TCP proxy on 127.0.0.1 that behaves like a poor mobile link: each direction carries
+    `bits_per_s` and every byte arrives `rtt_ms / 2` after it was sent."""
+
+    def __init__(self, upstream_port: int, bits_per_s: int = 1_000_000, rtt_ms: int = 300) -> None:
+        self.upstream_port = upstream_port
+        self.bytes_per_s = bits_per_s / 8
+        self.one_way_s = rtt_ms / 2000
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self.server:
+            self.server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+        line_free = loop.time()  # when the link has sent everything queued so far
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                at, chunk = await queue.get()
+                if not chunk:
+                    dst.close()
+                    return
+                await asyncio.sleep(max(0.0, at - loop.time()))
+                dst.write(chunk)
+                await dst.drain()
+
+        sender = asyncio.create_task(deliver())
+        try:
+            while chunk := await src.read(4096):
+                line_free = max(line_free, loop.time()) + len(chunk) / self.bytes_per_s
+                queue.put_nowait((line_free + self.one_way_s, chunk))
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        queue.put_nowait((0.0, b""))
+        with contextlib.suppress(ConnectionError):
+            await sender

@@ -7,7 +7,7 @@ import { uploadAll } from "./photos.js";
 import { refreshFromFeed } from "./refresh.js";
 
 export const MAX_ATTEMPTS = 8;
-const BATCH = 50;
+const BATCH = 100;
 const CHANNEL = "gridwatch-outbox";
 
 /**
@@ -126,7 +126,7 @@ let running = null;
  */
 export function replay(options = {}) {
   if (!running) {
-    running = drain(options.maxAttempts ?? MAX_ATTEMPTS)
+    running = exclusive(() => drain(options.maxAttempts ?? MAX_ATTEMPTS))
       .then(async (result) => {
         // Records first (a hazard reaches the station even over 2G), then their photos.
         if (result.offline) return result;
@@ -137,6 +137,30 @@ export function replay(options = {}) {
       .finally(() => { running = null; });
   }
   return running;
+}
+
+/**
+ * A JSON request body, gzipped where the browser can (batches shrink several times: on 2G
+ * that is most of the wait).
+ * @param {unknown} value
+ */
+async function jsonBody(value) {
+  const json = JSON.stringify(value);
+  const headers = { "content-type": "application/json", accept: "application/json" };
+  if (typeof CompressionStream === "undefined") return { headers, body: json };
+  const stream = new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"));
+  const body = await new Response(stream).arrayBuffer();
+  return { headers: { ...headers, "content-encoding": "gzip" }, body };
+}
+
+/**
+ * Pages and the service worker each may start a replay: the Web Locks API lets only one of
+ * them send at a time, so the same entries are not sent twice in parallel.
+ * @template T @param {() => Promise<T>} work @returns {Promise<T>}
+ */
+function exclusive(work) {
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  return locks ? locks.request("gridwatch-outbox", work) : work();
 }
 
 /** @param {number} maxAttempts */
@@ -151,8 +175,7 @@ async function drain(maxAttempts) {
       if (!announced) announced = await announceDevice();
       response = await fetch("/sync/mutations", {
         method: "POST", credentials: "same-origin",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ mutations: batch.map((e) => e.mutation) }),
+        ...(await jsonBody({ mutations: batch.map((e) => e.mutation) })),
       });
     } catch (error) {
       return { sent, offline: true }; // no network: not the mutation's fault, nothing counted

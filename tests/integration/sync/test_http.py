@@ -178,3 +178,29 @@ async def test_resolving_is_a_mutation(app: Litestar, notes) -> None:
     async with member:
         outsider = await post_form(member, f"/sync/conflicts/{uuid.uuid4()}/resolve", {})
     assert outsider.status_code == 404
+
+
+async def test_gzipped_batches(app: Litestar, notes) -> None:
+    import gzip
+
+    client, viewer = await client_for(app, PostKind.grid_member)
+    [grid] = viewer.scope.prefixes
+    body = {
+        "mutations": [
+            envelope(
+                uuid.uuid4(), 1, uuid.uuid4(), "create", title="压缩", status="open", area_path=grid
+            )
+        ]
+    }
+    import json
+
+    packed = gzip.compress(json.dumps(body).encode())
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    bomb = gzip.compress(b'{"mutations": [' + b" " * (20 * 1024 * 1024) + b"]}")
+    async with client:
+        ok = await client.post("/sync/mutations", content=packed, headers=headers)
+        damaged = await client.post("/sync/mutations", content=packed[:-9], headers=headers)
+        huge = await client.post("/sync/mutations", content=bomb, headers=headers)
+    assert ok.json()["results"][0]["verdict"] == "applied"
+    assert damaged.status_code == 400
+    assert huge.status_code == 413
