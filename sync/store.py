@@ -86,9 +86,31 @@ class Result:
     replayed: bool = False
 
 
+class Sequence:
+    """Seqs for one write transaction holding the sync lock: one query, then counted in memory
+    (nobody else can append meanwhile)."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+
+    async def next(self) -> int:
+        if self._last is None:
+            self._last = await _next(SyncMutation.seq) - 1
+        self._last += 1
+        return self._last
+
+
 async def apply(
-    mutation: Mutation, author: Author, adapters: Mapping[str, Adapter], *, now_ms: int
+    mutation: Mutation,
+    author: Author,
+    adapters: Mapping[str, Adapter],
+    *,
+    now_ms: int,
+    sequence: Sequence | None = None,
+    track_device: bool = True,
 ) -> Result:
+    """Apply one mutation. A batch passes one `sequence` for all its mutations and notes the
+    devices itself (`track_device=False`): fewer queries per mutation."""
     stored = await SyncMutation.select().where(SyncMutation.id == mutation.mutation_id).first()
     if stored is not None:  # (1) a retry after a lost answer: the same outcome again
         record = (
@@ -105,9 +127,10 @@ async def apply(
             replayed=True,
             hlc=str(HLC(now_ms, 0, SERVER_NODE)),
         )
-    seq = await _next(SyncMutation.seq)
+    seq = await (sequence or Sequence()).next()
     hlc, skew = clamp(HLC.parse(mutation.hlc), now_ms)
-    await devices.saw(mutation, author.person_id)
+    if track_device:
+        await devices.saw(mutation, author.person_id)
     adapter = adapters.get(mutation.entity)
     current = await adapter.load(mutation.record_id) if adapter else None
     reason = (
@@ -183,7 +206,9 @@ async def apply(
     )
 
 
-async def reject_raw(raw: Any, reason: str, author: Author, *, now_ms: int) -> Result | None:
+async def reject_raw(
+    raw: Any, reason: str, author: Author, *, now_ms: int, sequence: Sequence | None = None
+) -> Result | None:
     """An envelope that could not be read: kept with its payload when it names its id,
     so the phone hears why and the person can see what they sent. None: no id to key on."""
     try:
@@ -201,7 +226,7 @@ async def reject_raw(raw: Any, reason: str, author: Author, *, now_ms: int) -> R
         device_id = uuid.UUID(str(raw.get("device_id")))
     except ValueError:
         device_id = uuid.UUID(int=0)
-    seq = await _next(SyncMutation.seq)
+    seq = await (sequence or Sequence()).next()
     await SyncMutation.insert(
         SyncMutation(
             id=mutation_id,
@@ -281,7 +306,8 @@ async def _change(
 ) -> None:
     await SyncChange.insert(
         SyncChange(
-            pos=await _next(SyncChange.pos),
+            # two positions per seq: a removal (if any) comes just before the upsert
+            pos=seq * 2 + (0 if removed else 1),
             seq=seq,
             entity=mutation.entity,
             record_id=mutation.record_id,

@@ -38,14 +38,39 @@ def author_of(viewer: Viewer) -> store.Author:
     return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds))
 
 
-async def _apply(raw: Any, author: store.Author) -> store.Result | None:
+async def _apply(
+    raw: Any,
+    author: store.Author,
+    sequence: store.Sequence | None = None,
+    track_device: bool = True,
+) -> store.Result | None:
     try:
         mutation = decode(raw)
     except EnvelopeError as exc:
         return await store.reject_raw(
-            raw if isinstance(raw, dict) else {}, str(exc), author, now_ms=now_ms()
+            raw if isinstance(raw, dict) else {},
+            str(exc),
+            author,
+            now_ms=now_ms(),
+            sequence=sequence,
         )
-    return await store.apply(mutation, author, ADAPTERS, now_ms=now_ms())
+    return await store.apply(
+        mutation, author, ADAPTERS, now_ms=now_ms(), sequence=sequence, track_device=track_device
+    )
+
+
+async def _note_devices(batch: list[Any], author: store.Author) -> None:
+    """Each device of a batch once, at its highest position (not once per mutation)."""
+    highest: dict[tuple[Any, int], int] = {}
+    for raw in batch:
+        try:
+            m = decode(raw)
+        except EnvelopeError:
+            continue
+        key = (m.device_id, m.epoch)
+        highest[key] = max(highest.get(key, 0), m.device_seq)
+    for (device_id, epoch), seq in highest.items():
+        await devices.announce(device_id, epoch, seq, author.person_id)
 
 
 async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
@@ -66,7 +91,9 @@ async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | 
     try:
         async with database.write():
             await database.serialize("sync")
-            return [await _apply(raw, author) for raw in batch]
+            await _note_devices(batch, author)
+            sequence = store.Sequence()
+            return [await _apply(raw, author, sequence, track_device=False) for raw in batch]
     except Exception:
         log.exception("batch of %d failed as a whole; applying one by one", len(batch))
     results: list[store.Result | None] = []
