@@ -22,6 +22,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "DEFAULT_LANGUAGE": ("zh_Hans", "zh_Hans or en"),
     "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push private key (PEM)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
+    "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -42,6 +43,7 @@ class Settings:
     default_language: str = "zh_Hans"
     vapid_private_key_path: Path = ROOT / "var" / "vapid_private.pem"
     max_body_bytes: int = 16 * 1024 * 1024
+    offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -105,6 +107,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         default_language=language,
         vapid_private_key_path=_path(get("VAPID_PRIVATE_KEY_PATH") or "var/vapid_private.pem"),
         max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
+        offline_form_timeout_ms=int(
+            get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms
+        ),
         embedded_worker=_flag(get("EMBEDDED_WORKER") or "1"),
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),

@@ -44,6 +44,7 @@ async def service_worker(request: Request) -> Response[str]:
         "precache": [*assets.precache(), OFFLINE_URL, QUEUED_URL, f"{QUEUED_URL}?fragment=1"],
         "offlineUrl": OFFLINE_URL,
         "queuedUrl": QUEUED_URL,
+        "formTimeoutMs": request.app.state.settings.offline_form_timeout_ms,
     }
     body = (
         f"// Generated for build {assets.version}: what this build precaches.\n"

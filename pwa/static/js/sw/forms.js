@@ -5,8 +5,6 @@
 // page; any other POST goes to the network untouched.
 import { enqueueWith } from "../outbox.js";
 
-// A field worker waits this long at most before the form is kept on the phone instead.
-const TIMEOUT_MS = 8000;
 /** Fields that describe the mutation rather than the record. */
 const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq", "hlc", "_csrf_token"]);
 
@@ -14,13 +12,15 @@ const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq"
  * @param {Request} request
  * @param {string} shellCache
  * @param {string} queuedUrl
+ * @param {number} timeoutMs how long a field worker waits before the form is kept instead
+ *   (OFFLINE_FORM_TIMEOUT_MS, 8 s by default)
  * @returns {Promise<Response>}
  */
-export async function handleFormPost(request, shellCache, queuedUrl) {
+export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) {
   const form = await request.clone().formData().catch(() => null);
   if (!form || !form.get("mutation_id") || !form.get("entity")) return fetch(request);
   try {
-    const response = await withTimeout(fetch(request), TIMEOUT_MS);
+    const response = await withTimeout(fetch(request), timeoutMs || 8000);
     if (response.status < 500) return response; // answered: the server decided
   } catch {
     // offline, or too slow: keep it (if the slow request lands after all, the replay is

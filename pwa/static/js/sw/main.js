@@ -9,7 +9,8 @@ import { handleStatic } from "./static.js";
 import { replay } from "../outbox.js";
 
 /**
- * @typedef {{ version: string, precache: string[], offlineUrl: string, queuedUrl: string }} Build
+ * @typedef {{ version: string, precache: string[], offlineUrl: string, queuedUrl: string,
+ *   formTimeoutMs: number }} Build
  */
 
 /** @param {Build} build */
@@ -46,7 +47,7 @@ export function wire(build) {
     const url = new URL(request.url);
     if (url.origin !== sw.location.origin) return;
     if (request.method === "POST" && !url.pathname.startsWith("/sync/")) {
-      event.respondWith(handleFormPost(request, names.shell, build.queuedUrl));
+      event.respondWith(handleFormPost(request, names.shell, build.queuedUrl, build.formTimeoutMs));
       return;
     }
     if (request.method !== "GET") return;
