@@ -21,12 +21,11 @@ def write_result(name: str, data: dict) -> Path:
     return path
 
 
-class ByteCounter:
-    """A TCP proxy on 127.0.0.1 that counts what the server sends: bytes on the wire."""
+class Proxy:
+    """A TCP proxy on 127.0.0.1 in front of a local server; subclasses shape or count."""
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
-        self.downstream_bytes = 0
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -39,20 +38,38 @@ class ByteCounter:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        await asyncio.gather(
+            self._pipe(reader, up_writer, upstream=True),
+            self._pipe(up_reader, writer, upstream=False),
+        )
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, count: bool) -> None:
-            try:
-                while chunk := await src.read(65536):
-                    if count:
-                        self.downstream_bytes += len(chunk)
-                    dst.write(chunk)
-                    await dst.drain()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
-            finally:
-                dst.close()
+    async def _pipe(
+        self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, *, upstream: bool
+    ) -> None:
+        try:
+            while chunk := await src.read(65536):
+                self._seen(chunk, upstream)
+                dst.write(chunk)
+                await dst.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer, False), pipe(up_reader, writer, True))
+    def _seen(self, chunk: bytes, upstream: bool) -> None:
+        """Called for every chunk passed on."""
+
+
+class ByteCounter(Proxy):
+    """Counts what the server sends: bytes on the wire."""
+
+    def __init__(self, upstream_port: int) -> None:
+        super().__init__(upstream_port)
+        self.downstream_bytes = 0
+
+    def _seen(self, chunk: bytes, upstream: bool) -> None:
+        if not upstream:
+            self.downstream_bytes += len(chunk)
 
 
 @dataclass(frozen=True)
@@ -92,29 +109,18 @@ async def load(url: str, clients: int = 50, seconds: float = 5.0) -> Load:
         return Load(requests=done, errors=errors, seconds=time.monotonic() - start)
 
 
-class SlowLink:
-    """A TCP proxy on 127.0.0.1 that behaves like a poor mobile link: each direction carries
-    `bits_per_s` and every byte arrives `rtt_ms / 2` after it was sent."""
+class SlowLink(Proxy):
+    """Behaves like a poor mobile link: each direction carries `bits_per_s` and every byte
+    arrives `rtt_ms / 2` after it was sent."""
 
     def __init__(self, upstream_port: int, bits_per_s: int = 1_000_000, rtt_ms: int = 300) -> None:
-        self.upstream_port = upstream_port
+        super().__init__(upstream_port)
         self.bytes_per_s = bits_per_s / 8
         self.one_way_s = rtt_ms / 2000
-        self.server: asyncio.Server | None = None
 
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self.server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self.server:
-            self.server.close()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, *, upstream: bool
+    ) -> None:
         loop = asyncio.get_running_loop()
         line_free = loop.time()  # when the link has sent everything queued so far
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()

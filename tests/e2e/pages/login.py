@@ -13,6 +13,14 @@ class LoginPage:
     async def open(self) -> None:
         await self.page.goto(self.base_url + "/login")
 
+    async def as_admin(self) -> None:
+        """Log in as the demo administrator and wait for the home page."""
+        from server.directory.demo import DEMO_PASSWORD
+
+        await self.open()
+        await self.log_in("13900000001", DEMO_PASSWORD)
+        await self.page.locator("#my-areas").wait_for()
+
     async def log_in(self, mobile: str, password: str) -> None:
         await self.page.get_by_label("手机号").fill(mobile)
         await self.page.get_by_label("密码").fill(password)
