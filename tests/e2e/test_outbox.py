@@ -145,6 +145,7 @@ async def test_record_with_two_photos_offline_then_online(
     await page.locator("#queued").wait_for()
     await page.goto(sync_server.url + "/sync/pending")  # offline: from the cache
     await page.locator("#pending-list li[data-state='queued']").wait_for()
+    await page.locator("#pending-list img.thumb").nth(1).wait_for()  # both photos shown
 
     # The second chunk of the first photo is cut once: the upload must resume.
     cut: list[str] = []

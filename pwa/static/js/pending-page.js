@@ -2,6 +2,7 @@
 // Fills the "waiting to sync" page from the phone's outbox (the row markup comes from the
 // server's <template>, so no HTML is written here).
 import { entries, onChange } from "./outbox.js";
+import { waiting } from "./photos.js";
 
 /** @param {Document} doc */
 export async function renderPending(doc) {
@@ -9,6 +10,8 @@ export async function renderPending(doc) {
   const row = doc.getElementById("pending-row");
   if (!(list instanceof HTMLElement) || !(row instanceof HTMLTemplateElement)) return;
   const items = await entries();
+  thumbnailUrls.forEach((url) => URL.revokeObjectURL(url));
+  thumbnailUrls = [];
   list.replaceChildren();
   if (items.length === 0) {
     const empty = doc.createElement("li");
@@ -23,13 +26,38 @@ export async function renderPending(doc) {
       const el = node.querySelector(`[data-field="${name}"]`);
       if (el) el.textContent = text;
     };
-    set("entity", item.mutation.entity);
+    set("entity", item.mutation.entity || "?");
     set("state", list.dataset[item.state] || item.state);
     set("when", new Date(item.queued_at).toLocaleString());
     set("error", item.last_error);
+    await addThumbnails(node.querySelector(`[data-field="thumbs"]`), item.mutation.fields || {});
     const li = node.querySelector("li");
     if (li) li.dataset.state = item.state;
     list.append(node);
+  }
+}
+
+/** Object URLs made for the last rendering, released before the next. @type {string[]} */
+let thumbnailUrls = [];
+
+/**
+ * The photos a queued record names, from the phone's own store (they may not be uploaded yet).
+ * @param {Element | null} box @param {Record<string, unknown>} fields
+ */
+async function addThumbnails(box, fields) {
+  const photos = Array.isArray(fields.photos) ? fields.photos : [];
+  if (!box || photos.length === 0) return;
+  const kept = new Map((await waiting()).map((p) => [p.sha256, p.blob]));
+  for (const photo of photos) {
+    const blob = kept.get(photo.sha256);
+    if (!blob) continue; // already on the server
+    const url = URL.createObjectURL(blob);
+    thumbnailUrls.push(url);
+    const img = new Image(64, 64);
+    img.src = url;
+    img.alt = "";
+    img.className = "thumb";
+    box.append(img);
   }
 }
 
