@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.access import FIELD, SIGNED_IN, STAFF, allow
 from server.directory import service
-from server.directory.kinds import Level, PlaceKind, PostKind
+from server.directory.kinds import PlaceKind, PostKind
 from server.directory.qr import qr_svg
 from server.errors import NotFound
 from server.web.forms import page_number, viewer_of
@@ -111,16 +111,12 @@ async def qr_sheet(request: Request, area_id: FromPath[uuid.UUID]) -> Template:
     area = await service.get_area(scope, area_id)
     if not scope.covers_path(area.path):
         raise NotFound(service.AREA_NOT_FOUND)  # a name in the breadcrumbs, not its places
-    grids = await service.grids_under(area)
-    sheets = []
-    for grid in grids:
-        places = await service.list_places(scope, within=grid, per_page=500)
-        sheets.append((grid, [(p, qr_svg(request.app.state.settings, p)) for p in places.items]))
-    return render(
-        request,
-        "directory/qr_sheet.html",
-        {"area": area, "sheets": sheets, "grid_level": Level.grid},
-    )
+    settings = request.app.state.settings
+    by_grid: dict[uuid.UUID, list] = {}
+    for place in await service.places_under(scope, area):  # one query for the whole area
+        by_grid.setdefault(place.grid_id, []).append((place, qr_svg(settings, place)))
+    sheets = [(grid, by_grid.get(grid.id, [])) for grid in await service.grids_under(area)]
+    return render(request, "directory/qr_sheet.html", {"area": area, "sheets": sheets})
 
 
 ROUTES = [show_area, list_places, show_place, open_place_token, list_people, show_person, qr_sheet]

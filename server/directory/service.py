@@ -144,6 +144,15 @@ async def list_places(
     return await _paginate(query, Place.count(), where, page, per_page, PlaceRecord.from_row)
 
 
+async def places_under(scope: Scope, area: AreaRecord) -> list[PlaceRecord]:
+    """Every place in an area's subtree that the scope sees, by code (no pagination)."""
+    where = _and(
+        scope.where(Place.area_path, place_column=Place.id), under(Place.area_path, area.path)
+    )
+    rows = await Place.select(*_PLACE_COLUMNS).where(where).order_by(Place.code)
+    return [PlaceRecord.from_row(r) for r in rows]
+
+
 async def get_place(scope: Scope, place_id: uuid.UUID) -> PlaceRecord:
     return await _one_place(scope, Place.id == place_id)
 
