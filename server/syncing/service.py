@@ -14,7 +14,7 @@ from server.directory.scope import nothing
 from server.errors import Conflict, NotFound
 from server.i18n import N_
 from sync import devices, feed, store
-from sync.mutation import EnvelopeError, decode
+from sync.mutation import EnvelopeError, Mutation, decode
 
 #: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
 ADAPTERS: dict[str, store.Adapter] = {}
@@ -38,18 +38,28 @@ def author_of(viewer: Viewer) -> store.Author:
     return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds))
 
 
+Parsed = tuple[Any, Mutation | EnvelopeError]
+
+
+def _parse(raw: Any) -> Parsed:
+    """Decode an envelope once; an unreadable one keeps its error for the rejection."""
+    try:
+        return raw, decode(raw)
+    except EnvelopeError as exc:
+        return raw, exc
+
+
 async def _apply(
-    raw: Any,
+    parsed: Parsed,
     author: store.Author,
     sequence: store.Sequence | None = None,
     track_device: bool = True,
 ) -> store.Result | None:
-    try:
-        mutation = decode(raw)
-    except EnvelopeError as exc:
+    raw, mutation = parsed
+    if isinstance(mutation, EnvelopeError):
         return await store.reject_raw(
             raw if isinstance(raw, dict) else {},
-            str(exc),
+            str(mutation),
             author,
             now_ms=now_ms(),
             sequence=sequence,
@@ -59,47 +69,48 @@ async def _apply(
     )
 
 
-async def _note_devices(batch: list[Any], author: store.Author) -> None:
+async def _note_devices(batch: list[Parsed], author: store.Author) -> None:
     """Each device of a batch once, at its highest position (not once per mutation)."""
     highest: dict[tuple[Any, int], int] = {}
-    for raw in batch:
-        try:
-            m = decode(raw)
-        except EnvelopeError:
-            continue
-        key = (m.device_id, m.epoch)
-        highest[key] = max(highest.get(key, 0), m.device_seq)
+    for _raw, m in batch:
+        if isinstance(m, Mutation):
+            key = (m.device_id, m.epoch)
+            highest[key] = max(highest.get(key, 0), m.device_seq)
     for (device_id, epoch), seq in highest.items():
         await devices.announce(device_id, epoch, seq, author.person_id)
 
 
-async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
+async def _submit_one(parsed: Parsed, author: store.Author) -> store.Result | None:
     """Apply one mutation in its own transaction."""
     database = db.current()
     async with database.write():
         await database.serialize("sync")
-        return await _apply(raw, author_of(viewer))
+        return await _apply(parsed, author)
+
+
+async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
+    return await _submit_one(_parse(raw), author_of(viewer))
 
 
 async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | None]:
     """A batch in one transaction (one lock, one commit: fast on a phone's backlog). If
     anything unexpected breaks it, each mutation is applied on its own instead, so one
     poisoned entry cannot hold back the others. Rejections are outcomes, not failures."""
-    batch = batch[:MAX_BATCH]
+    parsed = [_parse(raw) for raw in batch[:MAX_BATCH]]
     author = author_of(viewer)
     database = db.current()
     try:
         async with database.write():
             await database.serialize("sync")
-            await _note_devices(batch, author)
+            await _note_devices(parsed, author)
             sequence = store.Sequence()
-            return [await _apply(raw, author, sequence, track_device=False) for raw in batch]
+            return [await _apply(p, author, sequence, track_device=False) for p in parsed]
     except Exception:
-        log.exception("batch of %d failed as a whole; applying one by one", len(batch))
+        log.exception("batch of %d failed as a whole; applying one by one", len(parsed))
     results: list[store.Result | None] = []
-    for raw in batch:
+    for p in parsed:
         try:
-            results.append(await submit(raw, viewer))
+            results.append(await _submit_one(p, author))
         except Exception:
             log.exception("mutation failed; the phone will retry it")
             break  # keep order: the rest waits for the next attempt
