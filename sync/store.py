@@ -16,8 +16,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import msgspec
 from piccolo.query.functions.aggregate import Max
 
 from sync import devices
@@ -248,8 +250,6 @@ async def reject_raw(
 
 
 def _payload(mutation: Mutation) -> dict[str, Any]:
-    import msgspec
-
     return msgspec.to_builtins(mutation)
 
 
@@ -409,8 +409,6 @@ async def resolve(
     )
     result = await apply(mutation, author, adapters, now_ms=now_ms)
     if result.verdict != Verdict.rejected.value:
-        from datetime import UTC, datetime
-
         await SyncConflict.update(
             {
                 SyncConflict.resolved_at: datetime.now(UTC),

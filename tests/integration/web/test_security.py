@@ -9,15 +9,9 @@ from litestar import Litestar, Request, get, post
 from litestar.testing import AsyncTestClient
 
 from server.auth.access import PUBLIC, allow
+from tests.integration.helpers import csrf_token
 
 pytestmark = pytest.mark.db
-
-
-async def csrf_token(client: AsyncTestClient) -> str:
-    page = await client.get("/")
-    match = re.search(r'"x-csrftoken": "([^"]+)"', page.text)
-    assert match, "the page carries the CSRF token for htmx"
-    return match.group(1)
 
 
 async def test_post_without_csrf_token_is_refused(client: AsyncTestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import replace
 
 import pytest
@@ -13,6 +12,7 @@ from PIL import Image
 from server.app import create_app
 from server.settings import sqlite_path
 from server.web.assets import Assets
+from tests.integration.helpers import csrf_token
 
 pytestmark = pytest.mark.db
 
@@ -26,7 +26,7 @@ async def test_home_is_chinese_by_default(client: AsyncTestClient) -> None:
 
 
 async def test_language_switch_to_english(client: AsyncTestClient) -> None:
-    token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
+    token = await csrf_token(client)
     await client.post(
         "/language", data={"language": "en", "next": "/offline"}, headers={"x-csrftoken": token}
     )
@@ -41,7 +41,7 @@ async def test_accept_language_english(client: AsyncTestClient) -> None:
 
 
 async def test_language_switch_never_redirects_off_site(client: AsyncTestClient) -> None:
-    token = re.search(r'"x-csrftoken": "([^"]+)"', (await client.get("/")).text).group(1)
+    token = await csrf_token(client)
     response = await client.post(
         "/language",
         data={"language": "xx", "next": "//evil.example/"},
