@@ -39,11 +39,7 @@ async def test_outbox_survives_offline_and_drains(
     assert await outbox.badge() == "3"
 
     await context.set_offline(False)  # the `online` event replays
-    for _ in range(100):
-        if (await outbox.counts())["queued"] == 0:
-            break
-        await page.wait_for_timeout(100)
-    assert await outbox.counts() == {"queued": 0, "parked": 0, "rejected": 0}
+    assert await outbox.drained() == {"queued": 0, "parked": 0, "rejected": 0}
     assert await outbox.badge() is None
     feed = await page.request.get(sync_server.url + "/sync/changes")
     seen = {e["record_id"] for e in (await feed.json())["entries"]}
@@ -101,11 +97,7 @@ async def test_form_submitted_offline_is_kept_and_sent_later(
 
     await context.set_offline(False)
     outbox = Outbox(page)
-    for _ in range(100):
-        if (await outbox.counts())["queued"] == 0:
-            break
-        await page.wait_for_timeout(100)
-    assert await outbox.counts() == {"queued": 0, "parked": 0, "rejected": 0}
+    assert await outbox.drained() == {"queued": 0, "parked": 0, "rejected": 0}
     feed = await page.request.get(sync_server.url + "/sync/changes")
     assert record_id in {e["record_id"] for e in (await feed.json())["entries"]}
     assert page.console_errors == []  # type: ignore[attr-defined]

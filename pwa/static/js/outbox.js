@@ -116,27 +116,40 @@ export async function counts() {
   return { queued: by("queued"), parked: by("parked"), rejected: by("rejected") };
 }
 
-/** @type {Promise<{ sent: number, offline: boolean }> | null} */
+/** @typedef {{ sent: number, offline: boolean }} ReplayResult */
+/** @type {Promise<ReplayResult> | null} */
 let running = null;
+/** @type {Promise<ReplayResult> | null} */
+let following = null;
 
 /**
  * Send what is queued, in order, in batches. One replay at a time per context; safe to call
- * from every trigger (load, online, visibility, timer, Background Sync).
+ * from every trigger (load, online, visibility, timer, Background Sync). A trigger that
+ * arrives while a replay runs gets one more replay after it: the running one may have met
+ * the network still down just before `online` fired, and must not make that signal void.
  * @param {{ maxAttempts?: number }} [options]
+ * @returns {Promise<ReplayResult>}
  */
 export function replay(options = {}) {
   if (!running) {
-    running = exclusive(() => drain(options.maxAttempts ?? MAX_ATTEMPTS))
-      .then(async (result) => {
-        // Records first (a hazard reaches the station even over 2G), then their photos.
-        if (result.offline) return result;
-        const photos = await uploadAll();
-        if (!photos.offline) await refreshFromFeed().catch(() => 0);
-        return { sent: result.sent, offline: photos.offline };
-      })
-      .finally(() => { running = null; });
+    running = replayOnce(options.maxAttempts ?? MAX_ATTEMPTS).finally(() => { running = null; });
+    return running;
   }
-  return running;
+  following ??= running.then(() => {
+    following = null;
+    return replay(options);
+  });
+  return following;
+}
+
+/** @param {number} maxAttempts @returns {Promise<ReplayResult>} */
+async function replayOnce(maxAttempts) {
+  const result = await exclusive(() => drain(maxAttempts));
+  // Records first (a hazard reaches the station even over 2G), then their photos.
+  if (result.offline) return result;
+  const photos = await uploadAll();
+  if (!photos.offline) await refreshFromFeed().catch(() => 0);
+  return { sent: result.sent, offline: photos.offline };
 }
 
 /**

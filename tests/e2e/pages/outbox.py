@@ -22,6 +22,16 @@ class Outbox:
     async def counts(self) -> dict:
         return await self.page.evaluate("import('/static/js/outbox.js').then(m => m.counts())")
 
+    async def drained(self, seconds: float = 20) -> dict:
+        """The counts once nothing is queued, or as they stand after `seconds`: the
+        triggers (online, load, timer) are the page's own; the test only watches."""
+        for _ in range(int(seconds * 10)):
+            counts = await self.counts()
+            if counts["queued"] == 0:
+                return counts
+            await self.page.wait_for_timeout(100)
+        return await self.counts()
+
     async def replay(self, max_attempts: int = 8) -> dict:
         return await self.page.evaluate(
             "(n) => import('/static/js/outbox.js').then(m => m.replay({maxAttempts: n}))",
