@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
@@ -27,10 +28,13 @@ from server.db import Database, activate
 from server.directory import admin_routes
 from server.directory import routes as directory_routes
 from server.errors import DomainError
+from server.hazards import routes as hazard_routes
+from server.hazards.adapter import HazardAdapter
 from server.media import routes as media_routes
 from server.media.storage import MediaStore
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
+from server.syncing.service import register
 from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
@@ -58,6 +62,8 @@ def _configure_jinja(settings: Settings, assets: Assets):
             languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES],
             # When a page is shown from the phone's cache, this says how old it is.
             rendered_at=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
+            # a new id for an offline-capable form (see _macros.html mutation_fields)
+            fresh=uuid.uuid4,
         )
         env.filters["local_time"] = local_time
 
@@ -89,6 +95,7 @@ def create_app(settings: Settings) -> Litestar:
     database = Database(settings.database_url, pool=settings.database_pool)
     assets = Assets.scan()
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
+    register(HazardAdapter(settings.hazard_verify_m))
     return Litestar(
         route_handlers=[
             *shell_routes.ROUTES,
@@ -98,6 +105,7 @@ def create_app(settings: Settings) -> Litestar:
             *admin_routes.ROUTES,
             *sync_routes.ROUTES,
             *media_routes.ROUTES,
+            *hazard_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],

@@ -5,6 +5,13 @@ from piccolo.conf.apps import AppConfig
 from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
 from server.directory.tables import Area, Person, Place, Post
+from server.hazards.tables import (
+    Hazard,
+    HazardCategory,
+    HazardChase,
+    HazardEvent,
+    HazardNotice,
+)
 from server.settings import ROOT
 from sync.tables import (
     SyncAlert,
@@ -32,6 +39,11 @@ TABLES = [
     SyncConflict,
     SyncDevice,
     SyncAlert,
+    HazardCategory,
+    Hazard,
+    HazardEvent,
+    HazardNotice,
+    HazardChase,
 ]
 
 APP_CONFIG = AppConfig(

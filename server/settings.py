@@ -23,6 +23,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push private key (PEM)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
+    "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
+    "HAZARD_VERIFY_M": ("100", "a major hazard is verified on site within this distance"),
+    "HAZARD_REMIND_DAYS": ("3,1", "days before a deadline the assignee is reminded"),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -45,6 +48,9 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
+    hazard_nearby_m: float = 100.0
+    hazard_verify_m: float = 100.0
+    hazard_remind_days: tuple[int, ...] = (3, 1)
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -79,6 +85,26 @@ def _secret_from_file(path: Path) -> str:
     return secret
 
 
+def _positive(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if not number > 0:
+        raise ValueError(f"{name} must be a positive number of metres, not {value!r}")
+    return number
+
+
+def _days(value: str) -> tuple[int, ...]:
+    try:
+        days = tuple(sorted({int(d) for d in value.split(",") if d.strip()}, reverse=True))
+    except ValueError:
+        days = ()
+    if not days or min(days) < 1:
+        raise ValueError(f"HAZARD_REMIND_DAYS must be days like 3,1, not {value!r}")
+    return days
+
+
 def sqlite_path(database_url: str) -> Path:
     """The file behind a sqlite:/// URL; relative paths are taken from the project root."""
     return _path(database_url.removeprefix("sqlite:///"))
@@ -111,6 +137,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms
         ),
         embedded_worker=_flag(get("EMBEDDED_WORKER") or "1"),
+        hazard_nearby_m=_positive(get("HAZARD_NEARBY_M") or "100", "HAZARD_NEARBY_M"),
+        hazard_verify_m=_positive(get("HAZARD_VERIFY_M") or "100", "HAZARD_VERIFY_M"),
+        hazard_remind_days=_days(get("HAZARD_REMIND_DAYS") or "3,1"),
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,

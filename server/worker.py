@@ -33,8 +33,16 @@ class Job:
 def jobs_for(settings: Settings) -> list[Job]:
     """Every periodic job of every domain."""
     from server.auth.service import prune_attempts
+    from server.hazards.deadlines import chase
+    from server.hazards.service import today_local
 
-    return [Job("auth.prune_attempts", 15 * 60, prune_attempts)]
+    async def chase_hazards() -> None:
+        await chase(today_local(), settings.hazard_remind_days)
+
+    return [
+        Job("auth.prune_attempts", 15 * 60, prune_attempts),
+        Job("hazards.chase", 10 * 60, chase_hazards),
+    ]
 
 
 class Worker:

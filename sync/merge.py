@@ -50,6 +50,8 @@ class EntityPolicy:
     transitions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: statuses a record may be created in
     initial: frozenset[str] = frozenset()
+    #: ops that make a new record (any other op on a missing record is refused)
+    create_ops: frozenset[str] = frozenset({"create"})
 
 
 @dataclass(frozen=True)

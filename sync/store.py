@@ -36,6 +36,8 @@ class Author:
     person_id: uuid.UUID | None
     #: post kinds held *now*
     roles: frozenset[str]
+    #: the domain's own view of the person (name, scope); opaque to sync
+    principal: Any = None
 
 
 class Adapter(Protocol):
@@ -46,12 +48,17 @@ class Adapter(Protocol):
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
         """Current values of the policy's fields, or None if the record does not exist."""
 
+    def clean(self, mutation: Mutation) -> dict[str, Any]:
+        """The fields to merge, typed and checked as the domain stores them (a form sends
+        strings); ValueError says what is wrong, and the mutation is rejected with it."""
+
     async def refuse(
         self,
         author: Author,
         record_id: uuid.UUID,
         current: dict[str, Any] | None,
         mutation: Mutation,
+        fields: dict[str, Any],
     ) -> str:
         """Why this author may not make this change now ("" when they may)."""
 
@@ -63,8 +70,21 @@ class Adapter(Protocol):
         created: bool,
         author: Author,
         seq: int,
+        mutation: Mutation,
     ) -> None:
         """Write the changed values (and, when created, make the record)."""
+
+    async def record(
+        self,
+        mutation: Mutation,
+        fields: dict[str, Any],
+        outcome: Outcome,
+        author: Author,
+        seq: int,
+        received_ms: int,
+    ) -> None:
+        """After the merge (applied, merged or conflicted, not rejected): the domain's own
+        trace of what happened, e.g. a timeline event, in the same transaction."""
 
     def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
         """The record's area path and assignee, for the scoped feed."""
@@ -135,14 +155,10 @@ async def apply(
         await devices.saw(mutation, author.person_id)
     adapter = adapters.get(mutation.entity)
     current = await adapter.load(mutation.record_id) if adapter else None
-    reason = (
-        f"unknown entity {mutation.entity!r}"
-        if adapter is None
-        else await adapter.refuse(author, mutation.record_id, current, mutation)
-    )  # (2)
+    fields, reason = await _check(adapter, mutation, author, current)  # (2)
     outcome = Outcome(Verdict.rejected, reason=reason)
     record_seq = 0
-    if not reason:
+    if adapter is not None and not reason:
         meta = (
             await SyncRecord.select()
             .where(SyncRecord.record_id == mutation.record_id)
@@ -152,18 +168,23 @@ async def apply(
         outcome = merge(
             _state(current, meta),
             Incoming(  # (3)
-                mutation.fields,
+                fields,
                 mutation.base_seq,
                 str(hlc),
                 author.roles,
-                creating=mutation.op == "create",
+                creating=mutation.op in adapter.policy.create_ops,
             ),
             adapter.policy,
         )
         record_seq = meta["seq"] if meta else 0
         if outcome.changes:
             await adapter.save(
-                mutation.record_id, outcome.changes, created=current is None, author=author, seq=seq
+                mutation.record_id,
+                outcome.changes,
+                created=current is None,
+                author=author,
+                seq=seq,
+                mutation=mutation,
             )  # (4)
             await _feed(
                 adapter,
@@ -175,6 +196,8 @@ async def apply(
                 outcome,
             )  # (5)
             record_seq = seq
+        if outcome.verdict is not Verdict.rejected:
+            await adapter.record(mutation, fields, outcome, author, seq, now_ms)
         await _keep(mutation, outcome, seq, author, adapter, current)  # (6)
     await SyncMutation.insert(
         SyncMutation(
@@ -206,6 +229,19 @@ async def apply(
         len(outcome.conflicts),
         str(HLC(max(now_ms, hlc.wall), 0, SERVER_NODE)),
     )
+
+
+async def _check(
+    adapter: Adapter | None, mutation: Mutation, author: Author, current: dict[str, Any] | None
+) -> tuple[dict[str, Any], str]:
+    """The cleaned fields and why the mutation is refused ("" when it is not)."""
+    if adapter is None:
+        return {}, f"unknown entity {mutation.entity!r}"
+    try:
+        fields = adapter.clean(mutation)
+    except ValueError as exc:
+        return {}, str(exc) or "invalid fields"
+    return fields, await adapter.refuse(author, mutation.record_id, current, mutation, fields)
 
 
 async def reject_raw(

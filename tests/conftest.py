@@ -23,11 +23,14 @@ from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
 from server.directory.tables import Area, Person, Place, Post
+from server.hazards.service import seed_categories
+from server.hazards.tables import HazardCategory
 from server.piccolo_app import TABLES
 from server.settings import Settings
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
-DIRECTORY = (Area, Place, Person, Post)
+#: kept between tests that use `demo` (reference data: areas, people, hazard categories)
+DIRECTORY = (Area, Place, Person, Post, HazardCategory)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,6 +119,7 @@ async def demo(active_database: Database, settings: Settings) -> Database:
     if await area_by_code(CITY[0]) is None:
         await _empty(active_database)
         await load_demo_city()
+        await seed_categories()
     async with active_database.write():  # only the directory stays: no sessions, no sync
         for table in reversed(TABLES):
             if table not in DIRECTORY:

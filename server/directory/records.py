@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from piccolo.columns.combination import Combinable
+from piccolo.query.methods.count import Count
+from piccolo.query.methods.select import Select
 
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 
@@ -143,3 +148,19 @@ class Page(Generic[T]):
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+
+async def paginate(
+    query: Select,
+    count: Count,
+    where: Combinable | None,
+    page: int,
+    per_page: int,
+    from_row: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    """One page of a query and the total it is a page of."""
+    if where is not None:
+        query, count = query.where(where), count.where(where)
+    page = max(1, page)
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    return Page([from_row(r) for r in rows], page, per_page, await count)

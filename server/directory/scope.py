@@ -36,6 +36,17 @@ def contains(column: Column, text: str) -> Combinable:
     return column.ilike(f"%{cleaned}%")
 
 
+def all_of(*clauses: Combinable | None) -> Combinable | None:
+    """The clauses joined with AND; None ones (nothing to filter) left out."""
+    kept = [c for c in clauses if c is not None]
+    if not kept:
+        return None
+    combined = kept[0]
+    for clause in kept[1:]:
+        combined = combined & clause
+    return combined
+
+
 def nothing() -> Combinable:
     return WhereRaw("1 = 0")
 

@@ -3,53 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from piccolo.columns.combination import Combinable
-from piccolo.query.methods.count import Count
-from piccolo.query.methods.select import Select
 
 from server.directory.kinds import Level, PlaceKind, PostKind
-from server.directory.records import AreaRecord, Page, PersonRecord, PlaceRecord, PostRecord
-from server.directory.scope import Scope, contains, under
+from server.directory.records import (
+    AreaRecord,
+    Page,
+    PersonRecord,
+    PlaceRecord,
+    PostRecord,
+    paginate,
+)
+from server.directory.scope import Scope, all_of, contains, under
 from server.directory.tables import Area, Person, Place, Post
 from server.errors import NotFound
 from server.i18n import N_
 
 PER_PAGE = 50
-T = TypeVar("T")
 #: posts that see the whole city whatever area they are attached to
 _EVERYTHING = {PostKind.admin}
 
 AREA_NOT_FOUND = N_("This area does not exist, or you cannot see it.")
 PLACE_NOT_FOUND = N_("This place does not exist, or you cannot see it.")
 PERSON_NOT_FOUND = N_("This person does not exist, or you cannot see them.")
-
-
-def _and(*clauses: Combinable | None) -> Combinable | None:
-    kept = [c for c in clauses if c is not None]
-    if not kept:
-        return None
-    combined = kept[0]
-    for clause in kept[1:]:
-        combined = combined & clause
-    return combined
-
-
-async def _paginate(
-    query: Select,
-    count: Count,
-    where: Combinable | None,
-    page: int,
-    per_page: int,
-    from_row: Callable[[dict[str, Any]], T],
-) -> Page[T]:
-    if where is not None:
-        query, count = query.where(where), count.where(where)
-    page = max(1, page)
-    rows = await query.limit(per_page).offset((page - 1) * per_page)
-    return Page([from_row(r) for r in rows], page, per_page, await count)
 
 
 _POST_COLUMNS = (
@@ -134,19 +111,19 @@ async def list_places(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page[PlaceRecord]:
-    where = _and(
+    where = all_of(
         scope.where(Place.area_path, place_column=Place.id),
         under(Place.area_path, within.path) if within else None,
         Place.kind == kind.value if kind else None,
         (contains(Place.name, q) | contains(Place.code, q)) if q else None,
     )
     query = Place.select(*_PLACE_COLUMNS).order_by(Place.code)
-    return await _paginate(query, Place.count(), where, page, per_page, PlaceRecord.from_row)
+    return await paginate(query, Place.count(), where, page, per_page, PlaceRecord.from_row)
 
 
 async def places_under(scope: Scope, area: AreaRecord) -> list[PlaceRecord]:
     """Every place in an area's subtree that the scope sees, by code (no pagination)."""
-    where = _and(
+    where = all_of(
         scope.where(Place.area_path, place_column=Place.id), under(Place.area_path, area.path)
     )
     rows = await Place.select(*_PLACE_COLUMNS).where(where).order_by(Place.code)
@@ -162,7 +139,7 @@ async def place_by_token(scope: Scope, token: str) -> PlaceRecord:
 
 
 async def _one_place(scope: Scope, match: Combinable) -> PlaceRecord:
-    where = _and(match, scope.where(Place.area_path, place_column=Place.id))
+    where = all_of(match, scope.where(Place.area_path, place_column=Place.id))
     row = await Place.select(*_PLACE_COLUMNS).where(where).first()
     if row is None:
         raise NotFound(PLACE_NOT_FOUND)
@@ -180,16 +157,16 @@ def _people_where(scope: Scope) -> Combinable | None:
 async def list_people(
     scope: Scope, *, q: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> Page[PersonRecord]:
-    where = _and(
+    where = all_of(
         _people_where(scope),
         (contains(Person.name, q) | contains(Person.mobile, q)) if q else None,
     )
     query = Person.select().order_by(Person.name)
-    return await _paginate(query, Person.count(), where, page, per_page, PersonRecord.from_row)
+    return await paginate(query, Person.count(), where, page, per_page, PersonRecord.from_row)
 
 
 async def get_person(scope: Scope, person_id: uuid.UUID) -> PersonRecord:
-    row = await Person.select().where(_and(Person.id == person_id, _people_where(scope))).first()
+    row = await Person.select().where(all_of(Person.id == person_id, _people_where(scope))).first()
     if row is None:
         raise NotFound(PERSON_NOT_FOUND)
     return PersonRecord.from_row(row)
@@ -197,7 +174,7 @@ async def get_person(scope: Scope, person_id: uuid.UUID) -> PersonRecord:
 
 async def people_of_area(scope: Scope, area: AreaRecord) -> list[tuple[PersonRecord, PostRecord]]:
     """Who holds a post exactly at this area or at one of its places (scoped)."""
-    where = _and(
+    where = all_of(
         (Post.area == area.id) | (Post.place.grid == area.id),
         Post.active.eq(True),
         scope.where(Post.area_path, place_column=Post.place),
@@ -209,6 +186,33 @@ async def people_of_area(scope: Scope, area: AreaRecord) -> list[tuple[PersonRec
     people = await Person.select().where(Person.id.is_in([p.person_id for p in posts]))
     by_id = {r["id"]: PersonRecord.from_row(r) for r in people}
     return [(by_id[p.person_id], p) for p in posts if p.person_id in by_id]
+
+
+async def area_by_path(path: str) -> AreaRecord | None:
+    row = await Area.select().where(Area.path == path).first()
+    return AreaRecord.from_row(row) if row else None
+
+
+async def people_under(scope: Scope, area: AreaRecord, limit: int = 500) -> list[PersonRecord]:
+    """Active people holding an active post in an area's subtree (scoped), by name."""
+    posts = Post.select(Post.person).where(under(Post.area_path, area.path) & Post.active.eq(True))
+    where = all_of(Person.id.is_in(posts), Person.active.eq(True), _people_where(scope))
+    rows = await Person.select().where(where).order_by(Person.name).limit(limit)
+    return [PersonRecord.from_row(r) for r in rows]
+
+
+async def holders_over(path: str, kinds: list[PostKind]) -> list[uuid.UUID]:
+    """Active people holding one of `kinds` at `path` or at an area above it (a station's
+    staff over a grid, the bureau over the station): who is told when something is late."""
+    parts = path.strip("/").split("/")
+    above = ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    rows = await Post.select(Post.person).where(
+        Post.area_path.is_in(above)
+        & Post.kind.is_in([k.value for k in kinds])
+        & Post.active.eq(True)
+        & Post.place.is_null()
+    )
+    return list(dict.fromkeys(r["person"] for r in rows))
 
 
 async def grids_under(area: AreaRecord) -> list[AreaRecord]:

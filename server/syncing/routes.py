@@ -101,7 +101,7 @@ async def conflict_inbox(request: Request) -> Template:
 @get("/sync/pending", name="pending", opt=allow(SIGNED_IN))
 async def pending(request: Request) -> Template:
     """The page lists the phone's own outbox; the server only provides the frame."""
-    return render(request, "sync/pending.html")
+    return render(request, "sync/pending.html", {"labels": service.labels()})
 
 
 @post("/sync/conflicts/{conflict_id:uuid}/resolve", opt=allow(SIGNED_IN))

@@ -30,12 +30,22 @@ def register(adapter: store.Adapter) -> None:
     ADAPTERS[adapter.policy.entity] = adapter
 
 
+def labels() -> dict[str, str]:
+    """What to call each entity's ops on the phone ("hazard.report" -> "上报隐患"), for the
+    pending page; an adapter without labels shows its entity name."""
+    found: dict[str, str] = {}
+    for name, adapter in ADAPTERS.items():
+        found.update(getattr(adapter, "labels", lambda: {})())
+        found.setdefault(name, name)
+    return found
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
 def author_of(viewer: Viewer) -> store.Author:
-    return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds))
+    return store.Author(viewer.person_id, frozenset(k.value for k in viewer.kinds), viewer)
 
 
 Parsed = tuple[Any, Mutation | EnvelopeError]

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from server.auth.access import PUBLIC, allow
 from server.db import Database, DatabaseUnavailable
 from server.directory.service import home_areas
+from server.hazards.service import unread_notices
 from server.i18n import COOKIE
 from server.settings import LANGUAGES, Settings
 from server.syncing.routes import QUEUED_URL
@@ -27,7 +28,8 @@ OFFLINE_URL = "/offline"
 async def home(request: Request) -> Template:
     viewer = request.scope.get("user")
     areas = await home_areas(viewer.scope) if viewer else []
-    return render(request, "shell/home.html", {"viewer": viewer, "areas": areas})
+    unread = await unread_notices(viewer) if viewer else 0
+    return render(request, "shell/home.html", {"viewer": viewer, "areas": areas, "unread": unread})
 
 
 @get(OFFLINE_URL, name="offline", opt=allow(PUBLIC))

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.db
 
 K = PostKind
 ADMIN = {K.admin}
+STAFF = {K.station_staff, K.bureau_staff, K.admin}
 QR = {K.grid_member, K.station_staff, K.bureau_staff, K.admin, K.duty_officer}
 
 #: who may call each route: PUBLIC, SIGNED_IN or the post kinds. Written out by hand on
@@ -69,6 +70,16 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/admin/places/{place_id:uuid}/edit"): ADMIN,
     ("POST", "/admin/places/{place_id:uuid}"): ADMIN,
     ("POST", "/admin/places"): ADMIN,
+    ("GET", "/hazards"): SIGNED_IN,
+    ("GET", "/hazards/new"): SIGNED_IN,
+    ("POST", "/hazards"): SIGNED_IN,
+    ("GET", "/hazards/nearby"): SIGNED_IN,
+    ("GET", "/hazards/{hazard_id:uuid}"): SIGNED_IN,
+    ("POST", "/hazards/{hazard_id:uuid}/{op:str}"): SIGNED_IN,
+    ("GET", "/hazards/{hazard_id:uuid}/sheet"): SIGNED_IN,
+    ("GET", "/hazards/ledger.xlsx"): STAFF,
+    ("GET", "/hazards/ledger.csv"): STAFF,
+    ("GET", "/inbox"): SIGNED_IN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 

@@ -1,5 +1,7 @@
 // @ts-check
 // The page's entry module: wires the network indicator and registers the service worker.
+import { watchFormIds } from "./form-ids.js";
+import { watchLocation } from "./geo.js";
 import { watchNetwork } from "./network.js";
 import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
@@ -12,3 +14,5 @@ forgetPagesOnLogout(document);
 startReplay(document);
 watchPending(document);
 watchPhotoInputs(document);
+watchFormIds(document);
+watchLocation(document);

@@ -10,6 +10,10 @@ export async function renderPending(doc) {
   const row = doc.getElementById("pending-row");
   if (!(list instanceof HTMLElement) || !(row instanceof HTMLTemplateElement)) return;
   const items = await entries();
+  const labels = new Map(
+    [...(doc.getElementById("pending-labels")?.content?.querySelectorAll("[data-key]") || [])]
+      .map((el) => [el.getAttribute("data-key") || "", el.textContent || ""]),
+  );
   thumbnailUrls.forEach((url) => URL.revokeObjectURL(url));
   thumbnailUrls = [];
   list.replaceChildren();
@@ -26,7 +30,9 @@ export async function renderPending(doc) {
       const el = node.querySelector(`[data-field="${name}"]`);
       if (el) el.textContent = text;
     };
-    set("entity", item.mutation.entity || "?");
+    const { entity, op } = item.mutation;
+    set("entity", labels.get(`${entity}.${op}`) || labels.get(entity) || entity || "?");
+    set("summary", summary(item.mutation.fields || {}));
     set("state", list.dataset[item.state] || item.state);
     set("when", new Date(item.queued_at).toLocaleString());
     set("error", item.last_error);
@@ -37,6 +43,15 @@ export async function renderPending(doc) {
   }
 }
 
+/** A line of what the person typed, so they recognise the entry. @param {Record<string, unknown>} fields */
+function summary(fields) {
+  for (const name of ["description", "title", "rectify_note", "notes", "address"]) {
+    const value = fields[name];
+    if (typeof value === "string" && value.trim()) return value.trim().slice(0, 80);
+  }
+  return "";
+}
+
 /** Object URLs made for the last rendering, released before the next. @type {string[]} */
 let thumbnailUrls = [];
 
@@ -45,7 +60,9 @@ let thumbnailUrls = [];
  * @param {Element | null} box @param {Record<string, unknown>} fields
  */
 async function addThumbnails(box, fields) {
-  const photos = Array.isArray(fields.photos) ? fields.photos : [];
+  const photos = Object.entries(fields)
+    .filter(([name, list]) => name.startsWith("photos") && Array.isArray(list))
+    .flatMap(([, list]) => /** @type {Array<{sha256: string}>} */ (list));
   if (!box || photos.length === 0) return;
   const kept = new Map((await waiting()).map((p) => [p.sha256, p.blob]));
   for (const photo of photos) {

@@ -109,7 +109,22 @@ export function watchPhotoInputs(doc) {
       field.name = input.dataset.photos || "photos";
       field.value = photo.sha256;
       form?.append(field);
+      showThumbnail(form, field.name, photo.blob);
     }
     input.dispatchEvent(new CustomEvent("photos-ready", { bubbles: true }));
   });
+}
+
+/**
+ * Show a chosen photo in the form (the person sees what will be sent).
+ * @param {HTMLFormElement | null} form @param {string} name @param {Blob} blob
+ */
+function showThumbnail(form, name, blob) {
+  const box = form?.querySelector(`[data-photo-preview="${name}"]`);
+  if (!box) return;
+  const img = new Image(72, 72);
+  img.src = URL.createObjectURL(blob);
+  img.alt = "";
+  img.className = "thumb";
+  box.append(img);
 }

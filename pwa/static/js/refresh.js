@@ -44,3 +44,21 @@ async function readCursor() {
 function writeCursor(cursor) {
   return transact(["meta"], "readwrite", (tx) => { tx.objectStore("meta").put({ key: "feed", cursor }); });
 }
+
+/**
+ * Keep the pages named by the page's `gw-keep` meta (the report form, my hazards) before
+ * they are ever opened: the first time they are needed may be where there is no signal.
+ * @param {Document} doc
+ */
+export async function keepWorkingSet(doc) {
+  const meta = doc.querySelector('meta[name="gw-keep"]');
+  const urls = meta instanceof HTMLMetaElement ? meta.content.split(" ").filter(Boolean) : [];
+  if (urls.length === 0 || !("caches" in window)) return;
+  const pages = await caches.open(PAGES_CACHE);
+  for (const path of urls) {
+    const url = new URL(path, location.origin).href;
+    if (await pages.match(url)) continue;
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.ok) await pages.put(url, response);
+  }
+}

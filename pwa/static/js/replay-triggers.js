@@ -3,6 +3,7 @@
 // looked at again, and on a timer with backoff. Never one trigger alone: iOS has no
 // Background Sync, and `online` is not fired on a Wi-Fi with no way out.
 import { ensureDevice, onChange, replay } from "./outbox.js";
+import { keepWorkingSet } from "./refresh.js";
 
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 10 * 60_000;
@@ -14,6 +15,7 @@ export async function startReplay(doc) {
   if (!deviceId || !("indexedDB" in window)) return;
   onChange((count) => showPending(doc, count));
   await ensureDevice(deviceId);
+  if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined); // a later load tries again
   window.addEventListener("online", () => replay());
   doc.addEventListener("visibilitychange", () => {
     if (doc.visibilityState === "visible") replay();

@@ -21,6 +21,14 @@ class LoginPage:
         await self.log_in("13900000001", DEMO_PASSWORD)
         await self.page.locator("#my-areas").wait_for()
 
+    async def as_person(self, mobile: str) -> None:
+        """Log in as a demo person and wait for the home page's quick actions."""
+        from server.directory.demo import DEMO_PASSWORD
+
+        await self.open()
+        await self.log_in(mobile, DEMO_PASSWORD)
+        await self.page.locator("#quick-actions").wait_for()
+
     async def log_in(self, mobile: str, password: str) -> None:
         await self.page.get_by_label("手机号").fill(mobile)
         await self.page.get_by_label("密码").fill(password)

@@ -53,12 +53,16 @@ class NoteAdapter:
         )
         return row
 
+    def clean(self, mutation: Mutation) -> dict[str, Any]:
+        return mutation.fields
+
     async def refuse(
         self,
         author: Author,
         record_id: uuid.UUID,
         current: dict[str, Any] | None,
         mutation: Mutation,
+        fields: dict[str, Any],
     ) -> str:
         if "blocked" in author.roles:
             return "this person may not write notes"
@@ -72,6 +76,7 @@ class NoteAdapter:
         created: bool,
         author: Author,
         seq: int,
+        mutation: Mutation,
     ) -> None:
         if created:
             await SyncTestNote.insert(SyncTestNote(id=record_id, **values))
@@ -79,6 +84,9 @@ class NoteAdapter:
             await SyncTestNote.update(
                 {getattr(SyncTestNote, k): v for k, v in values.items()}
             ).where(SyncTestNote.id == record_id)
+
+    async def record(self, *args: Any) -> None:
+        pass
 
     def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
         return values.get("area_path") or "", None

@@ -40,10 +40,11 @@ async function keep(form) {
   const fields = {};
   for (const [name, value] of form.entries()) {
     if (ENVELOPE.has(name) || typeof value !== "string") continue;
-    if (name === "photos") {
-      // photos travel apart; the record names them (a union by id on the server)
-      const list = /** @type {Array<{id: string, sha256: string}>} */ (fields.photos || []);
-      fields.photos = [...list, { id: value, sha256: value }];
+    if (name.startsWith("photos")) {
+      // photos travel apart; the record names them (a union by id on the server);
+      // server/syncing/forms.py reads a form posted online by the same rule
+      const list = /** @type {Array<{id: string, sha256: string}>} */ (fields[name] || []);
+      if (value) fields[name] = [...list, { id: value, sha256: value }];
     } else {
       fields[name] = value;
     }

@@ -1,0 +1,1 @@
+"""Hazards (隐患): report, triage, assignment, rectification, verification and closure."""

@@ -1,0 +1,311 @@
+"""The hazard as a sync entity: what a phone or a desk may change, and how it is written.
+
+Every hazard write, online form or replayed outbox entry, comes through here inside the sync
+transaction (sync/store.py): clean -> refuse -> merge -> save -> record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from server.auth.access import STAFF
+from server.auth.service import Viewer
+from server.directory import service as directory
+from server.directory.kinds import PostKind
+from server.errors import NotFound
+from server.hazards import fields as hazard_fields
+from server.hazards.policy import HAZARD_POLICY, OPS, SUPERVISORS, Level, Status, Who, event_label
+from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
+from server.i18n import N_, gettext
+from sync.merge import Outcome, Policy
+from sync.mutation import Mutation
+from sync.store import Author
+
+FIELDS = list(HAZARD_POLICY.fields)
+_UUIDS = ("place_id", "merged_into", "assignee_id")
+#: a device session lives 30 days: nothing made offline can be older than that
+OFFLINE_AT_MOST = timedelta(days=30)
+_JSON = ("photos_before", "photos_after", "followers", "notes", "supervision")
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine; plenty for 100 m judgements)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def to_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as merge values: plain JSON types (history and conflicts keep them as JSON)."""
+    values = {name: row[name] for name in FIELDS}
+    for name in _UUIDS:
+        values[name] = str(values[name]) if values[name] else None
+    for name in _JSON:
+        if isinstance(values[name], str):
+            values[name] = json.loads(values[name])
+    deadline = values["deadline"]
+    values["deadline"] = deadline.isoformat() if isinstance(deadline, date) else ""
+    return values
+
+
+def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _UUIDS:
+            value = uuid.UUID(value) if value else None
+        elif name == "deadline":
+            value = date.fromisoformat(value) if value else None
+        out[name] = value
+    return out
+
+
+class HazardAdapter:
+    policy = HAZARD_POLICY
+
+    def __init__(self, verify_distance_m: float = 100.0) -> None:
+        self.verify_distance_m = verify_distance_m
+
+    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+        columns = [getattr(Hazard, f) for f in FIELDS]
+        row = await Hazard.select(*columns).where(Hazard.id == record_id).first()
+        return to_values(row) if row else None
+
+    def clean(self, mutation: Mutation) -> dict[str, Any]:
+        return hazard_fields.clean(mutation.op, mutation.fields, mutation.mutation_id)
+
+    async def refuse(
+        self,
+        author: Author,
+        record_id: uuid.UUID,
+        current: dict[str, Any] | None,
+        mutation: Mutation,
+        fields: dict[str, Any],
+    ) -> str:
+        viewer = author.principal
+        if not isinstance(viewer, Viewer):
+            return N_("Sign in to change hazards.")
+        op = hazard_fields.op_of(mutation.op)
+        if current is None and mutation.op != "report":
+            return N_("This hazard does not exist.")
+        values = {**(current or {}), **fields}
+        if not self._covers(viewer, values):
+            return N_("This hazard is outside your area.")
+        if refusal := self._who(op.who, viewer, values):
+            return refusal
+        return await self._judge(mutation, viewer, current, values, fields)
+
+    @staticmethod
+    def _covers(viewer: Viewer, values: Mapping[str, Any]) -> bool:
+        place = values.get("place_id")
+        return viewer.scope.covers_path(values["area_path"]) or (
+            place is not None and uuid.UUID(place) in viewer.scope.place_ids
+        )
+
+    @staticmethod
+    def _who(who: Who, viewer: Viewer, values: Mapping[str, Any]) -> str:
+        kinds = viewer.kinds
+        if who is Who.staff and not kinds & STAFF:
+            return N_("Only station or bureau staff may do this.")
+        if who is Who.supervisor and not kinds & SUPERVISORS:
+            return N_("Only bureau staff put hazards under supervision.")
+        if who is Who.handler and not (
+            kinds & STAFF
+            or values.get("assignee_id") == str(viewer.person_id)
+            or any(
+                p.kind is PostKind.grid_member and values["area_path"].startswith(p.area_path)
+                for p in viewer.posts
+            )
+        ):
+            return N_("Only the assignee or the grid member may record the rectification.")
+        return ""
+
+    async def _judge(
+        self,
+        mutation: Mutation,
+        viewer: Viewer,
+        current: dict[str, Any] | None,
+        values: dict[str, Any],
+        fields: dict[str, Any],
+    ) -> str:
+        """The rules that need the database or the hazard's own values."""
+        if "category" in fields and not await HazardCategory.exists().where(
+            (HazardCategory.code == fields["category"]) & HazardCategory.active.eq(True)
+        ):
+            return N_("Choose a category.")
+        if fields.get("place_id"):
+            try:
+                place = await directory.get_place(viewer.scope, uuid.UUID(fields["place_id"]))
+            except NotFound:
+                return N_("The place is not in your area.")
+            if place.area_path != values["area_path"]:
+                return N_("The place is not in that grid.")
+        if fields.get("assignee_id"):
+            try:
+                await directory.get_person(viewer.scope, uuid.UUID(fields["assignee_id"]))
+            except NotFound:
+                return N_("The assignee is not someone in your area.")
+        if mutation.op == "merge":
+            return await self._merge_target(viewer, mutation.record_id, fields["merged_into"])
+        if mutation.op == "supervise" and values.get("level") != Level.major.value:
+            return N_("Only major hazards are put under supervision.")
+        if mutation.op == "verify":
+            return self._verifiable(mutation, values, fields)
+        return ""
+
+    @staticmethod
+    async def _merge_target(viewer: Viewer, record_id: uuid.UUID, target: str) -> str:
+        row = (
+            await Hazard.select(Hazard.area_path, Hazard.status)
+            .where(Hazard.id == uuid.UUID(target))
+            .first()
+        )
+        if (
+            row is None
+            or str(record_id) == target
+            or not viewer.scope.covers_path(row["area_path"])
+        ):
+            return N_("Choose the hazard it duplicates.")
+        if row["status"] in (Status.merged.value, Status.rejected.value):
+            return N_("A duplicate is merged into an open hazard.")
+        return ""
+
+    def _verifiable(
+        self, mutation: Mutation, values: Mapping[str, Any], fields: Mapping[str, Any]
+    ) -> str:
+        """No closure without an after-photo; a major hazard is verified on site: this very
+        mutation brings an after-photo and a fix within the configured distance."""
+        if not values.get("photos_after"):
+            return N_("A hazard is closed only with a photo taken after rectification.")
+        if values.get("level") != Level.major.value:
+            return ""
+        try:
+            lat = hazard_fields.coordinate("lat", mutation.fields.get("verify_lat"))
+            lng = hazard_fields.coordinate("lng", mutation.fields.get("verify_lng"))
+        except ValueError:
+            lat = lng = None
+        if not fields.get("photos_after") or lat is None or lng is None:
+            return N_("A major hazard is verified on site: take an after-photo there.")
+        if values.get("lat") is not None and values.get("lng") is not None:
+            away = distance_m(lat, lng, values["lat"], values["lng"])
+            if away > self.verify_distance_m:
+                return N_("You are too far from the hazard to verify it on site.")
+        return ""
+
+    async def save(
+        self,
+        record_id: uuid.UUID,
+        values: dict[str, Any],
+        *,
+        created: bool,
+        author: Author,
+        seq: int,
+        mutation: Mutation,
+    ) -> None:
+        viewer: Viewer = author.principal
+        columns = _columns(values)
+        now = datetime.now(UTC)
+        if values.get("status") == Status.accepted.value:
+            columns["accepted_at"] = now
+        if "status" in values:
+            columns["closed_at"] = now if values["status"] == Status.closed.value else None
+        if values.get("assignee_id"):
+            person = await directory.get_person(viewer.scope, uuid.UUID(values["assignee_id"]))
+            columns["assignee_name"] = person.name
+        if values.get("place_id"):
+            place = await directory.get_place(viewer.scope, uuid.UUID(values["place_id"]))
+            columns["place_name"] = place.name
+        columns["seq"] = seq
+        if created:
+            await Hazard.insert(
+                Hazard(
+                    id=record_id,
+                    code=f"YH{now:%Y%m%d}-{seq}",
+                    reporter_id=viewer.person_id,
+                    reporter_name=viewer.name,
+                    reported_at=trusted_time(mutation, now),
+                    received_at=now,
+                    **columns,
+                )
+            )
+        else:
+            await Hazard.update({getattr(Hazard, k): v for k, v in columns.items()}).where(
+                Hazard.id == record_id
+            )
+
+    async def record(
+        self,
+        mutation: Mutation,
+        fields: dict[str, Any],
+        outcome: Outcome,
+        author: Author,
+        seq: int,
+        received_ms: int,
+    ) -> None:
+        viewer: Viewer = author.principal
+        now = datetime.fromtimestamp(received_ms / 1000, UTC)
+        data = {k: v for k, v in fields.items() if k != "status"}
+        data.update(
+            {k: mutation.fields[k] for k in hazard_fields.TRANSIENT if k in mutation.fields}
+        )
+        addendum = any(c.kind is Policy.status for c in outcome.conflicts)
+        await HazardEvent.insert(
+            HazardEvent(
+                hazard_id=mutation.record_id,
+                kind=mutation.op[:24],
+                actor_id=viewer.person_id,
+                actor_name=viewer.name,
+                device_id=mutation.device_id,
+                phone_time=trusted_time(mutation, now) if mutation.phone_time else None,
+                server_time=now,
+                data=data,
+                addendum=addendum,
+                seq=seq,
+            )
+        )
+        if mutation.op in ("assign", "send_back") and not addendum:
+            assignee = outcome.changes.get("assignee_id") or await _assignee(mutation.record_id)
+            if assignee:
+                await notify(uuid.UUID(assignee), mutation.record_id, mutation.op)
+
+    @staticmethod
+    def labels() -> dict[str, str]:
+        hazard = gettext(N_("Hazard"))
+        return {
+            "hazard": hazard,
+            **{f"hazard.{op}": f"{hazard} · {event_label(op)}" for op in OPS},
+        }
+
+    def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
+        assignee = values.get("assignee_id")
+        return values.get("area_path") or "", uuid.UUID(assignee) if assignee else None
+
+    def url(self, record_id: uuid.UUID) -> str:
+        return f"/hazards/{record_id}"
+
+
+def trusted_time(mutation: Mutation, received: datetime) -> datetime:
+    """The phone's time, within what can be true: never after the server received it, and
+    never before a device session could have been offline (30 days): phones' clocks are wrong."""
+    if not mutation.phone_time:
+        return received
+    try:
+        phone = datetime.fromtimestamp(mutation.phone_time / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return received
+    return max(min(phone, received), received - OFFLINE_AT_MOST)
+
+
+async def _assignee(hazard_id: uuid.UUID) -> str | None:
+    row = await Hazard.select(Hazard.assignee_id).where(Hazard.id == hazard_id).first()
+    return str(row["assignee_id"]) if row and row["assignee_id"] else None
+
+
+async def notify(person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
+    """Until the notifications issue lands: a line in the person's in-app inbox."""
+    await HazardNotice.insert(HazardNotice(person_id=person_id, hazard_id=hazard_id, kind=kind))

@@ -1,0 +1,259 @@
+"""The hazard's rules in one table: statuses, the ops a phone or a desk may send, who may
+send each, and the merge policy of every field (see sync/merge.py for what each policy does).
+
+| op                | moves status to | who (judged on current posts)                  |
+| ----------------- | --------------- | ---------------------------------------------- |
+| report            | reported        | anyone whose scope covers the grid             |
+| add_photos/follow | -               | anyone whose scope covers the hazard           |
+| note              | -               | anyone whose scope covers the hazard           |
+| accept            | accepted        | staff over the hazard                          |
+| reject            | rejected        | staff over the hazard (a reason is required)   |
+| merge             | merged          | staff over the hazard (the target is required) |
+| set_level         | -               | staff over the hazard                          |
+| assign            | assigned        | staff over the hazard                          |
+| rectify           | rectified       | the assignee, a grid member of its grid, staff |
+| request_extension | -               | the assignee, a grid member of its grid, staff |
+| decide_extension  | -               | staff over the hazard                          |
+| verify            | closed          | staff over the hazard; an after-photo needed   |
+| send_back         | assigned        | staff over the hazard (a reason is required)   |
+| supervise         | -               | bureau staff or admin; major hazards only      |
+
+A status step that is not valid from where the hazard is now (evidence after closure) is not
+refused: the merge keeps it as an addendum and raises a conflict (sync/merge.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from server.directory.kinds import PostKind
+from server.i18n import N_, gettext
+from sync.merge import EntityPolicy, FieldRule, Policy
+
+
+class Status(StrEnum):
+    reported = "reported"
+    accepted = "accepted"
+    rejected = "rejected"
+    merged = "merged"
+    assigned = "assigned"
+    rectified = "rectified"
+    closed = "closed"
+
+    @property
+    def label(self) -> str:
+        return gettext(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    Status.reported: N_("Awaiting triage"),
+    Status.accepted: N_("Accepted"),
+    Status.rejected: N_("Not accepted"),
+    Status.merged: N_("Merged"),
+    Status.assigned: N_("Being rectified"),
+    Status.rectified: N_("Awaiting verification"),
+    Status.closed: N_("Closed"),
+}
+#: statuses in which the hazard still needs work (open in ledgers and figures)
+OPEN = frozenset({Status.reported, Status.accepted, Status.assigned, Status.rectified})
+
+
+class Level(StrEnum):
+    general = "general"
+    major = "major"
+
+    @property
+    def label(self) -> str:
+        return gettext(N_("General") if self is Level.general else N_("Major"))
+
+
+class RejectReason(StrEnum):
+    not_hazard = "not_hazard"
+    duplicate = "duplicate"
+    outside = "outside"
+
+    @property
+    def label(self) -> str:
+        return gettext(_REJECT_LABELS[self])
+
+
+_REJECT_LABELS = {
+    RejectReason.not_hazard: N_("Not a hazard"),
+    RejectReason.duplicate: N_("Duplicate"),
+    RejectReason.outside: N_("Outside our jurisdiction"),
+}
+
+TRANSITIONS = {
+    Status.reported: frozenset({Status.accepted, Status.rejected, Status.merged}),
+    Status.accepted: frozenset({Status.assigned, Status.rejected, Status.merged}),
+    Status.rejected: frozenset({Status.accepted}),
+    Status.assigned: frozenset({Status.rectified}),
+    Status.rectified: frozenset({Status.closed, Status.assigned}),
+    Status.closed: frozenset({Status.assigned}),  # reopened: sent back after closure
+    Status.merged: frozenset(),
+}
+
+LWW = FieldRule(Policy.lww)
+UNION = FieldRule(Policy.union)
+HAZARD_POLICY = EntityPolicy(
+    entity="hazard",
+    fields={
+        **dict.fromkeys(
+            [
+                "category",
+                "level",
+                "description",
+                "lat",
+                "lng",
+                "accuracy",
+                "address",
+                "place_id",
+                "area_path",
+                "source",
+                "reject_reason",
+                "merged_into",
+                "assignee_id",
+                "assignee_unit",
+                "measures",
+                "deadline",
+                "extension_until",
+                "extension_reason",
+                "rectify_note",
+                "sendback_reason",
+                "verify_note",
+                "supervision",
+            ],
+            LWW,
+        ),
+        **dict.fromkeys(["photos_before", "photos_after", "followers", "notes"], UNION),
+        "status": FieldRule(Policy.status),
+    },
+    transitions={k.value: frozenset(v.value for v in vs) for k, vs in TRANSITIONS.items()},
+    initial=frozenset({Status.reported.value}),
+    create_ops=frozenset({"report"}),
+)
+
+
+class Who(StrEnum):
+    scope = "scope"  # anyone whose posts cover the hazard's area
+    staff = "staff"  # station or bureau staff, admin, over the area
+    handler = "handler"  # the assignee, a grid member of the hazard's grid, or staff
+    supervisor = "supervisor"  # bureau staff or admin (挂牌督办 is a city or county act)
+
+
+SUPERVISORS = frozenset({PostKind.bureau_staff, PostKind.admin})
+
+
+@dataclass(frozen=True)
+class Op:
+    who: Who
+    #: fields the op may carry (the status it moves to is added by the op itself)
+    fields: frozenset[str]
+    #: in the order a person fills the form: the first missing one is named
+    required: tuple[str, ...] = ()
+    status: Status | None = None
+
+
+def _op(who: Who, fields: str, required: str = "", status: Status | None = None) -> Op:
+    return Op(who, frozenset(fields.split()), tuple(required.split()), status)
+
+
+OPS: dict[str, Op] = {
+    "report": _op(
+        Who.scope,
+        "category level description lat lng accuracy address place_id area_path source "
+        "photos_before followers",
+        "category level area_path",
+        Status.reported,
+    ),
+    "add_photos": _op(Who.scope, "photos_before followers", "photos_before"),
+    "follow": _op(Who.scope, "followers", "followers"),
+    "note": _op(Who.scope, "notes", "notes"),
+    "accept": _op(Who.staff, "level", "", Status.accepted),
+    "reject": _op(Who.staff, "reject_reason", "reject_reason", Status.rejected),
+    "merge": _op(Who.staff, "merged_into", "merged_into", Status.merged),
+    "set_level": _op(Who.staff, "level", "level"),
+    "assign": _op(
+        Who.staff,
+        "assignee_id assignee_unit measures deadline",
+        "assignee_unit measures deadline",
+        Status.assigned,
+    ),
+    "rectify": _op(Who.handler, "photos_after rectify_note", "photos_after", Status.rectified),
+    "request_extension": _op(
+        Who.handler, "extension_until extension_reason", "extension_until extension_reason"
+    ),
+    "decide_extension": _op(Who.staff, "deadline extension_until extension_reason"),
+    "verify": _op(Who.staff, "photos_after verify_note", "", Status.closed),
+    "send_back": _op(Who.staff, "sendback_reason", "sendback_reason", Status.assigned),
+    "supervise": _op(Who.supervisor, "supervision", "supervision"),
+}
+
+#: 挂牌督办: the five things that must be in place (五落实), each a required text
+SUPERVISION_FIELDS = {
+    "responsibility": N_("Responsibility"),
+    "measures": N_("Measures"),
+    "funds": N_("Funds"),
+    "deadline": N_("Time limit"),
+    "plan": N_("Contingency plan"),
+}
+
+_EVENT_LABELS = {
+    "report": N_("Reported"),
+    "add_photos": N_("Photo added"),
+    "follow": N_("Followed"),
+    "note": N_("Note"),
+    "accept": N_("Accepted"),
+    "reject": N_("Not accepted"),
+    "merge": N_("Merged as a duplicate"),
+    "set_level": N_("Level changed"),
+    "assign": N_("Assigned for rectification"),
+    "rectify": N_("Rectification recorded"),
+    "request_extension": N_("Extension asked"),
+    "decide_extension": N_("Extension decided"),
+    "verify": N_("Verified and closed"),
+    "send_back": N_("Sent back"),
+    "supervise": N_("Put under supervision"),
+    "resolve": N_("Conflict settled"),
+    "remind": N_("Deadline reminder"),
+    "overdue": N_("Overdue: escalated to the station"),
+}
+
+
+def event_label(kind: str) -> str:
+    return gettext(_EVENT_LABELS.get(kind, kind))
+
+
+def level_label(value: str) -> str:
+    try:
+        return Level(value).label
+    except ValueError:
+        return value
+
+
+def reject_label(value: str) -> str:
+    try:
+        return RejectReason(value).label
+    except ValueError:
+        return value
+
+
+_NOTICE_LABELS = {
+    "assign": N_("A hazard was assigned to you"),
+    "send_back": N_("A rectification was sent back to you"),
+    "remind": N_("A rectification deadline is near"),
+    "overdue": N_("A hazard is overdue"),
+}
+
+
+def notice_label(kind: str) -> str:
+    return gettext(_NOTICE_LABELS.get(kind, kind))
+
+
+LABELS = {
+    "event_label": event_label,
+    "level_label": level_label,
+    "reject_label": reject_label,
+    "notice_label": notice_label,
+}

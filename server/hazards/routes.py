@@ -1,0 +1,296 @@
+"""Hazard pages: report (offline-capable), the hazard with its timeline and actions, lists."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Stream, Template
+
+from server.auth.access import SIGNED_IN, STAFF, allow
+from server.auth.service import Viewer
+from server.directory import service as directory
+from server.directory.kinds import PostKind
+from server.errors import NotFound
+from server.hazards import export, service
+from server.hazards.fields import coordinate
+from server.hazards.policy import (
+    LABELS,
+    OPS,
+    SUPERVISION_FIELDS,
+    SUPERVISORS,
+    Level,
+    RejectReason,
+    Status,
+)
+from server.hazards.records import Filters, HazardRecord
+from server.i18n import gettext
+from server.syncing.forms import envelope
+from server.web.forms import page_number, viewer_of
+from server.web.render import render
+
+
+async def _grids(viewer: Viewer) -> list[Any]:
+    """The grids a person may report in: their own, or all under their areas."""
+    grids: dict[str, Any] = {}
+    for area in await directory.home_areas(viewer.scope):
+        for grid in await directory.grids_under(area):
+            grids[grid.path] = grid
+    return sorted(grids.values(), key=lambda g: g.code)
+
+
+async def _report_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    viewer = viewer_of(request)
+    return {
+        "categories": await service.categories(),
+        "label": service.category_label,
+        "grids": await _grids(viewer),
+        "levels": list(Level),
+        "values": values,
+        "record_id": values.get("record_id") or uuid.uuid4(),
+        "mutation_id": uuid.uuid4(),
+        "radius": request.app.state.settings.hazard_nearby_m,
+    }
+
+
+@get("/hazards/new", name="new_hazard", opt=allow(SIGNED_IN))
+async def new_hazard(request: Request) -> Template:
+    values: dict[str, Any] = {"source": "grid", "level": Level.general.value}
+    place_id = request.query_params.get("place")
+    if place_id:
+        try:
+            place = await directory.get_place(viewer_of(request).scope, uuid.UUID(place_id))
+        except (ValueError, NotFound):
+            place = None
+        if place:
+            values.update(
+                place_id=place.id,
+                place_name=place.name,
+                area_path=place.area_path,
+                address=place.address,
+                lat=place.lat,
+                lng=place.lng,
+            )
+    if viewer_of(request).kinds & STAFF and not viewer_of(request).kinds & {PostKind.grid_member}:
+        values["source"] = "staff"
+    return render(request, "hazards/new.html", await _report_context(request, values))
+
+
+@post("/hazards", opt=allow(SIGNED_IN), status_code=200)
+async def report_hazard(request: Request) -> Template | Redirect:
+    form = await request.form()
+    viewer = viewer_of(request)
+    try:
+        record_id = uuid.UUID(form.get("record_id") or "")
+    except ValueError:
+        record_id = uuid.uuid4()
+    raw = envelope(form, viewer, entity="hazard", op="report", record_id=record_id)
+    result = await service.submit(raw, viewer)
+    if result is not None and result.verdict != "rejected":
+        return Redirect(f"/hazards/{record_id}", status_code=303)
+    context = await _report_context(request, {**raw["fields"], "record_id": record_id})
+    context["error"] = gettext(result.reason if result else "")
+    return render(request, "hazards/new.html", context, status_code=422)
+
+
+@get("/hazards/nearby", opt=allow(SIGNED_IN))
+async def nearby_hazards(request: Request) -> Template:
+    params = request.query_params
+    try:
+        lat = coordinate("lat", params.get("lat"))
+        lng = coordinate("lng", params.get("lng"))
+    except ValueError:
+        lat = lng = None
+    category = (params.get("category") or "")[:40]
+    found = []
+    if lat is not None and lng is not None and category:
+        radius = request.app.state.settings.hazard_nearby_m
+        found = await service.nearby(viewer_of(request), category, lat, lng, radius)
+    return render(request, "hazards/_nearby.html", {"found": found})
+
+
+def _filters(request: Request) -> Filters:
+    params = request.query_params
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(params.get(name) or "")
+        except ValueError:
+            return None
+
+    status = params.get("status") or ""
+    return Filters(
+        area=params.get("area") or "" if (params.get("area") or "").startswith("/") else "",
+        category=(params.get("category") or "")[:40],
+        level=params.get("level") if params.get("level") in Level.__members__ else "",
+        status=status if status == "open" or status in Status.__members__ else "",
+        overdue=params.get("overdue") == "1",
+        since=day("since"),
+        until=day("until"),
+        mine=params.get("mine") == "1",
+        q=(params.get("q") or "").strip()[:40],
+    )
+
+
+@get("/hazards", name="hazards", opt=allow(SIGNED_IN))
+async def list_hazards(request: Request) -> Template:
+    viewer = viewer_of(request)
+    filters = _filters(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page" and v]
+    page = await service.ledger(viewer, filters, page=page_number(request.query_params.get("page")))
+    return render(
+        request,
+        "hazards/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": urlencode(kept),
+            "base": f"/hazards?{urlencode(kept)}&" if kept else "/hazards?",
+            "categories": await service.categories(),
+            "label": service.category_label,
+            "statuses": list(Status),
+            "levels": list(Level),
+            "today": service.today_local(),
+            "staff": bool(viewer.kinds & STAFF),
+        },
+        fragment="hazards/_rows.html",
+    )
+
+
+async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, Any]:
+    viewer = viewer_of(request)
+    media = request.app.state.media
+    staff = bool(viewer.kinds & STAFF)
+    people = []
+    if staff and hazard.status in (Status.accepted, Status.reported, Status.assigned):
+        people = await _assignable(viewer, hazard)
+    duplicates = []
+    if staff and hazard.status in (Status.reported, Status.accepted) and hazard.lat is not None:
+        duplicates = [
+            (h, d)
+            for h, d in await service.nearby(
+                viewer, hazard.category, hazard.lat, hazard.lng or 0, 500, limit=10
+            )
+            if h.id != hazard.id
+        ]
+    default_days = 30 if hazard.level is Level.major else 7
+    return {
+        "h": hazard,
+        "events": await service.timeline(hazard.id),
+        "staff": staff,
+        "supervisor": bool(viewer.kinds & SUPERVISORS),
+        "handler": staff
+        or hazard.assignee_id == viewer.person_id
+        or any(
+            p.kind is PostKind.grid_member and hazard.area_path.startswith(p.area_path)
+            for p in viewer.posts
+        ),
+        "viewer": viewer,
+        "people": people,
+        "duplicates": duplicates,
+        "reasons": list(RejectReason),
+        "levels": list(Level),
+        "today": service.today_local(),
+        "default_deadline": service.today_local() + timedelta(days=default_days),
+        "photo_ready": lambda sha: media.path(sha).exists(),
+        "supervision_fields": [(k, gettext(v)) for k, v in SUPERVISION_FIELDS.items()],
+        **LABELS,
+    }
+
+
+async def _assignable(viewer: Viewer, hazard: HazardRecord) -> list[Any]:
+    """People with posts in the hazard's town (its path's first four levels)."""
+    parts = hazard.area_path.strip("/").split("/")
+    town = "/" + "/".join(parts[:3]) + "/"
+    area = await directory.area_by_path(town)
+    if area is None:
+        return []
+    return await directory.people_under(viewer.scope, area)
+
+
+@get("/hazards/{hazard_id:uuid}", name="hazard", opt=allow(SIGNED_IN))
+async def show_hazard(request: Request, hazard_id: FromPath[uuid.UUID]) -> Template:
+    hazard = await service.get(viewer_of(request), hazard_id)
+    return render(request, "hazards/detail.html", await _detail_context(request, hazard))
+
+
+@post("/hazards/{hazard_id:uuid}/{op:str}", opt=allow(SIGNED_IN), status_code=200)
+async def act_on_hazard(
+    request: Request, hazard_id: FromPath[uuid.UUID], op: FromPath[str]
+) -> Template | Redirect:
+    """Every action on a hazard: the form's fields become one mutation of `op`."""
+    viewer = viewer_of(request)
+    hazard = await service.get(viewer, hazard_id)
+    if op not in OPS or op == "report":
+        raise NotFound()
+    form = await request.form()
+    raw = envelope(form, viewer, entity="hazard", op=op, record_id=hazard_id)
+    result = await service.submit(raw, viewer)
+    if result is not None and result.verdict != "rejected":
+        return Redirect(f"/hazards/{hazard_id}", status_code=303)
+    context = await _detail_context(request, hazard)
+    context.update(error=gettext(result.reason if result else ""), error_op=op)
+    return render(request, "hazards/detail.html", context, status_code=422)
+
+
+@get("/hazards/{hazard_id:uuid}/sheet", opt=allow(SIGNED_IN))
+async def assignment_sheet(request: Request, hazard_id: FromPath[uuid.UUID]) -> Template:
+    """交办单: one A4 page to print, sign and file."""
+    hazard = await service.get(viewer_of(request), hazard_id)
+    return render(
+        request,
+        "hazards/sheet.html",
+        {"h": hazard, "events": await service.timeline(hazard.id), "today": service.today_local()},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@get("/hazards/ledger.xlsx", opt=allow(STAFF))
+async def ledger_xlsx(request: Request) -> File:
+    path = await export.xlsx(viewer_of(request), _filters(request))
+    return File(
+        path,
+        filename=export.filename("xlsx"),
+        media_type=XLSX,
+        background=BackgroundTask(os.unlink, path),
+    )
+
+
+@get("/hazards/ledger.csv", opt=allow(STAFF))
+async def ledger_csv(request: Request) -> Stream:
+    name = quote(export.filename("csv"))
+    return Stream(
+        export.csv_chunks(viewer_of(request), _filters(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
+
+
+@get("/inbox", name="inbox", opt=allow(SIGNED_IN))
+async def inbox(request: Request) -> Template:
+    viewer = viewer_of(request)
+    items = await service.notices(viewer)
+    await service.mark_read(viewer)
+    return render(request, "hazards/inbox.html", {"items": items, **LABELS})
+
+
+ROUTES = [
+    new_hazard,
+    report_hazard,
+    nearby_hazards,
+    list_hazards,
+    show_hazard,
+    act_on_hazard,
+    assignment_sheet,
+    ledger_xlsx,
+    ledger_csv,
+    inbox,
+]

@@ -1,0 +1,229 @@
+"""Reading hazards (always through the viewer's scope) and writing them through sync."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Combinable
+
+from server.auth.service import Viewer
+from server.directory.records import Page, paginate
+from server.directory.scope import all_of, under
+from server.errors import NotFound
+from server.hazards.adapter import distance_m
+from server.hazards.categories import SEED
+from server.hazards.policy import OPEN, Status
+from server.hazards.records import Category, EventRecord, Filters, HazardRecord
+from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
+from server.i18n import N_, language
+from server.syncing import service as syncing
+from sync.store import Result
+
+HAZARD_NOT_FOUND = N_("This hazard does not exist, or you cannot see it.")
+PER_PAGE = 30
+
+
+async def seed_categories() -> int:
+    """The field's own category tree, added once (staff may add more and retire any)."""
+    have = {r["code"] for r in await HazardCategory.select(HazardCategory.code)}
+    rows = []
+    for position, (code, name, name_en, children) in enumerate(SEED):
+        rows.append(HazardCategory(code=code, name=name, name_en=name_en, position=position))
+        rows += [
+            HazardCategory(code=c, name=n, name_en=e, parent=code, position=i)
+            for i, (c, n, e) in enumerate(children)
+        ]
+    new = [r for r in rows if r.code not in have]
+    if new:
+        await HazardCategory.insert(*new)
+    return len(new)
+
+
+async def categories(*, active_only: bool = True) -> list[Category]:
+    query = (
+        HazardCategory.select().order_by(HazardCategory.parent).order_by(HazardCategory.position)
+    )
+    if active_only:
+        query = query.where(HazardCategory.active.eq(True))
+    rows = await query
+    tops = [r for r in rows if not r["parent"]]
+    ordered = []
+    for top in sorted(tops, key=lambda r: r["position"]):
+        ordered.append(top)
+        ordered += [r for r in rows if r["parent"] == top["code"]]
+    return [Category(r["code"], r["name"], r["name_en"], r["parent"], r["active"]) for r in ordered]
+
+
+def category_label(category: Category) -> str:
+    return category.name_en if language() == "en" and category.name_en else category.name
+
+
+async def category_names() -> dict[str, str]:
+    return {c.code: category_label(c) for c in await categories(active_only=False)}
+
+
+def where_of(viewer: Viewer, filters: Filters, today: date) -> Combinable | None:
+    category = filters.category
+    return all_of(
+        viewer.scope.where(
+            Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
+        ),
+        under(Hazard.area_path, filters.area) if filters.area else None,
+        (Hazard.category == category) | Hazard.category.like(category + ".%") if category else None,
+        (Hazard.level == filters.level) if filters.level else None,
+        Hazard.status.is_in([s.value for s in OPEN])
+        if filters.status == "open"
+        else (Hazard.status == filters.status)
+        if filters.status
+        else None,
+        (Hazard.status.is_in([Status.accepted.value, Status.assigned.value]))
+        & (Hazard.deadline < today)
+        if filters.overdue
+        else None,
+        (Hazard.reported_at >= _start_of(filters.since)) if filters.since else None,
+        (Hazard.reported_at < _start_of(filters.until + timedelta(days=1)))
+        if filters.until
+        else None,
+        ((Hazard.reporter_id == viewer.person_id) | (Hazard.assignee_id == viewer.person_id))
+        if filters.mine
+        else None,
+        (Hazard.code == filters.q.upper()) | Hazard.address.like(f"%{filters.q}%")
+        if filters.q
+        else None,
+    )
+
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, ZONE).astimezone(UTC)
+
+
+def today_local(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(ZONE).date()
+
+
+async def ledger(
+    viewer: Viewer, filters: Filters, *, page: int = 1, per_page: int = PER_PAGE
+) -> Page[HazardRecord]:
+    names = await category_names()
+    query = Hazard.select().order_by(Hazard.reported_at, ascending=False)
+    where = where_of(viewer, filters, today_local())
+    return await paginate(
+        query, Hazard.count(), where, page, per_page, lambda r: HazardRecord.from_row(r, names)
+    )
+
+
+async def ledger_batches(
+    viewer: Viewer, filters: Filters, batch: int = 2000
+) -> AsyncIterator[list[HazardRecord]]:
+    """Every row of a ledger, newest first, in batches by keyset (memory stays flat)."""
+    names = await category_names()
+    where = where_of(viewer, filters, today_local())
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        query = Hazard.select().order_by(Hazard.reported_at, Hazard.id, ascending=False)
+        page_where = all_of(
+            where,
+            (Hazard.reported_at < after[0])
+            | ((Hazard.reported_at == after[0]) & (Hazard.id < after[1]))
+            if after
+            else None,
+        )
+        if page_where is not None:
+            query = query.where(page_where)
+        rows = await query.limit(batch)
+        if not rows:
+            return
+        yield [HazardRecord.from_row(r, names) for r in rows]
+        after = (rows[-1]["reported_at"], rows[-1]["id"])
+        if len(rows) < batch:
+            return
+
+
+async def get(viewer: Viewer, hazard_id: uuid.UUID) -> HazardRecord:
+    where = all_of(
+        Hazard.id == hazard_id,
+        viewer.scope.where(
+            Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
+        ),
+    )
+    row = await Hazard.select().where(where).first()
+    if row is None:
+        raise NotFound(HAZARD_NOT_FOUND)
+    return HazardRecord.from_row(row, await category_names())
+
+
+async def timeline(hazard_id: uuid.UUID) -> list[EventRecord]:
+    rows = (
+        await HazardEvent.select()
+        .where(HazardEvent.hazard_id == hazard_id)
+        .order_by(HazardEvent.seq)
+        .order_by(HazardEvent.id)
+    )
+    return [EventRecord.from_row(r) for r in rows]
+
+
+async def nearby(
+    viewer: Viewer, category: str, lat: float, lng: float, radius_m: float, limit: int = 5
+) -> list[tuple[HazardRecord, int]]:
+    """Open hazards of the same category within `radius_m`, nearest first: before a grid
+    member files a duplicate, "是这一条吗?"."""
+    dlat = radius_m / 111_320
+    dlng = radius_m / (111_320 * max(0.01, math.cos(math.radians(lat))))
+    where = all_of(
+        where_of(viewer, Filters(category=category, status="open"), today_local()),
+        Hazard.lat.is_not_null(),
+        (Hazard.lat >= lat - dlat) & (Hazard.lat <= lat + dlat),
+        (Hazard.lng >= lng - dlng) & (Hazard.lng <= lng + dlng),
+    )
+    rows = await Hazard.select().where(where).limit(200)
+    names = await category_names()
+    found = [(r, round(distance_m(lat, lng, r["lat"], r["lng"]))) for r in rows]
+    close = sorted((pair for pair in found if pair[1] <= radius_m), key=lambda pair: pair[1])
+    return [(HazardRecord.from_row(r, names), d) for r, d in close[:limit]]
+
+
+async def notices(viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
+    rows = (
+        await HazardNotice.select(
+            HazardNotice.all_columns(),
+        )
+        .where(HazardNotice.person_id == viewer.person_id)
+        .order_by(HazardNotice.created_at, ascending=False)
+        .limit(limit)
+    )
+    ids = list({r["hazard_id"] for r in rows})
+    codes = {
+        h["id"]: h
+        for h in (
+            await Hazard.select(Hazard.id, Hazard.code, Hazard.address, Hazard.deadline).where(
+                Hazard.id.is_in(ids)
+            )
+            if ids
+            else []
+        )
+    }
+    return [{**r, "hazard": codes.get(r["hazard_id"])} for r in rows]
+
+
+async def unread_notices(viewer: Viewer) -> int:
+    return await HazardNotice.count().where(
+        (HazardNotice.person_id == viewer.person_id) & HazardNotice.read.eq(False)
+    )
+
+
+async def mark_read(viewer: Viewer) -> None:
+    await HazardNotice.update({HazardNotice.read: True}).where(
+        HazardNotice.person_id == viewer.person_id
+    )
+
+
+async def submit(raw: dict[str, Any], viewer: Viewer) -> Result | None:
+    return await syncing.submit(raw, viewer)

@@ -1,0 +1,99 @@
+"""The hazard loop on a 375x667 phone: the grid member reports offline with 2 photos and
+comes back online; the station triages and assigns; the assignee rectifies with an
+after-photo; the station verifies and closes; the ledger export is right."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from playwright.async_api import Browser, BrowserContext, Page
+
+from tests.e2e.conftest import PHONE
+from tests.e2e.pages.hazards import HazardPage, ReportPage
+from tests.e2e.pages.login import LoginPage
+from tests.e2e.pages.outbox import Outbox
+from tests.e2e.pages.shell import Shell
+from tests.e2e.test_outbox import jpeg
+from tests.live import LiveServer
+
+GRID_MEMBER = "13900000007"
+STATION = "13900000005"
+
+
+def photo(seed: int) -> dict:
+    return {"name": f"p{seed}.jpg", "mimeType": "image/jpeg", "buffer": jpeg(seed)}
+
+
+async def photos_left(page: Page) -> int:
+    return len(await page.evaluate("import('/static/js/photos.js').then(m => m.waiting())"))
+
+
+async def test_report_offline_then_the_whole_loop(
+    live_server: LiveServer, browser: Browser, context: BrowserContext, page: Page
+) -> None:
+    base = live_server.url
+    await context.grant_permissions(["geolocation"])
+    await context.set_geolocation({"latitude": 30.25, "longitude": 120.16, "accuracy": 12})
+    await LoginPage(page, base).as_person(GRID_MEMBER)
+    shell = Shell(page, base)
+    await shell.wait_for_service_worker()
+    await shell.wait_until_cached("/hazards/new")  # kept before it was ever opened
+
+    await context.set_offline(True)
+    report = ReportPage(page, base)
+    await report.open()  # from the phone's cache
+    record_id = await report.record_id()
+    await report.fill("fire.ebike", "3幢楼道电动车飞线充电（离线）", [photo(11), photo(12)])
+    await report.submit()
+    await page.locator("#queued").wait_for()
+    await page.goto(base + "/sync/pending")
+    await page.locator("#pending-list li[data-state='queued']").wait_for()
+
+    await context.set_offline(False)
+    outbox = Outbox(page)
+    assert await outbox.drained() == {"queued": 0, "parked": 0, "rejected": 0}
+    for _ in range(100):
+        if await photos_left(page) == 0:
+            break
+        await page.wait_for_timeout(100)
+    assert await photos_left(page) == 0
+    hazard = HazardPage(page, base)
+    await hazard.open(record_id)
+    assert await hazard.status() == "待受理"
+    assert await page.locator("#hazard-photos img.thumb").count() == 2  # both on the server
+
+    desk = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff = await desk.new_page()
+    await LoginPage(staff, base).as_person(STATION)
+    station = HazardPage(staff, base)
+    await station.open(record_id)
+    await station.accept()
+    await station.assign("幸福小区物业", GRID_MEMBER, "拆除飞线，设置集中充电点")
+
+    await hazard.open(record_id)
+    await hazard.wait_for_status("整改中")
+    await hazard.rectify("飞线已拆除", photo(13))
+    await hazard.wait_for_status("待验收")
+
+    await station.open(record_id)
+    await station.verify("复核合格")
+    await station.wait_for_status("已销号")
+
+    workbook = await staff.request.get(base + "/hazards/ledger.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(await workbook.body()))
+    rows = list(book.active.iter_rows(values_only=True))
+    [row] = [r for r in rows[1:] if r[7] == "3幢楼道电动车飞线充电（离线）"]
+    assert row[3] == "已销号" and row[10] == "幸福小区物业"
+    summary = dict(book["统计"].values)
+    assert summary["已销号"] == 1 and summary["整改率"] == 1.0
+    await desk.close()
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+async def test_report_form_fits_a_phone(live_server: LiveServer, page: Page) -> None:
+    await LoginPage(page, live_server.url).as_person(GRID_MEMBER)
+    await page.goto(live_server.url + "/hazards/new")
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    assert page.console_errors == []  # type: ignore[attr-defined]

@@ -1,0 +1,248 @@
+"""Every hazard transition and its role rule, through the real sync path and database:
+the allowed ones apply, the refused ones are rejected with a reason, and a step that is not
+valid from where the hazard is (evidence after closure) is kept as an addendum, not lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.hazards.adapter import HazardAdapter
+from server.hazards.service import get, timeline
+from server.hazards.tables import HazardEvent
+from server.syncing.service import register
+from sync.tables import SyncConflict
+from tests.integration.hazards.people import (
+    CITY_BUREAU,
+    GRID_MEMBER,
+    STATION,
+    hazard_in,
+    other_station,
+    send,
+    viewer,
+)
+
+pytestmark = pytest.mark.db
+
+ASSIGN = {"assignee_unit": "物业公司", "measures": "拆除飞线", "deadline": "2030-01-01"}
+AFTER = {"photos_after": ["c" * 64], "rectify_note": "已拆除"}
+FIVE = {
+    "supervision_level": "city",
+    "supervision_responsibility": "区应急局",
+    "supervision_measures": "停产整改",
+    "supervision_funds": "50万元",
+    "supervision_deadline": "2030-06-30",
+    "supervision_plan": "应急预案已备案",
+}
+
+# (hazard status, level, who, op, fields, verdict, status after, reason fragment)
+CASES = [
+    ("reported", "general", "station", "accept", {}, "applied", "accepted", ""),
+    ("reported", "general", "grid", "accept", {}, "rejected", "reported", "Only station"),
+    ("reported", "general", "elsewhere", "accept", {}, "rejected", "reported", "outside"),
+    (
+        "reported",
+        "general",
+        "station",
+        "reject",
+        {"reject_reason": "duplicate"},
+        "applied",
+        "rejected",
+        "",
+    ),
+    ("reported", "general", "station", "reject", {}, "rejected", "reported", "Choose why"),
+    ("rejected", "general", "station", "accept", {}, "applied", "accepted", ""),
+    ("accepted", "general", "station", "assign", ASSIGN, "applied", "assigned", ""),
+    ("accepted", "general", "grid", "assign", ASSIGN, "rejected", "accepted", "Only station"),
+    (
+        "accepted",
+        "general",
+        "station",
+        "assign",
+        {**ASSIGN, "deadline": ""},
+        "rejected",
+        "accepted",
+        "deadline",
+    ),
+    ("assigned", "general", "grid", "rectify", AFTER, "applied", "rectified", ""),
+    (
+        "assigned",
+        "general",
+        "grid",
+        "rectify",
+        {"rectify_note": "x"},
+        "rejected",
+        "assigned",
+        "photo",
+    ),
+    ("assigned", "general", "elsewhere", "rectify", AFTER, "rejected", "assigned", "outside"),
+    ("reported", "general", "grid", "rectify", AFTER, "conflicted", "reported", ""),
+    (
+        "assigned",
+        "general",
+        "station",
+        "reject",
+        {"reject_reason": "outside"},
+        "conflicted",
+        "assigned",
+        "",
+    ),
+    (
+        "assigned",
+        "general",
+        "grid",
+        "request_extension",
+        {"extension_until": "2030-02-01", "extension_reason": "雨季"},
+        "applied",
+        "assigned",
+        "",
+    ),
+    (
+        "assigned",
+        "general",
+        "grid",
+        "decide_extension",
+        {"deadline": "2030-02-01"},
+        "rejected",
+        "assigned",
+        "Only station",
+    ),
+    ("rectified", "general", "station", "verify", {}, "applied", "closed", ""),
+    ("rectified", "general", "grid", "verify", {}, "rejected", "rectified", "Only station"),
+    ("accepted", "general", "station", "verify", {}, "rejected", "accepted", "photo taken after"),
+    ("rectified", "major", "station", "verify", {}, "rejected", "rectified", "on site"),
+    (
+        "rectified",
+        "major",
+        "station",
+        "verify",
+        {"photos_after": ["d" * 64], "verify_lat": "30.1003", "verify_lng": "120.1"},
+        "applied",
+        "closed",
+        "",
+    ),
+    (
+        "rectified",
+        "major",
+        "station",
+        "verify",
+        {"photos_after": ["d" * 64], "verify_lat": "30.2", "verify_lng": "120.1"},
+        "rejected",
+        "rectified",
+        "too far",
+    ),
+    (
+        "rectified",
+        "general",
+        "station",
+        "send_back",
+        {"sendback_reason": "照片不清"},
+        "applied",
+        "assigned",
+        "",
+    ),
+    ("rectified", "general", "station", "send_back", {}, "rejected", "rectified", "reason"),
+    (
+        "closed",
+        "general",
+        "station",
+        "send_back",
+        {"sendback_reason": "复查仍有飞线"},
+        "applied",
+        "assigned",
+        "",
+    ),
+    ("closed", "general", "grid", "rectify", AFTER, "conflicted", "closed", ""),
+    ("reported", "major", "bureau", "supervise", FIVE, "applied", "reported", ""),
+    ("reported", "general", "bureau", "supervise", FIVE, "rejected", "reported", "major"),
+    ("reported", "major", "station", "supervise", FIVE, "rejected", "reported", "bureau"),
+    (
+        "reported",
+        "major",
+        "bureau",
+        "supervise",
+        {**FIVE, "supervision_funds": ""},
+        "rejected",
+        "reported",
+        "all five",
+    ),
+    ("reported", "general", "grid", "note", {"notes": "物业已知悉"}, "applied", "reported", ""),
+    ("reported", "general", "station", "set_level", {"level": "major"}, "applied", "reported", ""),
+    ("reported", "general", "grid", "report", {}, "rejected", "reported", ""),
+    (
+        "reported",
+        "general",
+        "grid",
+        "accept",
+        {"status": "closed"},
+        "rejected",
+        "reported",
+        "Only station",
+    ),
+    (
+        "reported",
+        "general",
+        "station",
+        "accept",
+        {"assignee_unit": "x"},
+        "rejected",
+        "reported",
+        "does not take",
+    ),
+    ("reported", "general", "station", "fly", {}, "rejected", "reported", "not known"),
+]
+
+
+@pytest.fixture
+async def people(demo) -> dict:
+    register(HazardAdapter(verify_distance_m=100))  # what create_app does
+    return {
+        "grid": await viewer(GRID_MEMBER),
+        "station": await viewer(STATION),
+        "bureau": await viewer(CITY_BUREAU),
+        "elsewhere": await viewer(await other_station()),
+    }
+
+
+@pytest.mark.parametrize(
+    ("start", "level", "who", "op", "fields", "verdict", "after", "reason"), CASES
+)
+async def test_transition(people, start, level, who, op, fields, verdict, after, reason) -> None:
+    record_id = await hazard_in(start, people, level=level)
+    events_before = await HazardEvent.count().where(HazardEvent.hazard_id == record_id)
+    result = await send(people[who], op, record_id, dict(fields))
+    assert result.verdict == verdict, result.reason
+    assert reason.lower() in result.reason.lower()
+    hazard = await get(people["station"], record_id)
+    assert hazard.status.value == after
+    events = await HazardEvent.count().where(HazardEvent.hazard_id == record_id)
+    if verdict == "rejected":
+        assert events == events_before  # a refusal leaves the timeline alone (it is in the log)
+    else:
+        assert events == events_before + 1
+
+
+async def test_evidence_after_closure_is_an_addendum_and_a_conflict(people) -> None:
+    record_id = await hazard_in("closed", people)
+    late = await send(people["grid"], "rectify", record_id, {"photos_after": ["e" * 64]})
+    assert late.verdict == "conflicted"
+    hazard = await get(people["station"], record_id)
+    assert hazard.status.value == "closed"  # not reopened silently
+    assert {"id": "e" * 64, "sha256": "e" * 64} in hazard.photos_after  # not lost
+    [last] = (await timeline(record_id))[-1:]
+    assert last.kind == "rectify" and last.addendum
+    conflict = await SyncConflict.select().where(SyncConflict.record_id == record_id).first()
+    assert conflict["field"] == "status" and conflict["winner"] == "server"
+
+
+async def test_a_retried_mutation_is_applied_once(people) -> None:
+    import uuid
+
+    from server.syncing import service as syncing
+    from tests.integration.hazards.people import envelope, report_fields
+
+    record_id = uuid.uuid4()
+    raw = envelope("report", record_id, report_fields(people["grid"]))
+    first = await syncing.submit(raw, people["grid"])
+    again = await syncing.submit(raw, people["grid"])
+    assert first.verdict == "applied" and again.replayed and again.seq == first.seq
+    assert await HazardEvent.count().where(HazardEvent.hazard_id == record_id) == 1
