@@ -134,7 +134,7 @@ def merge(record: RecordState | None, incoming: Incoming, policy: EntityPolicy) 
         rule = policy.fields[name]
         state = current.get(name)
         if rule.policy is Policy.union:
-            merged = _union(state.value if state else None, value)
+            merged = union(state.value if state else None, value)
             if merged is not None:
                 changes[name] = merged
         elif rule.policy is Policy.status:
@@ -172,7 +172,7 @@ def _items_have_ids(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(i, dict) and i.get("id") for i in value)
 
 
-def _union(current: list[dict] | None, incoming: list[dict]) -> list[dict] | None:
+def union(current: list[dict] | None, incoming: list[dict]) -> list[dict] | None:
     """Items are immutable once made (a photo, a check-in): the same id is the same item."""
     have = {item["id"] for item in current or []}
     new = [item for item in incoming if item["id"] not in have]

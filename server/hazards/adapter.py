@@ -22,7 +22,7 @@ from server.hazards import fields as hazard_fields
 from server.hazards.policy import HAZARD_POLICY, OPS, SUPERVISORS, Level, Status, Who, event_label
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
-from sync.merge import Outcome, Policy
+from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
 from sync.store import Author
 
@@ -268,6 +268,8 @@ class HazardAdapter:
                 seq=seq,
             )
         )
+        if mutation.op == "merge" and not addendum:
+            await _absorb(mutation.record_id, uuid.UUID(fields["merged_into"]), viewer, seq, now)
         if mutation.op in ("assign", "send_back") and not addendum:
             assignee = outcome.changes.get("assignee_id") or await _assignee(mutation.record_id)
             if assignee:
@@ -287,6 +289,35 @@ class HazardAdapter:
 
     def url(self, record_id: uuid.UUID) -> str:
         return f"/hazards/{record_id}"
+
+
+async def _absorb(
+    duplicate: uuid.UUID, target: uuid.UUID, viewer: Viewer, seq: int, now: datetime
+) -> None:
+    """A merged duplicate's photos and people go to the hazard it duplicates (unions: the
+    same as if they had been added there), so its reporter follows the outcome."""
+    columns = [getattr(Hazard, f) for f in FIELDS]
+    query = Hazard.select(*columns, Hazard.id, Hazard.reporter_id)
+    rows = {r["id"]: r for r in await query.where(Hazard.id.is_in([duplicate, target]))}
+    source, into = to_values(rows[duplicate]), to_values(rows[target])
+    reporter = rows[duplicate]["reporter_id"]
+    people = [*source["followers"], *([{"id": str(reporter)}] if reporter else [])]
+    photos = union(into["photos_before"], source["photos_before"]) or into["photos_before"]
+    followers = union(into["followers"], people) or into["followers"]
+    await Hazard.update({Hazard.photos_before: photos, Hazard.followers: followers}).where(
+        Hazard.id == target
+    )
+    await HazardEvent.insert(
+        HazardEvent(
+            hazard_id=target,
+            kind="merge_in",
+            actor_id=viewer.person_id,
+            actor_name=viewer.name,
+            server_time=now,
+            data={"duplicate": str(duplicate), "photos_before": source["photos_before"]},
+            seq=seq,
+        )
+    )
 
 
 def trusted_time(mutation: Mutation, received: datetime) -> datetime:

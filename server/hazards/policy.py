@@ -207,6 +207,7 @@ _EVENT_LABELS = {
     "accept": N_("Accepted"),
     "reject": N_("Not accepted"),
     "merge": N_("Merged as a duplicate"),
+    "merge_in": N_("A duplicate report merged in"),
     "set_level": N_("Level changed"),
     "assign": N_("Assigned for rectification"),
     "rectify": N_("Rectification recorded"),

@@ -246,3 +246,19 @@ async def test_a_retried_mutation_is_applied_once(people) -> None:
     again = await syncing.submit(raw, people["grid"])
     assert first.verdict == "applied" and again.replayed and again.seq == first.seq
     assert await HazardEvent.count().where(HazardEvent.hazard_id == record_id) == 1
+
+
+async def test_merging_a_duplicate_keeps_its_photos_and_reporter(people) -> None:
+    original = await hazard_in("accepted", people)
+    duplicate = await hazard_in("reported", people, photos_before=["9" * 64])
+    bad = await send(people["station"], "merge", duplicate, {"merged_into": str(duplicate)})
+    assert bad.verdict == "rejected"
+    merged = await send(people["station"], "merge", duplicate, {"merged_into": str(original)})
+    assert merged.verdict == "applied", merged.reason
+    target = await get(people["station"], original)
+    assert {"id": "9" * 64, "sha256": "9" * 64} in target.photos_before
+    assert {"id": str(people["grid"].person_id)} in target.followers
+    assert (await timeline(original))[-1].kind == "merge_in"
+    assert (await get(people["station"], duplicate)).status.value == "merged"
+    again = await send(people["station"], "accept", duplicate, {})
+    assert again.verdict == "conflicted"  # merged is final: kept as an addendum
