@@ -18,7 +18,7 @@ from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import NotFound
-from server.hazards import export, service
+from server.hazards import export, figures, service
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
     LABELS,
@@ -250,6 +250,53 @@ async def assignment_sheet(request: Request, hazard_id: FromPath[uuid.UUID]) -> 
     )
 
 
+async def _figures_context(request: Request) -> dict[str, Any]:
+    """The area (?area=id, else the viewer's first home area) and period (?since, ?until;
+    by default this month so far) that the figures and the bulletin are about."""
+    viewer = viewer_of(request)
+    filters = _filters(request)
+    today = service.today_local()
+    since = filters.since or today.replace(day=1)
+    until = filters.until or today
+    area = None
+    try:
+        area = await directory.get_area(
+            viewer.scope, uuid.UUID(request.query_params.get("area", ""))
+        )
+    except (ValueError, NotFound):
+        homes = await directory.home_areas(viewer.scope)
+        area = homes[0] if homes else None
+    if area is None or not viewer.scope.covers_path(area.path):
+        raise NotFound()
+    period = Filters(since=since, until=until)
+    whole, rows = await figures.by_area(viewer, area, period, today)
+    return {
+        "area": area,
+        "trail": await directory.ancestors(area),
+        "since": since,
+        "until": until,
+        "today": today,
+        "whole": whole,
+        "rows": rows,
+    }
+
+
+@get("/hazards/figures", opt=allow(STAFF))
+async def hazard_figures(request: Request) -> Template:
+    """整改率 and the other figures by area, with a bar chart drawn on the server."""
+    return render(request, "hazards/figures.html", await _figures_context(request))
+
+
+@get("/hazards/bulletin", opt=allow(STAFF))
+async def hazard_bulletin(request: Request) -> Template:
+    """The printable bulletin (通报): figures by area and overdue items by responsible unit."""
+    context = await _figures_context(request)
+    context["late"] = await figures.overdue_by_unit(
+        viewer_of(request), context["area"], context["today"]
+    )
+    return render(request, "hazards/bulletin.html", context)
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -292,5 +339,7 @@ ROUTES = [
     assignment_sheet,
     ledger_xlsx,
     ledger_csv,
+    hazard_figures,
+    hazard_bulletin,
     inbox,
 ]

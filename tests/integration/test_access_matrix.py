@@ -80,6 +80,8 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/hazards/ledger.xlsx"): STAFF,
     ("GET", "/hazards/ledger.csv"): STAFF,
     ("GET", "/inbox"): SIGNED_IN,
+    ("GET", "/hazards/figures"): STAFF,
+    ("GET", "/hazards/bulletin"): STAFF,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 

@@ -163,3 +163,37 @@ async def test_nearby_open_hazards_are_offered_before_a_duplicate(clients) -> No
     assert "是这一条吗" not in far.text
     other = await grid.get("/hazards/nearby?category=fire.ebike&lat=30.2504&lng=120.1600")
     assert "是这一条吗" not in other.text
+
+
+async def test_figures_and_bulletin_count_by_area(clients) -> None:
+    from datetime import date, timedelta
+
+    from server.hazards.adapter import HazardAdapter
+    from server.syncing.service import register
+    from tests.integration.hazards.people import hazard_in, send
+
+    _, station_client = clients
+    register(HazardAdapter())
+    people = {"grid": await viewer(GRID_MEMBER), "station": await viewer(STATION)}
+    await hazard_in("closed", people)
+    late = await hazard_in("accepted", people)
+    yesterday = (date.today() - timedelta(days=2)).isoformat()
+    assigned = await send(
+        people["station"],
+        "assign",
+        late,
+        {"assignee_unit": "城东五金店", "measures": "清理通道", "deadline": yesterday},
+    )
+    assert assigned.verdict == "applied"
+    await hazard_in("reported", people)
+
+    page = await station_client.get("/hazards/figures")
+    assert page.status_code == 200
+    total = page.text.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    cells = re.findall(r"<td>([^<]*)</td>", total)
+    # reported, accepted, closed, due, rate, overdue, median days, major open
+    assert cells[:6] == ["3", "2", "1", "2", "50.0%", "1"]
+    assert "<svg" in page.text
+
+    bulletin = (await station_client.get("/hazards/bulletin")).text
+    assert "隐患整改情况通报" in bulletin and "城东五金店" in bulletin
