@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import drain, home, sync
+from bench import drain, hazards, home, sync
 
 
 def main() -> None:
     asyncio.run(home.main())
     sync.main()
     drain.main()
+    hazards.main()
 
 
 if __name__ == "__main__":

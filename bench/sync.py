@@ -56,14 +56,14 @@ def phone_batches(phone: int) -> list[list[dict]]:
     return [mutations[i : i + BATCH] for i in range(0, len(mutations), BATCH)]
 
 
-async def session_for(url: str) -> aiohttp.ClientSession:
+async def session_for(url: str, mobile: str = "13900000001") -> aiohttp.ClientSession:
     # unsafe=True: aiohttp keeps no cookies for IP addresses otherwise
     session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
     page = await (await session.get("/login")).text()
     token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
     await session.post(
         "/login",
-        data={"mobile": "13900000001", "password": DEMO_PASSWORD},
+        data={"mobile": mobile, "password": DEMO_PASSWORD},
         headers={"x-csrftoken": token},
         allow_redirects=False,
     )

@@ -13,11 +13,11 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Stream, Template
 
-from server.auth.access import SIGNED_IN, STAFF, allow
+from server.auth.access import ADMIN, SIGNED_IN, STAFF, allow
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
-from server.errors import NotFound
+from server.errors import DomainError, NotFound
 from server.hazards import export, figures, service
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
@@ -297,6 +297,47 @@ async def hazard_bulletin(request: Request) -> Template:
     return render(request, "hazards/bulletin.html", context)
 
 
+@get("/admin/hazard-categories", opt=allow(ADMIN))
+async def list_categories(request: Request) -> Template:
+    return render(
+        request,
+        "hazards/categories.html",
+        {
+            "categories": await service.categories(active_only=False),
+            "label": service.category_label,
+        },
+    )
+
+
+@post("/admin/hazard-categories", opt=allow(ADMIN), status_code=200)
+async def add_category(request: Request) -> Template | Redirect:
+    form = await request.form()
+    try:
+        await service.add_category(
+            viewer_of(request),
+            form.get("code") or "",
+            form.get("name") or "",
+            form.get("name_en") or "",
+            form.get("parent") or "",
+        )
+    except DomainError as exc:
+        context = {
+            "categories": await service.categories(active_only=False),
+            "label": service.category_label,
+            "error": gettext(exc.message, **exc.params),
+            "form": dict(form),
+        }
+        return render(request, "hazards/categories.html", context, status_code=400)
+    return Redirect("/admin/hazard-categories", status_code=303)
+
+
+@post("/admin/hazard-categories/{code:str}/active", opt=allow(ADMIN))
+async def toggle_category(request: Request, code: FromPath[str]) -> Redirect:
+    form = await request.form()
+    await service.set_category_active(viewer_of(request), code[:40], form.get("active") == "1")
+    return Redirect("/admin/hazard-categories", status_code=303)
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -341,5 +382,8 @@ ROUTES = [
     ledger_csv,
     hazard_figures,
     hazard_bulletin,
+    list_categories,
+    add_category,
+    toggle_category,
     inbox,
 ]

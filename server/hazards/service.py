@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Combinable
 
+from server import db
+from server.audit.service import record_event
 from server.auth.service import Viewer
 from server.directory.records import Page, paginate
 from server.directory.scope import all_of, under
-from server.errors import NotFound
+from server.errors import DomainError, NotFound
 from server.hazards.adapter import distance_m
 from server.hazards.categories import SEED
 from server.hazards.policy import OPEN, Status
@@ -227,3 +230,52 @@ async def mark_read(viewer: Viewer) -> None:
 
 async def submit(raw: dict[str, Any], viewer: Viewer) -> Result | None:
     return await syncing.submit(raw, viewer)
+
+
+CATEGORY_CODE = re.compile(r"^[a-z][a-z_]{0,18}(\.[a-z][a-z_]{0,18})?$")
+
+
+async def add_category(
+    actor: Viewer, code: str, name: str, name_en: str = "", parent: str = ""
+) -> Category:
+    """A new category (staff's own list grows with the field); the code never changes."""
+    code, name, name_en = code.strip().lower(), name.strip()[:60], name_en.strip()[:80]
+    if parent:
+        code = f"{parent}.{code.split('.')[-1]}"
+    if not CATEGORY_CODE.match(code) or not name:
+        raise DomainError(N_("A category needs a code of lowercase letters and a name."))
+    if parent and not await HazardCategory.exists().where(HazardCategory.code == parent):
+        raise DomainError(N_("The parent category does not exist."))
+    database = db.current()
+    async with database.write():
+        if await HazardCategory.exists().where(HazardCategory.code == code):
+            raise DomainError(N_("A category with this code exists already."))
+        position = await HazardCategory.count().where(HazardCategory.parent == parent)
+        await HazardCategory.insert(
+            HazardCategory(code=code, name=name, name_en=name_en, parent=parent, position=position)
+        )
+        await record_event(
+            "hazard_category.add",
+            entity="hazard_category",
+            record_id=code,
+            actor_id=actor.person_id,
+            detail={"name": name, "parent": parent},
+        )
+    return Category(code, name, name_en, parent, True)
+
+
+async def set_category_active(actor: Viewer, code: str, active: bool) -> None:
+    """Retire a category (or bring it back): old hazards keep it, new reports cannot pick it."""
+    database = db.current()
+    async with database.write():
+        if not await HazardCategory.exists().where(HazardCategory.code == code):
+            raise NotFound(N_("This category does not exist."))
+        await HazardCategory.update({HazardCategory.active: active}).where(
+            HazardCategory.code == code
+        )
+        await record_event(
+            "hazard_category.active" if active else "hazard_category.retire",
+            entity="hazard_category",
+            record_id=code,
+            actor_id=actor.person_id,
+        )

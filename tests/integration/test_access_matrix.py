@@ -82,6 +82,9 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/inbox"): SIGNED_IN,
     ("GET", "/hazards/figures"): STAFF,
     ("GET", "/hazards/bulletin"): STAFF,
+    ("GET", "/admin/hazard-categories"): ADMIN,
+    ("POST", "/admin/hazard-categories"): ADMIN,
+    ("POST", "/admin/hazard-categories/{code:str}/active"): ADMIN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 

@@ -193,7 +193,33 @@ async def test_figures_and_bulletin_count_by_area(clients) -> None:
     cells = re.findall(r"<td>([^<]*)</td>", total)
     # reported, accepted, closed, due, rate, overdue, median days, major open
     assert cells[:6] == ["3", "2", "1", "2", "50.0%", "1"]
+    assert cells[6] == "0.0"  # closed within seconds of the report: median 0.0 days
     assert "<svg" in page.text
 
     bulletin = (await station_client.get("/hazards/bulletin")).text
     assert "隐患整改情况通报" in bulletin and "城东五金店" in bulletin
+
+
+async def test_admin_adds_and_retires_a_category(app: Litestar, demo) -> None:
+    async with AsyncTestClient(app=app) as admin:
+        assert (await log_in(admin, "13900000001")).status_code == 303
+        token = await csrf_token(admin)
+
+        async def post(url: str, **data: str):
+            return await admin.post(
+                url, data=data, headers={"x-csrftoken": token}, follow_redirects=False
+            )
+
+        bad = await post("/admin/hazard-categories", code="电", name="电梯")
+        assert bad.status_code == 400 and "小写字母" in bad.text and 'value="电梯"' in bad.text
+        made = await post("/admin/hazard-categories", code="lift", name="电梯困人", parent="other")
+        assert made.status_code == 303
+        page = (await admin.get("/hazards/new")).text
+        assert 'value="other.lift"' in page
+        again = await post("/admin/hazard-categories", code="lift", name="x", parent="other")
+        assert again.status_code == 400 and "已有相同编码" in again.text
+        assert (
+            await post("/admin/hazard-categories/other.lift/active", active="0")
+        ).status_code == 303
+        assert 'value="other.lift"' not in (await admin.get("/hazards/new")).text
+        await post("/admin/hazard-categories/other.lift/active", active="1")  # the demo stays whole
