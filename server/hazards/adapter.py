@@ -220,6 +220,8 @@ class HazardAdapter:
         if values.get("place_id"):
             place = await directory.get_place(viewer.scope, uuid.UUID(values["place_id"]))
             columns["place_name"] = place.name
+        if values.get("supervision"):
+            columns["supervised_level"] = values["supervision"].get("level", "")
         columns["seq"] = seq
         if created:
             await Hazard.insert(

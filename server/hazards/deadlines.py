@@ -77,8 +77,7 @@ async def _event(row: dict, kind: str, data: dict) -> None:
 
 async def _tell_up(row: dict) -> None:
     kinds = [PostKind.station_staff]
-    supervision = row["supervision"]
-    if supervision and supervision not in ("{}", {}):
+    if row["supervised_level"]:
         kinds += UP_FOR_SUPERVISED  # 挂牌督办: overdue goes to the supervising level too
     told: set[uuid.UUID] = set()
     for person in [row["assignee_id"], *await holders_over(row["area_path"], kinds)]:

@@ -50,6 +50,7 @@ class HazardRecord:
     sendback_reason: str
     verify_note: str
     supervision: dict
+    supervised_level: str
     reported_at: datetime
     received_at: datetime
     closed_at: datetime | None
@@ -128,4 +129,5 @@ class Filters:
     since: date | None = None
     until: date | None = None
     mine: bool = False
+    supervised: bool = False
     q: str = ""

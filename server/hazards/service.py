@@ -95,6 +95,7 @@ def where_of(viewer: Viewer, filters: Filters, today: date) -> Combinable | None
         ((Hazard.reporter_id == viewer.person_id) | (Hazard.assignee_id == viewer.person_id))
         if filters.mine
         else None,
+        (Hazard.supervised_level != "") if filters.supervised else None,
         (Hazard.code == filters.q.upper()) | Hazard.address.like(f"%{filters.q}%")
         if filters.q
         else None,

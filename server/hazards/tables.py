@@ -74,6 +74,8 @@ class Hazard(Table):
     verify_note = Varchar(length=500, default="")
     #: 挂牌督办: level, the five "落实" and the dates
     supervision = JSON(default="{}")
+    #: "city" or "county" while under supervision (a plain column: lists filter on it)
+    supervised_level = Varchar(length=10, default="", index=True)
     reported_at = Timestamptz(default=TimestamptzNow(), index=True)
     received_at = Timestamptz(default=TimestamptzNow())
     accepted_at = Timestamptz(null=True, default=None)

@@ -97,3 +97,19 @@ async def test_a_closed_hazard_is_not_chased(people) -> None:
     await hazard_in("closed", people)
     result = await chase(date(2031, 1, 1), (3, 1))
     assert result.overdue == 0
+
+
+async def test_an_overdue_supervised_hazard_goes_up_to_the_bureau(people) -> None:
+    record_id = await hazard_in("assigned", people, level="major")  # deadline 2030-01-01
+    five = {
+        "supervision_level": "city",
+        "supervision_responsibility": "区应急局",
+        "supervision_measures": "停产整改",
+        "supervision_funds": "50万元",
+        "supervision_deadline": "2030-01-01",
+        "supervision_plan": "已备案",
+    }
+    assert (await send(people["bureau"], "supervise", record_id, five)).verdict == "applied"
+    assert (await chase(date(2030, 1, 2), (3, 1))).overdue == 1
+    assert await notices(people["bureau"].person_id) == ["overdue"]
+

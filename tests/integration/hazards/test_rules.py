@@ -262,3 +262,15 @@ async def test_merging_a_duplicate_keeps_its_photos_and_reporter(people) -> None
     assert (await get(people["station"], duplicate)).status.value == "merged"
     again = await send(people["station"], "accept", duplicate, {})
     assert again.verdict == "conflicted"  # merged is final: kept as an addendum
+
+
+async def test_supervised_hazards_are_listed_and_chased_up(people) -> None:
+    from server.hazards.records import Filters
+    from server.hazards.service import ledger
+
+    major = await hazard_in("reported", people, level="major")
+    await hazard_in("reported", people, level="major")
+    listed = await send(people["bureau"], "supervise", major, dict(FIVE))
+    assert listed.verdict == "applied"
+    page = await ledger(people["bureau"], Filters(supervised=True))
+    assert [h.id for h in page.items] == [major] and page.items[0].supervised_level == "city"
