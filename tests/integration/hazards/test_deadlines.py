@@ -112,4 +112,3 @@ async def test_an_overdue_supervised_hazard_goes_up_to_the_bureau(people) -> Non
     assert (await send(people["bureau"], "supervise", record_id, five)).verdict == "applied"
     assert (await chase(date(2030, 1, 2), (3, 1))).overdue == 1
     assert await notices(people["bureau"].person_id) == ["overdue"]
-
