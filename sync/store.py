@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import msgspec
-from piccolo.query.functions.aggregate import Max
 
 from sync import devices
+from sync.batch import Batch
 from sync.hlc import HLC, clamp
 from sync.merge import EntityPolicy, FieldState, Incoming, Outcome, RecordState, Verdict, merge
 from sync.mutation import Mutation
@@ -108,63 +108,47 @@ class Result:
     replayed: bool = False
 
 
-class Sequence:
-    """Seqs for one write transaction holding the sync lock: one query, then counted in memory
-    (nobody else can append meanwhile)."""
-
-    def __init__(self) -> None:
-        self._last: int | None = None
-
-    async def next(self) -> int:
-        if self._last is None:
-            self._last = await _next(SyncMutation.seq) - 1
-        self._last += 1
-        return self._last
-
-
 async def apply(
     mutation: Mutation,
     author: Author,
     adapters: Mapping[str, Adapter],
     *,
     now_ms: int,
-    sequence: Sequence | None = None,
+    batch: Batch | None = None,
     track_device: bool = True,
 ) -> Result:
-    """Apply one mutation. A batch passes one `sequence` for all its mutations and notes the
-    devices itself (`track_device=False`): fewer queries per mutation."""
-    stored = await SyncMutation.select().where(SyncMutation.id == mutation.mutation_id).first()
-    if stored is not None:  # (1) a retry after a lost answer: the same outcome again
-        record = (
-            await SyncRecord.select(SyncRecord.seq)
-            .where(SyncRecord.record_id == stored["record_id"])
-            .first()
+    """Apply one mutation. A batch passes one `Batch` for all its mutations (and flushes it
+    before committing) and notes the devices itself (`track_device=False`)."""
+    if batch is None:
+        batch = Batch()
+        result = await apply(
+            mutation, author, adapters, now_ms=now_ms, batch=batch, track_device=track_device
         )
+        await batch.flush()
+        return result
+    stored = await batch.logged(mutation.mutation_id)
+    if stored is not None:  # (1) a retry after a lost answer: the same outcome again
+        version = await batch.version(stored["record_id"])
         return Result(
             stored["id"],
             stored["verdict"],
             stored["seq"],
-            record["seq"] if record else 0,
+            version["seq"] if version else 0,
             stored["reason"],
             replayed=True,
             hlc=str(HLC(now_ms, 0, SERVER_NODE)),
         )
-    seq = await (sequence or Sequence()).next()
+    seq = await batch.next_seq()
     hlc, skew = clamp(HLC.parse(mutation.hlc), now_ms)
     if track_device:
         await devices.saw(mutation, author.person_id)
     adapter = adapters.get(mutation.entity)
-    current = await adapter.load(mutation.record_id) if adapter else None
+    current = await _current(adapter, mutation, batch) if adapter else None
     fields, reason = await _check(adapter, mutation, author, current)  # (2)
     outcome = Outcome(Verdict.rejected, reason=reason)
     record_seq = 0
     if adapter is not None and not reason:
-        meta = (
-            await SyncRecord.select()
-            .where(SyncRecord.record_id == mutation.record_id)
-            .output(load_json=True)
-            .first()
-        )
+        meta = await batch.version(mutation.record_id)
         outcome = merge(
             _state(current, meta),
             Incoming(  # (3)
@@ -186,20 +170,15 @@ async def apply(
                 seq=seq,
                 mutation=mutation,
             )  # (4)
-            await _feed(
-                adapter,
-                mutation,
-                {**(current or {}), **outcome.changes},
-                meta,
-                seq,
-                str(hlc),
-                outcome,
-            )  # (5)
+            values = {**(current or {}), **outcome.changes}
+            if getattr(adapter, "batch_cache", False):
+                batch.values[(mutation.entity, mutation.record_id)] = values
+            _feed(batch, adapter, mutation, values, meta, seq, str(hlc), outcome)  # (5)
             record_seq = seq
         if outcome.verdict is not Verdict.rejected:
             await adapter.record(mutation, fields, outcome, author, seq, now_ms)
-        await _keep(mutation, outcome, seq, author, adapter, current)  # (6)
-    await SyncMutation.insert(
+        _keep(batch, mutation, outcome, seq, author, adapter, current)  # (6)
+    batch.log(
         SyncMutation(
             id=mutation.mutation_id,
             seq=seq,
@@ -231,6 +210,17 @@ async def apply(
     )
 
 
+async def _current(adapter: Adapter, mutation: Mutation, batch: Batch) -> dict[str, Any] | None:
+    """The record's values now. An adapter whose records change only through it may let a
+    batch remember them (`batch_cache = True`); the others are read every time."""
+    if not getattr(adapter, "batch_cache", False):
+        return await adapter.load(mutation.record_id)
+    key = (mutation.entity, mutation.record_id)
+    if key not in batch.values:
+        batch.values[key] = await adapter.load(mutation.record_id)
+    return batch.values[key]
+
+
 async def _check(
     adapter: Adapter | None, mutation: Mutation, author: Author, current: dict[str, Any] | None
 ) -> tuple[dict[str, Any], str]:
@@ -245,7 +235,7 @@ async def _check(
 
 
 async def reject_raw(
-    raw: Any, reason: str, author: Author, *, now_ms: int, sequence: Sequence | None = None
+    raw: Any, reason: str, author: Author, *, now_ms: int, batch: Batch
 ) -> Result | None:
     """An envelope that could not be read: kept with its payload when it names its id,
     so the phone hears why and the person can see what they sent. None: no id to key on."""
@@ -253,19 +243,15 @@ async def reject_raw(
         mutation_id = uuid.UUID(str(raw.get("mutation_id")))
     except (AttributeError, ValueError):
         return None
-    stored = (
-        await SyncMutation.select(SyncMutation.seq, SyncMutation.verdict)
-        .where(SyncMutation.id == mutation_id)
-        .first()
-    )
+    stored = await batch.logged(mutation_id)
     if stored is not None:
         return Result(mutation_id, stored["verdict"], stored["seq"], 0, reason, replayed=True)
     try:
         device_id = uuid.UUID(str(raw.get("device_id")))
     except ValueError:
         device_id = uuid.UUID(int=0)
-    seq = await (sequence or Sequence()).next()
-    await SyncMutation.insert(
+    seq = await batch.next_seq()
+    batch.log(
         SyncMutation(
             id=mutation_id,
             seq=seq,
@@ -299,12 +285,8 @@ def _state(current: dict[str, Any] | None, meta: dict[str, Any] | None) -> Recor
     return RecordState(fields, meta["seq"] if meta else 0)
 
 
-async def _next(column: Any) -> int:
-    row = await column._meta.table.select(Max(column, alias="top")).first()
-    return int((row or {}).get("top") or 0) + 1
-
-
-async def _feed(
+def _feed(
+    batch: Batch,
     adapter: Adapter,
     mutation: Mutation,
     values: dict[str, Any],
@@ -318,44 +300,40 @@ async def _feed(
     for name in outcome.changes:
         fields[name] = [seq, hlc]
     url = adapter.url(mutation.record_id)
-    if meta is None:
-        await SyncRecord.insert(
-            SyncRecord(
-                entity=mutation.entity,
-                record_id=mutation.record_id,
-                seq=seq,
-                fields=fields,
-                scope_path=path,
-            )
-        )
-    else:
-        await SyncRecord.update(
-            {SyncRecord.seq: seq, SyncRecord.fields: fields, SyncRecord.scope_path: path}
-        ).where(SyncRecord.id == meta["id"])
-        if meta["scope_path"] != path:  # gone from the old scope: those phones drop it
-            await _change(seq, mutation, url, meta["scope_path"], None, removed=True)
-    await _change(seq, mutation, url, path, assignee, removed=False)
+    batch.set_version(
+        mutation.record_id,
+        {
+            "id": meta["id"] if meta else uuid.uuid4(),
+            "entity": mutation.entity,
+            "record_id": mutation.record_id,
+            "seq": seq,
+            "fields": fields,
+            "scope_path": path,
+        },
+    )
+    if meta is not None and meta["scope_path"] != path:  # gone from the old scope
+        batch.add(_change(seq, mutation, url, meta["scope_path"], None, removed=True))
+    batch.add(_change(seq, mutation, url, path, assignee, removed=False))
 
 
-async def _change(
+def _change(
     seq: int, mutation: Mutation, url: str, path: str, assignee: uuid.UUID | None, *, removed: bool
-) -> None:
-    await SyncChange.insert(
-        SyncChange(
-            # two positions per seq: a removal (if any) comes just before the upsert
-            pos=seq * 2 + (0 if removed else 1),
-            seq=seq,
-            entity=mutation.entity,
-            record_id=mutation.record_id,
-            url=url,
-            scope_path=path,
-            assignee_id=assignee,
-            removed="y" if removed else "",
-        )
+) -> SyncChange:
+    return SyncChange(
+        # two positions per seq: a removal (if any) comes just before the upsert
+        pos=seq * 2 + (0 if removed else 1),
+        seq=seq,
+        entity=mutation.entity,
+        record_id=mutation.record_id,
+        url=url,
+        scope_path=path,
+        assignee_id=assignee,
+        removed="y" if removed else "",
     )
 
 
-async def _keep(
+def _keep(
+    batch: Batch,
     mutation: Mutation,
     outcome: Outcome,
     seq: int,
@@ -365,7 +343,7 @@ async def _keep(
 ) -> None:
     """Nothing submitted is lost: losing values go to history, contests to the inbox."""
     for loser in outcome.losers:
-        await SyncHistory.insert(
+        batch.add(
             SyncHistory(
                 seq=seq,
                 entity=mutation.entity,
@@ -381,7 +359,7 @@ async def _keep(
         return
     path, _ = adapter.locate({**(current or {}), **outcome.changes})
     for c in outcome.conflicts:
-        await SyncConflict.insert(
+        batch.add(
             SyncConflict(
                 seq=seq,
                 entity=mutation.entity,

@@ -14,6 +14,7 @@ from server.directory.scope import nothing
 from server.errors import Conflict, NotFound
 from server.i18n import N_
 from sync import devices, feed, store
+from sync.batch import Batch
 from sync.mutation import EnvelopeError, Mutation, decode
 
 #: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
@@ -60,10 +61,7 @@ def _parse(raw: Any) -> Parsed:
 
 
 async def _apply(
-    parsed: Parsed,
-    author: store.Author,
-    sequence: store.Sequence | None = None,
-    track_device: bool = True,
+    parsed: Parsed, author: store.Author, batch: Batch, track_device: bool = True
 ) -> store.Result | None:
     raw, mutation = parsed
     if isinstance(mutation, EnvelopeError):
@@ -72,10 +70,10 @@ async def _apply(
             str(mutation),
             author,
             now_ms=now_ms(),
-            sequence=sequence,
+            batch=batch,
         )
     return await store.apply(
-        mutation, author, ADAPTERS, now_ms=now_ms(), sequence=sequence, track_device=track_device
+        mutation, author, ADAPTERS, now_ms=now_ms(), batch=batch, track_device=track_device
     )
 
 
@@ -95,7 +93,10 @@ async def _submit_one(parsed: Parsed, author: store.Author) -> store.Result | No
     database = db.current()
     async with database.write():
         await database.serialize("sync")
-        return await _apply(parsed, author)
+        batch = Batch()
+        result = await _apply(parsed, author, batch)
+        await batch.flush()
+        return result
 
 
 async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
@@ -113,8 +114,12 @@ async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | 
         async with database.write():
             await database.serialize("sync")
             await _note_devices(parsed, author)
-            sequence = store.Sequence()
-            return [await _apply(p, author, sequence, track_device=False) for p in parsed]
+            work = Batch()
+            good = [m for _raw, m in parsed if isinstance(m, Mutation)]
+            await work.prefetch([m.mutation_id for m in good], [m.record_id for m in good])
+            results = [await _apply(p, author, work, track_device=False) for p in parsed]
+            await work.flush()
+            return results
     except Exception:
         log.exception("batch of %d failed as a whole; applying one by one", len(parsed))
     results: list[store.Result | None] = []

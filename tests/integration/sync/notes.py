@@ -43,6 +43,8 @@ FIELDS = list(NOTE_POLICY.fields)
 
 class NoteAdapter:
     policy = NOTE_POLICY
+    #: notes change only through this adapter: a batch may remember their values
+    batch_cache = True
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
         row = (

@@ -1,0 +1,122 @@
+"""One write transaction's sync work: its seqs, what it has read, and the rows it owes.
+
+The transaction holds the sync lock (sync/store.py), so nobody else writes these rows while
+it runs: what it read stays true, and what it writes can wait for the end. The log's rows
+(mutations, changes, history, conflicts) and the records' versions are written in one
+statement per table at `flush()`: a phone's backlog of 100 mutations costs a few queries per
+mutation instead of ten. A mutation applied on its own is a batch of one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from piccolo.query.functions.aggregate import Max
+from piccolo.table import Table
+
+from sync.tables import SyncChange, SyncConflict, SyncHistory, SyncMutation, SyncRecord
+
+#: rows per INSERT statement (SQLite allows 32,766 parameters; a log row has ~17)
+CHUNK = 500
+#: the order rows are written in (none references another; the order is for readers of logs)
+TABLES = (SyncMutation, SyncChange, SyncHistory, SyncConflict)
+
+
+class Batch:
+    def __init__(self) -> None:
+        self._last_seq: int | None = None
+        #: mutation id -> its log row, for mutations seen by this batch (None: not in the log)
+        self._logged: dict[uuid.UUID, dict[str, Any] | None] = {}
+        #: record id -> its SyncRecord row as it is now (None: no version yet)
+        self._versions: dict[uuid.UUID, dict[str, Any] | None] = {}
+        self._new_versions: set[uuid.UUID] = set()
+        self._changed_versions: set[uuid.UUID] = set()
+        #: (entity, record id) -> the adapter's current values, for adapters that allow it
+        self.values: dict[tuple[str, uuid.UUID], dict[str, Any] | None] = {}
+        self._rows: dict[type[Table], list[Table]] = defaultdict(list)
+
+    async def next_seq(self) -> int:
+        if self._last_seq is None:
+            row = await SyncMutation.select(Max(SyncMutation.seq, alias="top")).first()
+            self._last_seq = int((row or {}).get("top") or 0)
+        self._last_seq += 1
+        return self._last_seq
+
+    async def prefetch(self, mutation_ids: list[uuid.UUID], record_ids: list[uuid.UUID]) -> None:
+        """Read in two queries what the batch's mutations will ask for one by one."""
+        ids = [i for i in dict.fromkeys(mutation_ids) if i not in self._logged]
+        if ids:
+            rows = await SyncMutation.select(*_LOGGED).where(SyncMutation.id.is_in(ids))
+            found = {r["id"]: r for r in rows}
+            self._logged.update({i: found.get(i) for i in ids})
+        records = [r for r in dict.fromkeys(record_ids) if r not in self._versions]
+        if records:
+            rows = (
+                await SyncRecord.select()
+                .where(SyncRecord.record_id.is_in(records))
+                .output(load_json=True)
+            )
+            found = {r["record_id"]: r for r in rows}
+            self._versions.update({r: found.get(r) for r in records})
+
+    async def logged(self, mutation_id: uuid.UUID) -> dict[str, Any] | None:
+        if mutation_id not in self._logged:
+            await self.prefetch([mutation_id], [])
+        return self._logged[mutation_id]
+
+    async def version(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+        if record_id not in self._versions:
+            await self.prefetch([], [record_id])
+        return self._versions[record_id]
+
+    def set_version(self, record_id: uuid.UUID, row: dict[str, Any]) -> None:
+        if self._versions.get(record_id) is None:
+            self._new_versions.add(record_id)
+        else:
+            self._changed_versions.add(record_id)
+        self._versions[record_id] = row
+
+    def log(self, row: SyncMutation) -> None:
+        self._logged[row.id] = {
+            "id": row.id,
+            "seq": row.seq,
+            "verdict": row.verdict,
+            "reason": row.reason,
+            "record_id": row.record_id,
+        }
+        self.add(row)
+
+    def add(self, row: Table) -> None:
+        self._rows[type(row)].append(row)
+
+    async def flush(self) -> None:
+        """Write what the batch owes, in the caller's transaction."""
+        new = [self._versions[r] for r in self._new_versions]
+        for start in range(0, len(new), CHUNK):
+            await SyncRecord.insert(*[SyncRecord(**row) for row in new[start : start + CHUNK]])
+        for record_id in self._changed_versions - self._new_versions:
+            row = self._versions[record_id] or {}
+            await SyncRecord.update(
+                {
+                    SyncRecord.seq: row["seq"],
+                    SyncRecord.fields: row["fields"],
+                    SyncRecord.scope_path: row["scope_path"],
+                }
+            ).where(SyncRecord.record_id == record_id)
+        for table in TABLES:
+            rows = self._rows.pop(table, [])
+            for start in range(0, len(rows), CHUNK):
+                await table.insert(*rows[start : start + CHUNK])
+        self._new_versions.clear()
+        self._changed_versions.clear()
+
+
+_LOGGED = (
+    SyncMutation.id,
+    SyncMutation.seq,
+    SyncMutation.verdict,
+    SyncMutation.reason,
+    SyncMutation.record_id,
+)
