@@ -26,7 +26,7 @@ from sync.batch import Batch
 from sync.hlc import HLC, clamp
 from sync.merge import EntityPolicy, FieldState, Incoming, Outcome, RecordState, Verdict, merge
 from sync.mutation import Mutation
-from sync.tables import SyncChange, SyncConflict, SyncHistory, SyncMutation, SyncRecord
+from sync.tables import SyncChange, SyncConflict, SyncHistory, SyncRecord
 
 SERVER_NODE = "server"
 
@@ -179,25 +179,23 @@ async def apply(
             await adapter.record(mutation, fields, outcome, author, seq, now_ms)
         _keep(batch, mutation, outcome, seq, author, adapter, current)  # (6)
     batch.log(
-        SyncMutation(
-            id=mutation.mutation_id,
-            seq=seq,
-            device_id=mutation.device_id,
-            epoch=mutation.epoch,
-            device_seq=mutation.device_seq,
-            person_id=author.person_id,
-            roles=sorted(author.roles),
-            entity=mutation.entity[:40],
-            record_id=mutation.record_id,
-            op=mutation.op[:40],
-            payload=_payload(mutation),
-            verdict=outcome.verdict.value,
-            reason=outcome.reason[:500],
-            hlc=str(hlc),
-            skew_ms=skew,
-            phone_time_ms=mutation.phone_time,
-            received_ms=now_ms,
-        )
+        id=mutation.mutation_id,
+        seq=seq,
+        device_id=mutation.device_id,
+        epoch=mutation.epoch,
+        device_seq=mutation.device_seq,
+        person_id=author.person_id,
+        roles=sorted(author.roles),
+        entity=mutation.entity[:40],
+        record_id=mutation.record_id,
+        op=mutation.op[:40],
+        payload=_payload(mutation),
+        verdict=outcome.verdict.value,
+        reason=outcome.reason[:500],
+        hlc=str(hlc),
+        skew_ms=skew,
+        phone_time_ms=mutation.phone_time,
+        received_ms=now_ms,
     )
     return Result(
         mutation.mutation_id,
@@ -252,21 +250,19 @@ async def reject_raw(
         device_id = uuid.UUID(int=0)
     seq = await batch.next_seq()
     batch.log(
-        SyncMutation(
-            id=mutation_id,
-            seq=seq,
-            device_id=device_id,
-            person_id=author.person_id,
-            roles=sorted(author.roles),
-            entity=str(raw.get("entity", ""))[:40],
-            record_id=uuid.UUID(int=0),
-            op=str(raw.get("op", ""))[:40],
-            payload=dict(raw),
-            verdict=Verdict.rejected.value,
-            reason=reason[:500],
-            hlc="",
-            received_ms=now_ms,
-        )
+        id=mutation_id,
+        seq=seq,
+        device_id=device_id,
+        person_id=author.person_id,
+        roles=sorted(author.roles),
+        entity=str(raw.get("entity", ""))[:40],
+        record_id=uuid.UUID(int=0),
+        op=str(raw.get("op", ""))[:40],
+        payload=dict(raw),
+        verdict=Verdict.rejected.value,
+        reason=reason[:500],
+        hlc="",
+        received_ms=now_ms,
     )
     return Result(mutation_id, Verdict.rejected.value, seq, 0, reason)
 
@@ -312,14 +308,14 @@ def _feed(
         },
     )
     if meta is not None and meta["scope_path"] != path:  # gone from the old scope
-        batch.add(_change(seq, mutation, url, meta["scope_path"], None, removed=True))
-    batch.add(_change(seq, mutation, url, path, assignee, removed=False))
+        batch.add(SyncChange, **_change(seq, mutation, url, meta["scope_path"], None, removed=True))
+    batch.add(SyncChange, **_change(seq, mutation, url, path, assignee, removed=False))
 
 
 def _change(
     seq: int, mutation: Mutation, url: str, path: str, assignee: uuid.UUID | None, *, removed: bool
-) -> SyncChange:
-    return SyncChange(
+) -> dict[str, Any]:
+    return dict(
         # two positions per seq: a removal (if any) comes just before the upsert
         pos=seq * 2 + (0 if removed else 1),
         seq=seq,
@@ -344,37 +340,35 @@ def _keep(
     """Nothing submitted is lost: losing values go to history, contests to the inbox."""
     for loser in outcome.losers:
         batch.add(
-            SyncHistory(
-                seq=seq,
-                entity=mutation.entity,
-                record_id=mutation.record_id,
-                field=loser.field,
-                value={"value": loser.value},
-                hlc=loser.hlc,
-                source=loser.source,
-                mutation_id=mutation.mutation_id,
-            )
+            SyncHistory,
+            seq=seq,
+            entity=mutation.entity,
+            record_id=mutation.record_id,
+            field=loser.field,
+            value={"value": loser.value},
+            hlc=loser.hlc,
+            source=loser.source,
+            mutation_id=mutation.mutation_id,
         )
     if not outcome.conflicts:
         return
     path, _ = adapter.locate({**(current or {}), **outcome.changes})
     for c in outcome.conflicts:
         batch.add(
-            SyncConflict(
-                seq=seq,
-                entity=mutation.entity,
-                record_id=mutation.record_id,
-                field=c.field,
-                kind=c.kind.value,
-                server_value={"value": c.server_value},
-                incoming_value={"value": c.incoming_value},
-                server_hlc=c.server_hlc,
-                incoming_hlc=c.incoming_hlc,
-                winner=c.winner,
-                mutation_id=mutation.mutation_id,
-                person_id=author.person_id,
-                scope_path=path,
-            )
+            SyncConflict,
+            seq=seq,
+            entity=mutation.entity,
+            record_id=mutation.record_id,
+            field=c.field,
+            kind=c.kind.value,
+            server_value={"value": c.server_value},
+            incoming_value={"value": c.incoming_value},
+            server_hlc=c.server_hlc,
+            incoming_hlc=c.incoming_hlc,
+            winner=c.winner,
+            mutation_id=mutation.mutation_id,
+            person_id=author.person_id,
+            scope_path=path,
         )
 
 
