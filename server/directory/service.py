@@ -188,6 +188,15 @@ async def people_of_area(scope: Scope, area: AreaRecord) -> list[tuple[PersonRec
     return [(by_id[p.person_id], p) for p in posts if p.person_id in by_id]
 
 
+async def names_in_scope(scope: Scope, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of those of `person_ids` the scope sees (others are left out)."""
+    if not person_ids:
+        return {}
+    where = all_of(Person.id.is_in(list(set(person_ids))), _people_where(scope))
+    rows = await Person.select(Person.id, Person.name).where(where)
+    return {r["id"]: r["name"] for r in rows}
+
+
 async def area_by_path(path: str) -> AreaRecord | None:
     row = await Area.select().where(Area.path == path).first()
     return AreaRecord.from_row(row) if row else None

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.directory import service as directory
 from server.syncing import service
 from server.web.forms import viewer_of
 from server.web.render import render
@@ -94,8 +95,18 @@ async def pull_changes(request: Request) -> dict[str, Any]:
 
 @get("/sync/conflicts", name="conflicts", opt=allow(SIGNED_IN))
 async def conflict_inbox(request: Request) -> Template:
-    items = await service.conflicts(viewer_of(request))
-    return render(request, "sync/conflicts.html", {"conflicts": items})
+    viewer = viewer_of(request)
+    items = await service.conflicts(viewer)
+    names = await directory.names_in_scope(
+        viewer.scope, [c.person_id for c in items if c.person_id]
+    )
+    context = {
+        "conflicts": items,
+        "names": names,
+        "url_of": service.record_url,
+        "alerts": await service.alerts(viewer),
+    }
+    return render(request, "sync/conflicts.html", context)
 
 
 @get("/sync/pending", name="pending", opt=allow(SIGNED_IN))

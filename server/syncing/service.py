@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from server import db
 from server.auth.service import Viewer
+from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.directory.scope import nothing
 from server.errors import Conflict, NotFound
@@ -16,6 +19,7 @@ from server.i18n import N_
 from sync import devices, feed, store
 from sync.batch import Batch
 from sync.mutation import EnvelopeError, Mutation, decode
+from sync.tables import SyncAlert
 
 #: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
 ADAPTERS: dict[str, store.Adapter] = {}
@@ -148,6 +152,51 @@ async def conflicts(
     if conflict_id is None:
         return await feed.inbox(scope, viewer.person_id)
     return await feed.inbox(scope, viewer.person_id, open_only=False, conflict_id=conflict_id)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A phone that came back with its storage wiped while mutations it had announced never
+    arrived: who, which phone, how many and which positions are known missing."""
+
+    kind: str
+    person_name: str
+    device_id: uuid.UUID | None
+    missing: list[int]
+    count: int
+    created_at: Any
+
+
+async def alerts(viewer: Viewer, limit: int = 50) -> list[Alert]:
+    """Device-loss alerts about the viewer, and, for supervisors, about people in their scope."""
+    people = {viewer.person_id: viewer.name}
+    if viewer.kinds & SUPERVISORS:
+        rows = await SyncAlert.select().order_by(SyncAlert.created_at, ascending=False).limit(500)
+        ids = [r["person_id"] for r in rows if r["person_id"]]
+        people.update(await directory.names_in_scope(viewer.scope, ids))
+    else:
+        rows = await SyncAlert.select().where(SyncAlert.person_id == viewer.person_id)
+    found = []
+    for row in rows:
+        if row["person_id"] not in people:
+            continue  # outside the viewer's scope
+        detail = row["detail"] if isinstance(row["detail"], dict) else json.loads(row["detail"])
+        found.append(
+            Alert(
+                row["kind"],
+                people[row["person_id"]],
+                row["device_id"],
+                list(detail.get("missing", []))[:50],
+                int(detail.get("count", 0)),
+                row["created_at"],
+            )
+        )
+    return found[:limit]
+
+
+def record_url(entity: str, record_id: uuid.UUID) -> str:
+    adapter = ADAPTERS.get(entity)
+    return adapter.url(record_id) if adapter else ""
 
 
 async def resolve(viewer: Viewer, conflict_id: uuid.UUID, choice: str) -> store.Result:

@@ -1,0 +1,47 @@
+"""A phone that comes back wiped: its supervisor sees what never arrived, by the phone's
+own numbers, on the conflicts page; people outside the supervisor's scope are not shown."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.integration.hazards.people import (
+    GRID_MEMBER,
+    STATION,
+    envelope,
+    other_station,
+    report_fields,
+    viewer,
+)
+from tests.integration.helpers import log_in
+
+pytestmark = pytest.mark.db
+
+
+async def test_device_loss_is_shown_to_the_supervisor(app: Litestar, demo) -> None:
+    grid = await viewer(GRID_MEMBER)
+    device = uuid.uuid4()
+    async with AsyncTestClient(app=app) as phone, AsyncTestClient(app=app) as desk:
+        assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+        announce = {"device_id": str(device), "epoch": 1, "highest_seq": 4}
+        assert (await phone.post("/sync/announce", json=announce)).status_code == 200
+        first = envelope("report", uuid.uuid4(), report_fields(grid))
+        first.update(device_id=str(device), epoch=1, device_seq=1)
+        sent = await phone.post("/sync/mutations", json={"mutations": [first]})
+        assert sent.json()["results"][0]["verdict"] == "applied"
+        # The phone is wiped: a new epoch, 2..4 of the old one never arrived.
+        wiped = {"device_id": str(device), "epoch": 2, "highest_seq": 0}
+        assert (await phone.post("/sync/announce", json=wiped)).status_code == 200
+
+        assert (await log_in(desk, STATION)).status_code == 303
+        page = (await desk.get("/sync/conflicts")).text
+        assert "手机数据丢失" in page and grid.name in page and "2, 3, 4" in page
+        own = (await phone.get("/sync/conflicts")).text
+        assert "2, 3, 4" in own  # the person sees it too
+    async with AsyncTestClient(app=app) as elsewhere:
+        assert (await log_in(elsewhere, await other_station())).status_code == 303
+        assert "2, 3, 4" not in (await elsewhere.get("/sync/conflicts")).text
