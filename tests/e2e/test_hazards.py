@@ -91,9 +91,14 @@ async def test_report_offline_then_the_whole_loop(
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
-async def test_report_form_fits_a_phone(live_server: LiveServer, page: Page) -> None:
-    await LoginPage(page, live_server.url).as_person(GRID_MEMBER)
-    await page.goto(live_server.url + "/hazards/new")
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"]
+async def overflow(page: Page) -> int:
+    """How far the page is wider than the phone (0: nothing to scroll sideways)."""
+    return await page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
+
+
+async def test_hazard_pages_fit_a_phone(live_server: LiveServer, page: Page) -> None:
+    await LoginPage(page, live_server.url).as_person(STATION)
+    for path in ("/hazards/new", "/hazards", "/hazards?status=open", "/hazards/figures", "/inbox"):
+        await page.goto(live_server.url + path)
+        assert await overflow(page) <= 0, path
     assert page.console_errors == []  # type: ignore[attr-defined]
