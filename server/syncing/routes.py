@@ -111,8 +111,11 @@ async def conflict_inbox(request: Request) -> Template:
 
 @get("/sync/pending", name="pending", opt=allow(SIGNED_IN))
 async def pending(request: Request) -> Template:
-    """The page lists the phone's own outbox; the server only provides the frame."""
-    return render(request, "sync/pending.html", {"labels": service.labels()})
+    """The page lists the phone's own outbox (the server only provides the frame) and the
+    conflicts open for this person as of the last time the page was fetched."""
+    conflicts = await service.conflicts(viewer_of(request))
+    context = {"labels": service.labels(), "conflicts": conflicts, "url_of": service.record_url}
+    return render(request, "sync/pending.html", context)
 
 
 @post("/sync/conflicts/{conflict_id:uuid}/resolve", opt=allow(SIGNED_IN))

@@ -63,7 +63,7 @@ async def test_report_offline_then_the_whole_loop(
     assert await hazard.status() == "待受理"
     assert await page.locator("#hazard-photos img.thumb").count() == 2  # both on the server
 
-    desk = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    desk = await browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     staff = await desk.new_page()
     await LoginPage(staff, base).as_person(STATION)
     station = HazardPage(staff, base)

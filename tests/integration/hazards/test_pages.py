@@ -223,3 +223,18 @@ async def test_admin_adds_and_retires_a_category(app: Litestar, demo) -> None:
         ).status_code == 303
         assert 'value="other.lift"' not in (await admin.get("/hazards/new")).text
         await post("/admin/hazard-categories/other.lift/active", active="1")  # the demo stays whole
+
+
+async def test_the_pending_page_lists_open_conflicts(clients) -> None:
+    from server.hazards.adapter import HazardAdapter
+    from server.syncing.service import register
+    from tests.integration.hazards.people import hazard_in, send
+
+    grid_client, _ = clients
+    register(HazardAdapter())
+    people = {"grid": await viewer(GRID_MEMBER), "station": await viewer(STATION)}
+    record_id = await hazard_in("closed", people)
+    late = await send(people["grid"], "rectify", record_id, {"photos_after": ["7" * 64]})
+    assert late.verdict == "conflicted"
+    page = (await grid_client.get("/sync/pending")).text
+    assert f'href="/hazards/{record_id}"' in page and "隐患 · status" in page
