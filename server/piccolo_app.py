@@ -12,6 +12,7 @@ from server.hazards.tables import (
     HazardEvent,
     HazardNotice,
 )
+from server.notify.tables import Delivery, GatewayLog, Message, PushSubscription
 from server.settings import ROOT
 from sync.tables import (
     SyncAlert,
@@ -44,6 +45,10 @@ TABLES = [
     HazardEvent,
     HazardNotice,
     HazardChase,
+    PushSubscription,
+    Message,
+    Delivery,
+    GatewayLog,
 ]
 
 APP_CONFIG = AppConfig(

@@ -21,6 +21,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "TIMEZONE": ("Asia/Shanghai", "timezone used to show dates"),
     "DEFAULT_LANGUAGE": ("zh_Hans", "zh_Hans or en"),
     "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push private key (PEM)"),
+    "VAPID_SUBJECT": ("mailto:ops@localhost", "contact push services may use (mailto: or https:)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
@@ -45,6 +46,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_Hans"
     vapid_private_key_path: Path = ROOT / "var" / "vapid_private.pem"
+    vapid_subject: str = "mailto:ops@localhost"
     max_body_bytes: int = 16 * 1024 * 1024
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
@@ -132,6 +134,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         timezone=get("TIMEZONE") or Settings.timezone,
         default_language=language,
         vapid_private_key_path=_path(get("VAPID_PRIVATE_KEY_PATH") or "var/vapid_private.pem"),
+        vapid_subject=get("VAPID_SUBJECT") or Settings.vapid_subject,
         max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
         offline_form_timeout_ms=int(
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms

@@ -1,0 +1,252 @@
+"""The durable delivery outbox: messages become rows (one per channel x device); workers
+claim due rows, send them, and record what the other side answered.
+
+Claiming sets a lease (`claimed_until`) in one statement; on PostgreSQL the candidate rows
+are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never take the same row, and on
+SQLite writers are serial anyway. A worker killed mid-send leaves its rows leased: when the
+lease runs out another worker sends them (at least once; a push with the same topic replaces
+the earlier one on the phone). Outcomes:
+
+| answer              | the row                                          |
+| ------------------- | ------------------------------------------------ |
+| 2xx                 | sent                                             |
+| 404, 410            | gone; the subscription is removed                |
+| 400, 413, other 4xx | failed, with the reason (retrying cannot help)   |
+| 429, 5xx, none      | pending again after Retry-After or a backoff     |
+|                     | with jitter; failed after MAX_ATTEMPTS           |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
+
+from server import db
+from server.notify.tables import Delivery, GatewayLog, Message, PushSubscription
+from server.notify.webpush import Answer, PushSender
+
+log = logging.getLogger("gridwatch.notify")
+
+MAX_ATTEMPTS = 10
+LEASE_SECONDS = 60
+BASE_DELAY = 5.0
+MAX_DELAY = 3600.0
+
+
+@dataclass(frozen=True)
+class Note:
+    """What to tell a person."""
+
+    kind: str
+    title: str
+    body: str = ""
+    url: str = "/"
+    urgency: str = "normal"
+    ttl: int = 86400
+    topic: str = ""
+    actions: tuple[dict[str, str], ...] = ()
+
+
+async def send_to(
+    person_id: uuid.UUID, note: Note, channels: Sequence[str] = ("webpush",)
+) -> uuid.UUID:
+    """Queue `note` for a person on each channel (web push: each of their devices)."""
+    database = db.current()
+    message_id = uuid.uuid4()
+    async with database.write():
+        if note.topic:
+            await _replace_topic(person_id, note.topic)
+        await Message.insert(
+            Message(
+                id=message_id,
+                kind=note.kind,
+                person_id=person_id,
+                title=note.title[:120],
+                body=note.body[:500],
+                url=note.url[:255],
+                urgency=note.urgency,
+                ttl=note.ttl,
+                topic=note.topic[:32],
+                actions=list(note.actions),
+            )
+        )
+        rows = []
+        for channel in channels:
+            if channel == "webpush":
+                subs = await PushSubscription.select(PushSubscription.id).where(
+                    PushSubscription.person_id == person_id
+                )
+                rows += [
+                    Delivery(
+                        message_id=message_id,
+                        person_id=person_id,
+                        channel=channel,
+                        subscription_id=s["id"],
+                    )
+                    for s in subs
+                ]
+            else:
+                rows.append(Delivery(message_id=message_id, person_id=person_id, channel=channel))
+        if rows:
+            await Delivery.insert(*rows)
+    return message_id
+
+
+async def _replace_topic(person_id: uuid.UUID, topic: str) -> None:
+    earlier = Message.select(Message.id).where(
+        (Message.person_id == person_id) & (Message.topic == topic)
+    )
+    await Delivery.update({Delivery.state: "replaced"}).where(
+        (Delivery.state == "pending") & Delivery.message_id.is_in(earlier)
+    )
+
+
+async def claim(limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Take up to `limit` due rows for this worker (a lease of LEASE_SECONDS)."""
+    now = now or datetime.now(UTC)
+    lease = now + timedelta(seconds=LEASE_SECONDS)
+    sql = CLAIM_SQLITE if isinstance(Delivery._meta.db, SQLiteEngine) else CLAIM_POSTGRES
+    database = db.current()
+    async with database.write():
+        return await Delivery.raw(sql, lease, now, now, limit)
+
+
+_CLAIM = """
+    UPDATE delivery SET claimed_until = {}, attempts = attempts + 1
+    WHERE id IN (
+        SELECT id FROM delivery
+        WHERE state = 'pending' AND next_at <= {}
+          AND (claimed_until IS NULL OR claimed_until < {})
+        ORDER BY next_at LIMIT {} %s)
+    RETURNING id, message_id, person_id, channel, subscription_id, attempts"""
+#: SQLite writers are serial already; PostgreSQL workers skip rows another one holds
+CLAIM_SQLITE = _CLAIM % ""
+CLAIM_POSTGRES = _CLAIM % "FOR UPDATE SKIP LOCKED"
+
+
+@dataclass
+class Drained:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    gone: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+async def drain(sender: PushSender, limit: int = 500, now: datetime | None = None) -> Drained:
+    """One pass: claim due rows, send them all concurrently, record each outcome."""
+    now = now or datetime.now(UTC)
+    rows = await claim(limit, now)
+    done = Drained()
+    if not rows:
+        return done
+    messages = {
+        m["id"]: m
+        for m in await Message.select()
+        .where(Message.id.is_in(list({r["message_id"] for r in rows})))
+        .output(load_json=True)
+    }
+    sub_ids = [r["subscription_id"] for r in rows if r["subscription_id"]]
+    subs = (
+        {
+            s["id"]: s
+            for s in await PushSubscription.select().where(PushSubscription.id.is_in(sub_ids))
+        }
+        if sub_ids
+        else {}
+    )
+    answers = await asyncio.gather(
+        *(_send(sender, r, messages.get(r["message_id"]), subs) for r in rows)
+    )
+    for row, answer in zip(rows, answers, strict=True):
+        await _record(row, answer, done, now)
+    return done
+
+
+async def _send(
+    sender: PushSender, row: dict, message: dict | None, subs: dict[uuid.UUID, dict]
+) -> Answer:
+    if message is None:
+        return Answer(410, error="message gone")
+    if row["channel"] == "webpush":
+        sub = subs.get(row["subscription_id"])
+        if sub is None:
+            return Answer(410, error="subscription removed")
+        payload = json.dumps(
+            {
+                "id": str(message["id"]),
+                "kind": message["kind"],
+                "title": message["title"],
+                "body": message["body"],
+                "url": message["url"],
+                "tag": message["topic"] or str(message["id"]),
+                "actions": message["actions"],
+            },
+            ensure_ascii=False,
+        ).encode()
+        return await sender.send(
+            sub["endpoint"],
+            sub["p256dh"],
+            sub["auth"],
+            payload,
+            ttl=message["ttl"],
+            urgency=message["urgency"],
+            topic=message["topic"],
+        )
+    # The log adapter: what a gateway would have been asked to do, kept and printed.
+    text = f"{message['title']} {message['body']} {message['url']}"[:600]
+    await GatewayLog.insert(
+        GatewayLog(channel=row["channel"], person_id=row["person_id"], text=text)
+    )
+    log.info("%s to %s: %s", row["channel"], row["person_id"], text)
+    return Answer(200)
+
+
+async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> None:
+    status = answer.status
+    done.statuses[status] = done.statuses.get(status, 0) + 1
+    values: dict[Any, Any] = {
+        Delivery.last_status: status,
+        Delivery.last_error: answer.error[:300],
+        Delivery.claimed_until: None,
+    }
+    if 200 <= status < 300:
+        values.update({Delivery.state: "sent", Delivery.sent_at: now})
+        done.sent += 1
+    elif status in (404, 410):
+        values[Delivery.state] = "gone"
+        done.gone += 1
+        if row["subscription_id"]:
+            await PushSubscription.delete().where(PushSubscription.id == row["subscription_id"])
+    elif status == 429 or status >= 500 or status == 0:
+        if row["attempts"] >= MAX_ATTEMPTS:
+            values[Delivery.state] = "failed"
+            done.failed += 1
+        else:
+            delay = retry_delay(row["attempts"], answer.retry_after)
+            values[Delivery.next_at] = now + timedelta(seconds=delay)
+            done.retried += 1
+    else:
+        values[Delivery.state] = "failed"
+        done.failed += 1
+    database = db.current()
+    async with database.write():
+        await Delivery.update(values).where(Delivery.id == row["id"])
+
+
+def retry_delay(
+    attempts: int, retry_after: float | None, rng: random.Random | None = None
+) -> float:
+    """Exponential backoff with full jitter; never sooner than the service asked."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
+    delay = (rng or random).uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0.0)

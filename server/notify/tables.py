@@ -1,0 +1,71 @@
+"""Notification tables: subscriptions per device session, messages, and the delivery outbox
+(one row per message x channel x device), drained by the worker."""
+
+from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class PushSubscription(Table):
+    """A browser's push endpoint and keys, tied to the device session that subscribed."""
+
+    id = UUID(primary_key=True)
+    person_id = UUID(index=True)
+    session_id = UUID(null=True, default=None, index=True)
+    endpoint = Text(unique=True)
+    #: the browser's ECDH public key (base64url) and auth secret (base64url)
+    p256dh = Varchar(length=120)
+    auth = Varchar(length=40)
+    user_agent = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Message(Table):
+    """What one person is told: the same message goes out on each channel of their ladder."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=30)
+    person_id = UUID(index=True)
+    title = Varchar(length=120)
+    body = Varchar(length=500, default="")
+    url = Varchar(length=255, default="/")
+    #: RFC 8030: very-low, low, normal, high (call-ups)
+    urgency = Varchar(length=10, default="normal")
+    ttl = Integer(default=86400)
+    #: a pending message of the same topic is replaced by this one
+    topic = Varchar(length=32, default="")
+    #: [{"action": "ack", "title": "收到"}]
+    actions = JSON(default="[]")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Delivery(Table):
+    """The outbox: one attempt to reach one device (or phone number) with one message."""
+
+    id = UUID(primary_key=True)
+    message_id = UUID(index=True)
+    person_id = UUID(index=True)
+    #: webpush, sms, voice, log
+    channel = Varchar(length=10)
+    subscription_id = UUID(null=True, default=None)
+    #: pending, sent, failed (permanent), gone (subscription expired), replaced (same topic)
+    state = Varchar(length=10, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_at = Timestamptz(default=TimestamptzNow(), index=True)
+    #: a worker holds the row until then; past it another worker may take it over
+    claimed_until = Timestamptz(null=True, default=None)
+    last_status = Integer(default=0)
+    last_error = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class GatewayLog(Table):
+    """The log adapter's record of SMS and voice calls it would have made (development)."""
+
+    id = UUID(primary_key=True)
+    channel = Varchar(length=10)
+    person_id = UUID(index=True)
+    mobile = Varchar(length=20, default="")
+    text = Varchar(length=600)
+    created_at = Timestamptz(default=TimestamptzNow())
