@@ -32,6 +32,7 @@ from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
 from server.media import routes as media_routes
 from server.media.storage import MediaStore
+from server.notify import routes as notify_routes
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> Litestar:
             *sync_routes.ROUTES,
             *media_routes.ROUTES,
             *hazard_routes.ROUTES,
+            *notify_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],

@@ -105,6 +105,16 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(run_standalone(settings))
 
 
+def cmd_vapid(settings: Settings, _args: argparse.Namespace) -> None:
+    """Make the VAPID key pair if there is none, and print its public key."""
+    from server.notify.vapid import ensure_keys, public_key
+
+    path = settings.vapid_private_key_path
+    existed = path.exists()
+    key = public_key(ensure_keys(path))
+    print(f"{'kept' if existed else 'made'} {path}\npublic key: {key}")
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for printing."""
     if "@" in url and "://" in url:
@@ -122,6 +132,7 @@ COMMANDS = {
     "demo": (cmd_demo, "load the demo data (idempotent)"),
     "import": (cmd_import, "import areas, places or people from a CSV file"),
     "createadmin": (cmd_createadmin, "create an administrator"),
+    "vapid": (cmd_vapid, "make the web push (VAPID) key pair if missing; print its public key"),
 }
 
 

@@ -35,6 +35,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.auth.service import prune_attempts
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
+    from server.notify.service import Drainer
 
     async def chase_hazards() -> None:
         await chase(today_local(), settings.hazard_remind_days)
@@ -42,6 +43,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     return [
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("hazards.chase", 10 * 60, chase_hazards),
+        Job("notify.drain", 1, Drainer(settings)),
     ]
 
 

@@ -134,6 +134,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_pool=False,
         secret_key="test-secret-key-not-for-production",
         media_dir=tmp_path / "media",
+        vapid_private_key_path=tmp_path / "vapid.pem",
         embedded_worker=False,
     )
 

@@ -199,6 +199,18 @@ async def authenticate(token: str) -> tuple[Viewer | None, bool]:
     return viewer, renew
 
 
+async def live_sessions(session_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `session_ids` that are neither revoked nor expired (pushes go only there)."""
+    if not session_ids:
+        return set()
+    rows = await DeviceSession.select(DeviceSession.id).where(
+        DeviceSession.id.is_in(list(set(session_ids)))
+        & DeviceSession.revoked_at.is_null()
+        & (DeviceSession.expires_at > _now())
+    )
+    return {r["id"] for r in rows}
+
+
 async def revoke(
     session_id: uuid.UUID, *, person_id: uuid.UUID | None = None, actor_id: uuid.UUID | None = None
 ) -> bool:

@@ -19,9 +19,19 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import NotFound
 from server.hazards import fields as hazard_fields
-from server.hazards.policy import HAZARD_POLICY, OPS, SUPERVISORS, Level, Status, Who, event_label
+from server.hazards.policy import (
+    HAZARD_POLICY,
+    OPS,
+    SUPERVISORS,
+    Level,
+    Status,
+    Who,
+    event_label,
+    notice_label,
+)
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
+from server.notify.outbox import Note, send_to
 from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
 from sync.store import Author
@@ -340,5 +350,24 @@ async def _assignee(hazard_id: uuid.UUID) -> str | None:
 
 
 async def notify(person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
-    """Until the notifications issue lands: a line in the person's in-app inbox."""
+    """A line in the person's in-app inbox, and the same news pushed to their devices."""
     await HazardNotice.insert(HazardNotice(person_id=person_id, hazard_id=hazard_id, kind=kind))
+    row = (
+        await Hazard.select(Hazard.code, Hazard.address, Hazard.deadline)
+        .where(Hazard.id == hazard_id)
+        .first()
+    )
+    if row is None:
+        return
+    deadline = f" · {row['deadline'].isoformat()}" if row["deadline"] else ""
+    await send_to(
+        person_id,
+        Note(
+            kind=f"hazard.{kind}",
+            title=notice_label(kind),
+            body=f"{row['code']} {row['address']}{deadline}".strip(),
+            url=f"/hazards/{hazard_id}",
+            urgency="high" if kind == "overdue" else "normal",
+            topic=f"h{hazard_id.hex[:20]}{kind[:8]}",
+        ),
+    )

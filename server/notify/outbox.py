@@ -31,6 +31,7 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server import db
+from server.auth.service import live_sessions
 from server.notify.tables import Delivery, GatewayLog, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
 
@@ -82,9 +83,12 @@ async def send_to(
         rows = []
         for channel in channels:
             if channel == "webpush":
-                subs = await PushSubscription.select(PushSubscription.id).where(
-                    PushSubscription.person_id == person_id
-                )
+                subs = await PushSubscription.select(
+                    PushSubscription.id, PushSubscription.session_id
+                ).where(PushSubscription.person_id == person_id)
+                live = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
+                # a logged-out or revoked device gets no more pushes
+                subs = [s for s in subs if s["session_id"] is None or s["session_id"] in live]
                 rows += [
                     Delivery(
                         message_id=message_id,

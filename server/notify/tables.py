@@ -37,6 +37,11 @@ class Message(Table):
     #: [{"action": "ack", "title": "收到"}]
     actions = JSON(default="[]")
     created_at = Timestamptz(default=TimestamptzNow())
+    #: delivered (a channel accepted it) is on the Delivery rows; these are the person's own
+    #: acts: the notification or its page opened (已读), and an action taken (e.g. 收到)
+    opened_at = Timestamptz(null=True, default=None)
+    acted_at = Timestamptz(null=True, default=None)
+    action = Varchar(length=20, default="")
 
 
 class Delivery(Table):

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.directory import service as directory
 from server.syncing import service
-from server.web.forms import viewer_of
+from server.web.forms import require_json, viewer_of
 from server.web.render import render
 
 
@@ -23,15 +23,6 @@ class Announcement(msgspec.Struct):
     device_id: uuid.UUID
     epoch: int
     highest_seq: int
-
-
-def _require_json(request: Request) -> None:
-    """These routes skip the CSRF token: a queued request may be replayed days later, after
-    the token changed. They are safe without it: the session cookie is SameSite=Lax (never
-    sent with a cross-site POST) and a JSON body cannot be sent cross-site without a CORS
-    preflight, which this app never grants."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise ClientException("send JSON", status_code=415)
 
 
 #: a gzip body may expand to this much at most (a decompression bomb stops here)
@@ -57,7 +48,7 @@ def _inflate(request: Request, raw: bytes) -> bytes:
 @post("/sync/mutations", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
 async def push_mutations(request: Request) -> dict[str, Any]:
     """A batch of envelopes in order; one result each, in the same order."""
-    _require_json(request)
+    require_json(request)
     try:
         body = msgspec.json.decode(_inflate(request, await request.body()))
     except msgspec.DecodeError as exc:
@@ -75,7 +66,7 @@ async def push_mutations(request: Request) -> dict[str, Any]:
 
 @post("/sync/announce", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
 async def announce(request: Request, data: JSONBody[Announcement]) -> dict[str, Any]:
-    _require_json(request)
+    require_json(request)
     missing = await service.announce(
         viewer_of(request), data.device_id, data.epoch, data.highest_seq
     )

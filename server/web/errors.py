@@ -26,7 +26,14 @@ MESSAGES = {
     503: N_("The service is temporarily unavailable. Please try again shortly."),
 }
 #: machine endpoints (the phone's outbox, uploads): errors come back as JSON
-JSON_PATHS = ("/api/", "/media/uploads/", "/sync/mutations", "/sync/announce", "/sync/changes")
+JSON_PATHS = (
+    "/api/",
+    "/media/uploads/",
+    "/sync/mutations",
+    "/sync/announce",
+    "/sync/changes",
+    "/notify/",
+)
 CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
 
 

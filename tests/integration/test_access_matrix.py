@@ -85,6 +85,11 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/admin/hazard-categories"): ADMIN,
     ("POST", "/admin/hazard-categories"): ADMIN,
     ("POST", "/admin/hazard-categories/{code:str}/active"): ADMIN,
+    ("GET", "/notify/key"): SIGNED_IN,
+    ("POST", "/notify/subscriptions"): SIGNED_IN,
+    ("POST", "/notify/subscriptions/remove"): SIGNED_IN,
+    ("POST", "/notify/messages/{message_id:uuid}/{event:str}"): SIGNED_IN,
+    ("GET", "/me/notifications"): SIGNED_IN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 

@@ -5,6 +5,7 @@ import { watchLocation } from "./geo.js";
 import { watchNetwork } from "./network.js";
 import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
+import { watchPushSettings } from "./push.js";
 import { startReplay } from "./replay-triggers.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
@@ -16,3 +17,4 @@ watchPending(document);
 watchPhotoInputs(document);
 watchFormIds(document);
 watchLocation(document);
+watchPushSettings(document);

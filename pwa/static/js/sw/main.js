@@ -5,6 +5,7 @@
 import { cacheNamesFor, precache, removeOldCaches } from "./caches.js";
 import { cachePage, handleNavigation } from "./navigation.js";
 import { handleFormPost } from "./forms.js";
+import { openFromNotification, showPush } from "./notifications.js";
 import { handleStatic } from "./static.js";
 import { replay } from "../outbox.js";
 
@@ -33,6 +34,9 @@ export function wire(build) {
     if (sync.tag === "gridwatch-outbox") sync.waitUntil(replay());
   });
 
+  sw.addEventListener("push", (event) => showPush(sw, event));
+  sw.addEventListener("notificationclick", (event) => openFromNotification(sw, event));
+
   sw.addEventListener("message", (event) => {
     // The page that installed this worker was loaded before it: keep a copy of it too.
     if (event.data && event.data.type === "cache-page" && typeof event.data.url === "string") {
@@ -46,7 +50,8 @@ export function wire(build) {
     const { request } = event;
     const url = new URL(request.url);
     if (url.origin !== sw.location.origin) return;
-    if (request.method === "POST" && !url.pathname.startsWith("/sync/")) {
+    const machine = url.pathname.startsWith("/sync/") || url.pathname.startsWith("/notify/");
+    if (request.method === "POST" && !machine) {
       event.respondWith(handleFormPost(request, names.shell, build.queuedUrl, build.formTimeoutMs));
       return;
     }

@@ -1,0 +1,95 @@
+"""Push subscriptions for this device, the key pages need, and what a person did with a
+notification (opened it, took its action)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from server.auth.access import SIGNED_IN, allow
+from server.notify import service
+from server.notify.tables import Message
+from server.web.forms import require_json, viewer_of
+from server.web.render import render
+
+
+class Keys(msgspec.Struct):
+    p256dh: str
+    auth: str
+
+
+class SubscriptionBody(msgspec.Struct):
+    endpoint: str
+    keys: Keys
+
+
+@get("/notify/key", opt=allow(SIGNED_IN))
+async def vapid_key(request: Request) -> dict[str, str]:
+    return {"publicKey": service.application_server_key(request.app.state.settings)}
+
+
+@post("/notify/subscriptions", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
+async def subscribe(request: Request) -> dict[str, Any]:
+    """JSON only, like the outbox's routes: a cross-site page cannot send it (no CORS)."""
+    require_json(request)
+    try:
+        body = msgspec.json.decode(await request.body(), type=SubscriptionBody)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ValidationException("not a push subscription") from exc
+    await service.subscribe(
+        viewer_of(request),
+        service.NewSubscription(body.endpoint, body.keys.p256dh, body.keys.auth),
+        request.headers.get("user-agent", ""),
+    )
+    return {"subscribed": True}
+
+
+@post("/notify/subscriptions/remove", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
+async def unsubscribe(request: Request) -> dict[str, Any]:
+    require_json(request)
+    await service.unsubscribe(viewer_of(request))
+    return {"subscribed": False}
+
+
+@post(
+    "/notify/messages/{message_id:uuid}/{event:str}",
+    opt=allow(SIGNED_IN),
+    status_code=200,
+    exclude_from_csrf=True,
+)
+async def message_event(
+    request: Request, message_id: FromPath[uuid.UUID], event: FromPath[str]
+) -> dict[str, Any]:
+    """The service worker says a notification was opened (已读) or an action taken. Only the
+    first time counts; a message of someone else is not found."""
+    require_json(request)
+    if event not in ("opened", "acted"):
+        raise ValidationException("unknown event")
+    viewer = viewer_of(request)
+    now = datetime.now(UTC)
+    mine = (Message.id == message_id) & (Message.person_id == viewer.person_id)
+    column = Message.opened_at if event == "opened" else Message.acted_at
+    updated = (
+        await Message.update({column: now}).where(mine & column.is_null()).returning(Message.id)
+    )
+    return {"recorded": bool(updated)}
+
+
+@get("/me/notifications", name="notifications", opt=allow(SIGNED_IN))
+async def notification_settings(request: Request) -> Template:
+    viewer = viewer_of(request)
+    return render(
+        request,
+        "notify/settings.html",
+        {"subscribed": await service.subscribed(viewer), "mobile": viewer.mobile},
+    )
+
+
+ROUTES = [vapid_key, subscribe, unsubscribe, message_event, notification_settings]

@@ -1,0 +1,93 @@
+"""Subscriptions per device session, the public key pages need, and the worker's drain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from py_vapid import Vapid02
+
+from server import db
+from server.auth.service import Viewer
+from server.errors import DomainError
+from server.i18n import N_
+from server.notify import outbox
+from server.notify.tables import PushSubscription
+from server.notify.vapid import Signer, ensure_keys, public_key
+from server.notify.webpush import PushSender
+from server.settings import Settings
+
+
+@lru_cache(maxsize=4)
+def keys_for(path: str) -> Vapid02:
+    """The key pair at `path`, made on first use if missing (kept outside the repository)."""
+    return ensure_keys(Path(path))
+
+
+def application_server_key(settings: Settings) -> str:
+    return public_key(keys_for(str(settings.vapid_private_key_path)))
+
+
+@dataclass(frozen=True)
+class NewSubscription:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+async def subscribe(viewer: Viewer, sub: NewSubscription, user_agent: str = "") -> None:
+    """Keep this device's push endpoint (a re-subscription replaces the old row)."""
+    if not sub.endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise DomainError(N_("This push subscription cannot be used."))
+    if not (20 <= len(sub.p256dh) <= 120 and 10 <= len(sub.auth) <= 40):
+        raise DomainError(N_("This push subscription cannot be used."))
+    database = db.current()
+    async with database.write():
+        await PushSubscription.delete().where(
+            (PushSubscription.endpoint == sub.endpoint)
+            | (PushSubscription.session_id == viewer.session_id)
+        )
+        await PushSubscription.insert(
+            PushSubscription(
+                person_id=viewer.person_id,
+                session_id=viewer.session_id,
+                endpoint=sub.endpoint[:2000],
+                p256dh=sub.p256dh,
+                auth=sub.auth,
+                user_agent=user_agent[:200],
+            )
+        )
+
+
+async def unsubscribe(viewer: Viewer) -> None:
+    database = db.current()
+    async with database.write():
+        await PushSubscription.delete().where(PushSubscription.session_id == viewer.session_id)
+
+
+async def subscribed(viewer: Viewer) -> bool:
+    return bool(
+        await PushSubscription.count().where(PushSubscription.session_id == viewer.session_id)
+    )
+
+
+async def forget_session(session_id: uuid.UUID) -> None:
+    """A revoked device session gets no more pushes."""
+    await PushSubscription.delete().where(PushSubscription.session_id == session_id)
+
+
+class Drainer:
+    """The worker's job: one sender (one HTTP session) for the process's life."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sender: PushSender | None = None
+
+    async def __call__(self) -> None:
+        if self.sender is None:
+            vapid = keys_for(str(self.settings.vapid_private_key_path))
+            self.sender = PushSender(Signer(vapid, self.settings.vapid_subject))
+        while (await outbox.drain(self.sender)).statuses:
+            pass  # keep going while there was work (a call-up of 100,000 is many passes)

@@ -1,0 +1,95 @@
+"""A phone subscribes through the app; an assignment then reaches it as a push the test push
+service can verify and decrypt; opening it is recorded apart from its delivery."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.notify.outbox import drain
+from server.notify.service import keys_for
+from server.notify.tables import Message, PushSubscription
+from server.notify.vapid import Signer, public_key
+from server.notify.webpush import PushSender
+from tests.integration.hazards.people import GRID_MEMBER, STATION, hazard_in, send, viewer
+from tests.integration.helpers import log_in
+from tests.pushservice import PushService, b64
+
+pytestmark = pytest.mark.db
+
+
+async def test_subscribe_then_an_assignment_is_pushed(app: Litestar, demo, settings) -> None:
+    vapid = keys_for(str(settings.vapid_private_key_path))
+    push = PushService(public_key(vapid))
+    await push.start()
+    sender = PushSender(Signer(vapid, settings.vapid_subject))
+    try:
+        async with AsyncTestClient(app=app) as phone:
+            assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+            key = (await phone.get("/notify/key")).json()["publicKey"]
+            assert key == public_key(vapid)
+            sub = push.subscribe("grid-phone")
+            body = {
+                "endpoint": push.endpoint("grid-phone"),
+                "keys": {"p256dh": sub.p256dh, "auth": b64(sub.auth)},
+            }
+            assert (await phone.post("/notify/subscriptions", json=body)).status_code == 200
+            bad = await phone.post("/notify/subscriptions", json={"endpoint": "x"})
+            assert bad.status_code == 400
+            page = (await phone.get("/me/notifications")).text
+            assert 'data-subscribed="true"' in page
+
+            people = {"grid": await viewer(GRID_MEMBER), "station": await viewer(STATION)}
+            record_id = await hazard_in("accepted", people)
+            assigned = await send(
+                people["station"],
+                "assign",
+                record_id,
+                {
+                    "assignee_unit": "物业",
+                    "assignee_id": str(people["grid"].person_id),
+                    "measures": "拆除",
+                    "deadline": "2030-01-01",
+                },
+            )
+            assert assigned.verdict == "applied"
+            assert (await drain(sender)).sent == 1 and push.rejected == []
+            [got] = push.subscribers["grid-phone"].received
+            assert got["payload"]["title"] == "有隐患交办给您"
+            assert got["payload"]["url"] == f"/hazards/{record_id}"
+
+            message_id = got["payload"]["id"]
+            opened = await phone.post(f"/notify/messages/{message_id}/opened", json={})
+            assert opened.json() == {"recorded": True}
+            again = await phone.post(f"/notify/messages/{message_id}/opened", json={})
+            assert again.json() == {"recorded": False}  # the first time counts
+            row = await Message.select(Message.opened_at, Message.acted_at).first()
+            assert row["opened_at"] is not None and row["acted_at"] is None
+
+            assert (await phone.post("/notify/subscriptions/remove", json={})).status_code == 200
+            assert await PushSubscription.count() == 0
+    finally:
+        await sender.close()
+        await push.stop()
+
+
+async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None:
+    from server.auth import service as auth
+    from server.notify.outbox import Note, send_to
+    from server.notify.tables import Delivery
+
+    async with AsyncTestClient(app=app) as phone:
+        assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+        body = {
+            "endpoint": "https://push.example.org/abc",
+            "keys": {"p256dh": "B" + "x" * 86, "auth": "y" * 22},
+        }
+        assert (await phone.post("/notify/subscriptions", json=body)).status_code == 200
+    grid = await viewer(GRID_MEMBER)
+    [row] = await PushSubscription.select()
+    await send_to(grid.person_id, Note(kind="t", title="一"))
+    assert await Delivery.count() == 1
+    await auth.revoke(row["session_id"])
+    await send_to(grid.person_id, Note(kind="t", title="二"))
+    assert await Delivery.count() == 1  # nothing queued for the revoked device
