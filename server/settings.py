@@ -22,6 +22,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "DEFAULT_LANGUAGE": ("zh_Hans", "zh_Hans or en"),
     "VAPID_PRIVATE_KEY_PATH": ("var/vapid_private.pem", "web push private key (PEM)"),
     "VAPID_SUBJECT": ("mailto:ops@localhost", "contact push services may use (mailto: or https:)"),
+    "SMS_WEBHOOK_URL": ("", "texts and calls go to this gateway webhook (empty: logged only)"),
+    "SMS_WEBHOOK_SECRET": ("", "HMAC key signing requests to and from the gateway"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
@@ -47,6 +49,8 @@ class Settings:
     default_language: str = "zh_Hans"
     vapid_private_key_path: Path = ROOT / "var" / "vapid_private.pem"
     vapid_subject: str = "mailto:ops@localhost"
+    sms_webhook_url: str = ""
+    sms_webhook_secret: str = field(default="", repr=False)
     max_body_bytes: int = 16 * 1024 * 1024
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
@@ -135,6 +139,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         default_language=language,
         vapid_private_key_path=_path(get("VAPID_PRIVATE_KEY_PATH") or "var/vapid_private.pem"),
         vapid_subject=get("VAPID_SUBJECT") or Settings.vapid_subject,
+        sms_webhook_url=get("SMS_WEBHOOK_URL") or "",
+        sms_webhook_secret=get("SMS_WEBHOOK_SECRET") or "",
         max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
         offline_form_timeout_ms=int(
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms

@@ -197,6 +197,14 @@ async def names_in_scope(scope: Scope, person_ids: list[uuid.UUID]) -> dict[uuid
     return {r["id"]: r["name"] for r in rows}
 
 
+async def mobiles_of(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Mobile numbers of active people, for texts and calls."""
+    rows = await Person.select(Person.id, Person.mobile).where(
+        Person.id.is_in(list(set(person_ids))) & Person.active.eq(True)
+    )
+    return {r["id"]: r["mobile"] for r in rows}
+
+
 async def area_by_path(path: str) -> AreaRecord | None:
     row = await Area.select().where(Area.path == path).first()
     return AreaRecord.from_row(row) if row else None

@@ -31,6 +31,7 @@ from server.hazards.policy import (
 )
 from server.hazards.records import Filters, HazardRecord
 from server.i18n import gettext
+from server.notify.service import opened_page
 from server.syncing.forms import envelope
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
@@ -233,7 +234,9 @@ async def _assignable(viewer: Viewer, hazard: HazardRecord) -> list[Any]:
 
 @get("/hazards/{hazard_id:uuid}", name="hazard", opt=allow(SIGNED_IN))
 async def show_hazard(request: Request, hazard_id: FromPath[uuid.UUID]) -> Template:
-    hazard = await service.get(viewer_of(request), hazard_id)
+    viewer = viewer_of(request)
+    hazard = await service.get(viewer, hazard_id)
+    await opened_page(viewer.person_id, f"/hazards/{hazard_id}")
     return render(request, "hazards/detail.html", await _detail_context(request, hazard))
 
 

@@ -32,15 +32,35 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from server import db
 from server.auth.service import live_sessions
-from server.notify.tables import Delivery, GatewayLog, Message, PushSubscription
+from server.directory.service import mobiles_of
+from server.notify.gateway import Gateway, LogGateway
+from server.notify.tables import Delivery, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
 
 log = logging.getLogger("gridwatch.notify")
 
 MAX_ATTEMPTS = 10
+#: not an HTTP status: the step was not needed any more
+SKIPPED = -1
 LEASE_SECONDS = 60
 BASE_DELAY = 5.0
 MAX_DELAY = 3600.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of a delivery ladder: a channel, how long after the message, and whether it
+    is skipped once the person has "opened" the message or "acted" on it by then."""
+
+    channel: str
+    after_seconds: int = 0
+    unless: str = ""
+
+
+#: call-ups: push now, a text if not opened in 2 minutes, a call if not confirmed in 5
+URGENT = (Step("webpush"), Step("sms", 120, "opened"), Step("voice", 300, "acted"))
+#: assignments and reminders: push now, a text if not opened within half an hour
+ROUTINE = (Step("webpush"), Step("sms", 1800, "opened"))
 
 
 @dataclass(frozen=True)
@@ -58,11 +78,13 @@ class Note:
 
 
 async def send_to(
-    person_id: uuid.UUID, note: Note, channels: Sequence[str] = ("webpush",)
+    person_id: uuid.UUID, note: Note, ladder: Sequence[Step | str] = ("webpush",)
 ) -> uuid.UUID:
-    """Queue `note` for a person on each channel (web push: each of their devices)."""
+    """Queue `note` for a person on each step of `ladder` (web push: each of their devices)."""
+    steps = [Step(s) if isinstance(s, str) else s for s in ladder]
     database = db.current()
     message_id = uuid.uuid4()
+    now = datetime.now(UTC)
     async with database.write():
         if note.topic:
             await _replace_topic(person_id, note.topic)
@@ -81,28 +103,33 @@ async def send_to(
             )
         )
         rows = []
-        for channel in channels:
-            if channel == "webpush":
-                subs = await PushSubscription.select(
-                    PushSubscription.id, PushSubscription.session_id
-                ).where(PushSubscription.person_id == person_id)
-                live = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
-                # a logged-out or revoked device gets no more pushes
-                subs = [s for s in subs if s["session_id"] is None or s["session_id"] in live]
+        for step in steps:
+            common = {
+                "message_id": message_id,
+                "person_id": person_id,
+                "channel": step.channel,
+                "skip_if": step.unless,
+                "next_at": now + timedelta(seconds=step.after_seconds),
+            }
+            if step.channel == "webpush":
                 rows += [
-                    Delivery(
-                        message_id=message_id,
-                        person_id=person_id,
-                        channel=channel,
-                        subscription_id=s["id"],
-                    )
-                    for s in subs
+                    Delivery(**common, subscription_id=sub_id)
+                    for sub_id in await _live_subscriptions(person_id)
                 ]
             else:
-                rows.append(Delivery(message_id=message_id, person_id=person_id, channel=channel))
+                rows.append(Delivery(**common))
         if rows:
             await Delivery.insert(*rows)
     return message_id
+
+
+async def _live_subscriptions(person_id: uuid.UUID) -> list[uuid.UUID]:
+    subs = await PushSubscription.select(PushSubscription.id, PushSubscription.session_id).where(
+        PushSubscription.person_id == person_id
+    )
+    live = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
+    # a logged-out or revoked device gets no more pushes
+    return [s["id"] for s in subs if s["session_id"] is None or s["session_id"] in live]
 
 
 async def _replace_topic(person_id: uuid.UUID, topic: str) -> None:
@@ -131,7 +158,7 @@ _CLAIM = """
         WHERE state = 'pending' AND next_at <= {}
           AND (claimed_until IS NULL OR claimed_until < {})
         ORDER BY next_at LIMIT {} %s)
-    RETURNING id, message_id, person_id, channel, subscription_id, attempts"""
+    RETURNING id, message_id, person_id, channel, subscription_id, attempts, skip_if"""
 #: SQLite writers are serial already; PostgreSQL workers skip rows another one holds
 CLAIM_SQLITE = _CLAIM % ""
 CLAIM_POSTGRES = _CLAIM % "FOR UPDATE SKIP LOCKED"
@@ -146,7 +173,12 @@ class Drained:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-async def drain(sender: PushSender, limit: int = 500, now: datetime | None = None) -> Drained:
+async def drain(
+    sender: PushSender,
+    limit: int = 500,
+    now: datetime | None = None,
+    gateway: Gateway | None = None,
+) -> Drained:
     """One pass: claim due rows, send them all concurrently, record each outcome."""
     now = now or datetime.now(UTC)
     rows = await claim(limit, now)
@@ -168,8 +200,11 @@ async def drain(sender: PushSender, limit: int = 500, now: datetime | None = Non
         if sub_ids
         else {}
     )
+    people = [r["person_id"] for r in rows if r["channel"] != "webpush"]
+    mobiles = await mobiles_of(people) if people else {}
+    gateway = gateway or LogGateway()
     answers = await asyncio.gather(
-        *(_send(sender, r, messages.get(r["message_id"]), subs) for r in rows)
+        *(_send(sender, gateway, r, messages.get(r["message_id"]), subs, mobiles) for r in rows)
     )
     for row, answer in zip(rows, answers, strict=True):
         await _record(row, answer, done, now)
@@ -177,42 +212,46 @@ async def drain(sender: PushSender, limit: int = 500, now: datetime | None = Non
 
 
 async def _send(
-    sender: PushSender, row: dict, message: dict | None, subs: dict[uuid.UUID, dict]
+    sender: PushSender,
+    gateway: Gateway,
+    row: dict,
+    message: dict | None,
+    subs: dict[uuid.UUID, dict],
+    mobiles: dict[uuid.UUID, str],
 ) -> Answer:
     if message is None:
         return Answer(410, error="message gone")
-    if row["channel"] == "webpush":
-        sub = subs.get(row["subscription_id"])
-        if sub is None:
-            return Answer(410, error="subscription removed")
-        payload = json.dumps(
-            {
-                "id": str(message["id"]),
-                "kind": message["kind"],
-                "title": message["title"],
-                "body": message["body"],
-                "url": message["url"],
-                "tag": message["topic"] or str(message["id"]),
-                "actions": message["actions"],
-            },
-            ensure_ascii=False,
-        ).encode()
-        return await sender.send(
-            sub["endpoint"],
-            sub["p256dh"],
-            sub["auth"],
-            payload,
-            ttl=message["ttl"],
-            urgency=message["urgency"],
-            topic=message["topic"],
+    if row["skip_if"] and message.get(f"{row['skip_if']}_at") is not None:
+        return Answer(SKIPPED, error=f"the person had {row['skip_if']} it")
+    if row["channel"] != "webpush":
+        text = f"{message['title']} {message['body']}".strip()
+        return await gateway.send(
+            row["channel"], row["person_id"], mobiles.get(row["person_id"], ""), text, message["id"]
         )
-    # The log adapter: what a gateway would have been asked to do, kept and printed.
-    text = f"{message['title']} {message['body']} {message['url']}"[:600]
-    await GatewayLog.insert(
-        GatewayLog(channel=row["channel"], person_id=row["person_id"], text=text)
+    sub = subs.get(row["subscription_id"])
+    if sub is None:
+        return Answer(410, error="subscription removed")
+    payload = json.dumps(
+        {
+            "id": str(message["id"]),
+            "kind": message["kind"],
+            "title": message["title"],
+            "body": message["body"],
+            "url": message["url"],
+            "tag": message["topic"] or str(message["id"]),
+            "actions": message["actions"],
+        },
+        ensure_ascii=False,
+    ).encode()
+    return await sender.send(
+        sub["endpoint"],
+        sub["p256dh"],
+        sub["auth"],
+        payload,
+        ttl=message["ttl"],
+        urgency=message["urgency"],
+        topic=message["topic"],
     )
-    log.info("%s to %s: %s", row["channel"], row["person_id"], text)
-    return Answer(200)
 
 
 async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> None:
@@ -223,7 +262,9 @@ async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> No
         Delivery.last_error: answer.error[:300],
         Delivery.claimed_until: None,
     }
-    if 200 <= status < 300:
+    if status == SKIPPED:
+        values[Delivery.state] = "skipped"
+    elif 200 <= status < 300:
         values.update({Delivery.state: "sent", Delivery.sent_at: now})
         done.sent += 1
     elif status in (404, 410):

@@ -9,12 +9,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from server.auth.access import SIGNED_IN, allow
-from server.notify import service
+from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.notify import gateway, service
 from server.notify.tables import Message
 from server.web.forms import require_json, viewer_of
 from server.web.render import render
@@ -23,6 +23,11 @@ from server.web.render import render
 class Keys(msgspec.Struct):
     p256dh: str
     auth: str
+
+
+class InboundReply(msgspec.Struct):
+    sender: str = msgspec.field(name="from")
+    text: str = ""
 
 
 class SubscriptionBody(msgspec.Struct):
@@ -82,6 +87,26 @@ async def message_event(
     return {"recorded": bool(updated)}
 
 
+@post("/notify/gateway/inbound", opt=allow(PUBLIC), status_code=200, exclude_from_csrf=True)
+async def gateway_inbound(request: Request) -> dict[str, Any]:
+    """A reply from the SMS/voice gateway ("1 收到"), signed with the shared secret."""
+    body = await request.body()
+    settings = request.app.state.settings
+    if not gateway.verify(
+        settings.sms_webhook_secret,
+        request.headers.get("x-gridwatch-timestamp", ""),
+        body,
+        request.headers.get("x-gridwatch-signature", ""),
+    ):
+        raise NotAuthorizedException("bad signature")
+    try:
+        reply = msgspec.json.decode(body, type=InboundReply)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ValidationException("expected {from, text}") from exc
+    await service.inbound(reply.sender, reply.text)
+    return {"received": True}
+
+
 @get("/me/notifications", name="notifications", opt=allow(SIGNED_IN))
 async def notification_settings(request: Request) -> Template:
     viewer = viewer_of(request)
@@ -92,4 +117,11 @@ async def notification_settings(request: Request) -> Template:
     )
 
 
-ROUTES = [vapid_key, subscribe, unsubscribe, message_event, notification_settings]
+ROUTES = [
+    vapid_key,
+    subscribe,
+    unsubscribe,
+    message_event,
+    gateway_inbound,
+    notification_settings,
+]

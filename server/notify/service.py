@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from py_vapid import Vapid02
 
 from server import db
 from server.auth.service import Viewer
+from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import N_
 from server.notify import outbox
-from server.notify.tables import PushSubscription
+from server.notify.gateway import Gateway, LogGateway, WebhookGateway
+from server.notify.tables import GatewayLog, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import PushSender
 from server.settings import Settings
@@ -78,16 +81,43 @@ async def forget_session(session_id: uuid.UUID) -> None:
     await PushSubscription.delete().where(PushSubscription.session_id == session_id)
 
 
+def gateway_for(settings: Settings) -> Gateway:
+    if settings.sms_webhook_url:
+        return WebhookGateway(settings.sms_webhook_url, settings.sms_webhook_secret)
+    return LogGateway()
+
+
 class Drainer:
     """The worker's job: one sender (one HTTP session) for the process's life."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sender: PushSender | None = None
+        self.gateway = gateway_for(settings)
 
     async def __call__(self) -> None:
         if self.sender is None:
             vapid = keys_for(str(self.settings.vapid_private_key_path))
             self.sender = PushSender(Signer(vapid, self.settings.vapid_subject))
-        while (await outbox.drain(self.sender)).statuses:
+        while (await outbox.drain(self.sender, gateway=self.gateway)).statuses:
             pass  # keep going while there was work (a call-up of 100,000 is many passes)
+
+
+async def opened_page(person_id: uuid.UUID, url: str) -> None:
+    """Opening the page a message points to counts as opening the message (已读)."""
+    await Message.update({Message.opened_at: datetime.now(UTC)}).where(
+        (Message.person_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
+    )
+
+
+async def inbound(mobile: str, text: str) -> None:
+    """A reply that came in through the gateway, kept for whoever waits for it (call-ups)."""
+    people = await directory.person_by_mobile(mobile)
+    await GatewayLog.insert(
+        GatewayLog(
+            channel="inbound",
+            person_id=people.id if people else None,
+            mobile=mobile[:20],
+            text=text[:600],
+        )
+    )

@@ -53,7 +53,10 @@ class Delivery(Table):
     #: webpush, sms, voice, log
     channel = Varchar(length=10)
     subscription_id = UUID(null=True, default=None)
-    #: pending, sent, failed (permanent), gone (subscription expired), replaced (same topic)
+    #: a later step of the ladder is skipped if the person has by then "opened" or "acted"
+    skip_if = Varchar(length=8, default="")
+    #: pending, sent, failed (permanent), gone (subscription expired), replaced (same topic),
+    #: skipped (the person had already opened or acted)
     state = Varchar(length=10, default="pending", index=True)
     attempts = Integer(default=0)
     next_at = Timestamptz(default=TimestamptzNow(), index=True)
@@ -66,11 +69,13 @@ class Delivery(Table):
 
 
 class GatewayLog(Table):
-    """The log adapter's record of SMS and voice calls it would have made (development)."""
+    """The log adapter's record of SMS and voice calls it would have made (development),
+    and replies that came in through the gateway."""
 
     id = UUID(primary_key=True)
+    #: sms, voice, or inbound (a reply received on the gateway's webhook)
     channel = Varchar(length=10)
-    person_id = UUID(index=True)
+    person_id = UUID(null=True, default=None, index=True)
     mobile = Varchar(length=20, default="")
     text = Varchar(length=600)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -69,7 +69,7 @@ async def test_a_push_arrives_decrypted_with_its_headers(service, person) -> Non
     push, sender = service
     await subscribe(push, person, "phone")
     await subscribe(push, person, "tablet")  # every device of the person
-    await send_to(person, CALLUP, channels=("webpush", "log"))
+    await send_to(person, CALLUP, ladder=("webpush", "sms"))
     done = await drain(sender)
     assert done.sent == 3 and push.rejected == []
     for name in ("phone", "tablet"):
@@ -80,7 +80,8 @@ async def test_a_push_arrives_decrypted_with_its_headers(service, person) -> Non
         assert (got["ttl"], got["urgency"], got["topic"]) == ("600", "high", "callup-1")
     assert await states() == ["sent", "sent", "sent"]
     [logged] = await GatewayLog.select()
-    assert logged["channel"] == "log" and "防汛叫应" in logged["text"]
+    assert logged["channel"] == "sms" and "防汛叫应" in logged["text"]
+    assert logged["mobile"] == "13900000007"  # the log gateway keeps what it would have sent
     assert (await drain(sender)).sent == 0  # nothing twice
 
 
