@@ -43,6 +43,7 @@ test: install chromium lint
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m db --db=postgres
 
 bench: install chromium
+	npm ci --prefix bench --silent --no-audit --no-fund  # Node's web-push, the fan-out baseline
 	$(BIN)/python -m bench
 
 # Extract messages and merge them into both catalogs; then translate the new zh_Hans entries.

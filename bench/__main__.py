@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import drain, hazards, home, sync
+from bench import drain, fanout, hazards, home, sync
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     sync.main()
     drain.main()
     hazards.main()
+    fanout.main([])
 
 
 if __name__ == "__main__":

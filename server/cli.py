@@ -100,9 +100,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> None:
-    from server.worker import run_standalone
+    from server.worker import run_fast, run_standalone
 
-    asyncio.run(run_standalone(settings))
+    run_fast(run_standalone(settings))
 
 
 def cmd_vapid(settings: Settings, _args: argparse.Namespace) -> None:

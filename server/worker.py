@@ -13,6 +13,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from server.settings import Settings, get_settings
 
@@ -103,7 +104,16 @@ async def run_standalone(settings: Settings) -> None:
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
-    asyncio.run(run_standalone(settings))
+    run_fast(run_standalone(settings))
+
+
+def run_fast(main: Any) -> Any:
+    """uvloop where it is installed (Linux): the push fan-out is mostly event-loop work."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 if __name__ == "__main__":

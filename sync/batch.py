@@ -107,12 +107,12 @@ class Batch:
         for table in TABLES:
             rows = self._rows.pop(table, [])
             for start in range(0, len(rows), CHUNK):
-                await _insert(table, rows[start : start + CHUNK])
+                await insert_rows(table, rows[start : start + CHUNK])
         self._new_versions.clear()
         self._changed_versions.clear()
 
 
-async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
+async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
     """Many rows in one INSERT, built directly: making a Table object per row and letting
     Piccolo render it cost more than the rest of applying a mutation. Columns a row does not
     name get the column's default, as Piccolo would give them."""

@@ -54,8 +54,11 @@ class Subscriber:
 
 
 class PushService:
-    def __init__(self, vapid_public_key: str) -> None:
+    def __init__(self, vapid_public_key: str, check_every: int = 1) -> None:
         self.vapid_public_key = vapid_public_key
+        #: verify and decrypt one request in this many (a benchmark spares its CPU)
+        self.check_every = check_every
+        self.count = 0
         self.subscribers: dict[str, Subscriber] = {}
         self.rejected: list[str] = []
         self.runner: web.AppRunner | None = None
@@ -86,11 +89,14 @@ class PushService:
         sub = self.subscribers.get(request.match_info["name"])
         if sub is None:
             return web.Response(status=404)
+        self.count += 1
+        body = await request.read()
+        if self.count % self.check_every:
+            return web.Response(status=201)
         problem = self.check_vapid(request.headers.get("Authorization", ""))
         if problem:
             self.rejected.append(problem)
             return web.Response(status=403, text=problem)
-        body = await request.read()
         payload = http_ece.decrypt(
             body, private_key=sub.key, auth_secret=sub.auth, version="aes128gcm"
         )

@@ -36,6 +36,7 @@ from server.directory.service import mobiles_of
 from server.notify.gateway import Gateway, LogGateway
 from server.notify.tables import Delivery, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
+from sync.batch import insert_rows
 
 log = logging.getLogger("gridwatch.notify")
 
@@ -87,7 +88,7 @@ async def send_to(
     now = datetime.now(UTC)
     async with database.write():
         if note.topic:
-            await _replace_topic(person_id, note.topic)
+            await _replace_topic([person_id], note.topic)
         await Message.insert(
             Message(
                 id=message_id,
@@ -112,9 +113,9 @@ async def send_to(
                 "next_at": now + timedelta(seconds=step.after_seconds),
             }
             if step.channel == "webpush":
+                live = await _live_subscriptions_of([person_id])
                 rows += [
-                    Delivery(**common, subscription_id=sub_id)
-                    for sub_id in await _live_subscriptions(person_id)
+                    Delivery(**common, subscription_id=sub_id) for sub_id in live.get(person_id, [])
                 ]
             else:
                 rows.append(Delivery(**common))
@@ -123,18 +124,84 @@ async def send_to(
     return message_id
 
 
-async def _live_subscriptions(person_id: uuid.UUID) -> list[uuid.UUID]:
-    subs = await PushSubscription.select(PushSubscription.id, PushSubscription.session_id).where(
-        PushSubscription.person_id == person_id
-    )
+async def send_many(
+    person_ids: Sequence[uuid.UUID], note: Note, ladder: Sequence[Step | str] = ("webpush",)
+) -> int:
+    """One note to many people (a call-up to a whole county): messages and deliveries are
+    written in bulk, a thousand people per transaction. Returns the deliveries queued."""
+    steps = [Step(s) if isinstance(s, str) else s for s in ladder]
+    database = db.current()
+    queued = 0
+    for start in range(0, len(person_ids), 1000):
+        chunk = list(dict.fromkeys(person_ids[start : start + 1000]))
+        now = datetime.now(UTC)
+        messages = {p: uuid.uuid4() for p in chunk}
+        async with database.write():
+            if note.topic:
+                await _replace_topic(chunk, note.topic)
+            await insert_rows(Message, [_message_row(i, p, note, now) for p, i in messages.items()])
+            subs: dict[uuid.UUID, list[uuid.UUID]] = {}
+            if any(s.channel == "webpush" for s in steps):
+                subs = await _live_subscriptions_of(chunk)
+            rows = []
+            for person_id, message_id in messages.items():
+                for step in steps:
+                    common = {
+                        "id": uuid.uuid4(),
+                        "message_id": message_id,
+                        "person_id": person_id,
+                        "channel": step.channel,
+                        "skip_if": step.unless,
+                        "next_at": now + timedelta(seconds=step.after_seconds),
+                        "created_at": now,
+                    }
+                    if step.channel == "webpush":
+                        rows += [
+                            {**common, "id": uuid.uuid4(), "subscription_id": sub}
+                            for sub in subs.get(person_id, [])
+                        ]
+                    else:
+                        rows.append(common)
+            for at in range(0, len(rows), 1000):
+                await insert_rows(Delivery, rows[at : at + 1000])
+            queued += len(rows)
+    return queued
+
+
+def _message_row(message_id: uuid.UUID, person_id: uuid.UUID, note: Note, now: datetime) -> dict:
+    return {
+        "id": message_id,
+        "kind": note.kind,
+        "person_id": person_id,
+        "title": note.title[:120],
+        "body": note.body[:500],
+        "url": note.url[:255],
+        "urgency": note.urgency,
+        "ttl": note.ttl,
+        "topic": note.topic[:32],
+        "actions": list(note.actions),
+        "created_at": now,
+    }
+
+
+async def _live_subscriptions_of(
+    person_ids: list[uuid.UUID],
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    subs = await PushSubscription.select(
+        PushSubscription.id, PushSubscription.person_id, PushSubscription.session_id
+    ).where(PushSubscription.person_id.is_in(person_ids))
     live = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
-    # a logged-out or revoked device gets no more pushes
-    return [s["id"] for s in subs if s["session_id"] is None or s["session_id"] in live]
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for s in subs:
+        if s["session_id"] is None or s["session_id"] in live:
+            found.setdefault(s["person_id"], []).append(s["id"])
+    return found
 
 
-async def _replace_topic(person_id: uuid.UUID, topic: str) -> None:
+async def _replace_topic(person_ids: list[uuid.UUID], topic: str) -> None:
+    """Pending deliveries of these people's earlier messages with this topic are replaced."""
     earlier = Message.select(Message.id).where(
-        (Message.person_id == person_id) & (Message.topic == topic)
+        Message.person_id.is_in(person_ids) & (Message.topic == topic)
     )
     await Delivery.update({Delivery.state: "replaced"}).where(
         (Delivery.state == "pending") & Delivery.message_id.is_in(earlier)
@@ -206,9 +273,24 @@ async def drain(
     answers = await asyncio.gather(
         *(_send(sender, gateway, r, messages.get(r["message_id"]), subs, mobiles) for r in rows)
     )
-    for row, answer in zip(rows, answers, strict=True):
-        await _record(row, answer, done, now)
+    await _record_all(rows, answers, done, now)
     return done
+
+
+async def drain_all(
+    sender: PushSender, gateway: Gateway | None = None, lanes: int = 2, limit: int = 1000
+) -> int:
+    """Drain until nothing is due. Several lanes overlap: while one sends its rows, another
+    claims or records (the database and the network are both kept busy). Returns rows done."""
+    total = 0
+
+    async def lane() -> None:
+        nonlocal total
+        while (done := await drain(sender, limit=limit, gateway=gateway)).statuses:
+            total += sum(done.statuses.values())
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+    return total
 
 
 async def _send(
@@ -254,9 +336,46 @@ async def _send(
     )
 
 
-async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> None:
+async def _record_all(
+    rows: list[dict], answers: list[Answer], done: Drained, now: datetime
+) -> None:
+    """Write every outcome in one transaction; the many rows simply sent in one statement."""
+    accepted_at = datetime.now(UTC)
+    sent: list[uuid.UUID] = []
+    others: list[tuple[uuid.UUID, dict[Any, Any]]] = []
+    gone: list[uuid.UUID] = []
+    for row, answer in zip(rows, answers, strict=True):
+        status = answer.status
+        done.statuses[status] = done.statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            sent.append(row["id"])
+            done.sent += 1
+            continue
+        values = _outcome(row, answer, done, now)
+        if values.get(Delivery.state) == "gone" and row["subscription_id"]:
+            gone.append(row["subscription_id"])
+        others.append((row["id"], values))
+    database = db.current()
+    async with database.write():
+        for at in range(0, len(sent), 500):
+            await Delivery.update(
+                {
+                    Delivery.state: "sent",
+                    Delivery.sent_at: accepted_at,
+                    Delivery.last_status: 201,
+                    Delivery.last_error: "",
+                    Delivery.claimed_until: None,
+                }
+            ).where(Delivery.id.is_in(sent[at : at + 500]))
+        for row_id, values in others:
+            await Delivery.update(values).where(Delivery.id == row_id)
+        if gone:
+            await PushSubscription.delete().where(PushSubscription.id.is_in(gone))
+
+
+def _outcome(row: dict, answer: Answer, done: Drained, now: datetime) -> dict[Any, Any]:
+    """What to write for an answer that is not a plain success."""
     status = answer.status
-    done.statuses[status] = done.statuses.get(status, 0) + 1
     values: dict[Any, Any] = {
         Delivery.last_status: status,
         Delivery.last_error: answer.error[:300],
@@ -264,14 +383,9 @@ async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> No
     }
     if status == SKIPPED:
         values[Delivery.state] = "skipped"
-    elif 200 <= status < 300:
-        values.update({Delivery.state: "sent", Delivery.sent_at: now})
-        done.sent += 1
     elif status in (404, 410):
         values[Delivery.state] = "gone"
         done.gone += 1
-        if row["subscription_id"]:
-            await PushSubscription.delete().where(PushSubscription.id == row["subscription_id"])
     elif status == 429 or status >= 500 or status == 0:
         if row["attempts"] >= MAX_ATTEMPTS:
             values[Delivery.state] = "failed"
@@ -283,9 +397,7 @@ async def _record(row: dict, answer: Answer, done: Drained, now: datetime) -> No
     else:
         values[Delivery.state] = "failed"
         done.failed += 1
-    database = db.current()
-    async with database.write():
-        await Delivery.update(values).where(Delivery.id == row["id"])
+    return values
 
 
 def retry_delay(

@@ -99,8 +99,8 @@ class Drainer:
         if self.sender is None:
             vapid = keys_for(str(self.settings.vapid_private_key_path))
             self.sender = PushSender(Signer(vapid, self.settings.vapid_subject))
-        while (await outbox.drain(self.sender, gateway=self.gateway)).statuses:
-            pass  # keep going while there was work (a call-up of 100,000 is many passes)
+        # keep going while there is work (a call-up of 100,000 is many passes)
+        await outbox.drain_all(self.sender, gateway=self.gateway)
 
 
 async def opened_page(person_id: uuid.UUID, url: str) -> None:

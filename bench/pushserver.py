@@ -1,0 +1,44 @@
+"""The test push service in a process of its own, for `bench/fanout.py`: it makes N
+subscribers, writes their subscriptions as JSON, then serves until killed. It verifies the
+VAPID JWT and decrypts one request in `--check-every` (the rest are answered 201 at once: the
+benchmark measures the senders, not this service)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from tests.pushservice import PushService, b64
+
+
+async def serve(vapid_public_key: str, count: int, out: Path, check_every: int) -> None:
+    service = PushService(vapid_public_key, check_every=check_every)
+    await service.start()
+    subs = []
+    for n in range(count):
+        sub = service.subscribe(f"s{n}")
+        subs.append(
+            {
+                "endpoint": service.endpoint(f"s{n}"),
+                "keys": {"p256dh": sub.p256dh, "auth": b64(sub.auth)},
+            }
+        )
+    await asyncio.to_thread(out.write_text, json.dumps(subs))
+    print("ready", flush=True)
+    await asyncio.Event().wait()  # until the benchmark kills this process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--check-every", type=int, default=100)
+    args = parser.parse_args()
+    asyncio.run(serve(args.key, args.count, args.out, args.check_every))
+
+
+if __name__ == "__main__":
+    main()
