@@ -32,7 +32,9 @@ from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
 from server.media import routes as media_routes
 from server.media.storage import MediaStore
+from server.notify import live
 from server.notify import routes as notify_routes
+from server.notify.routes import LIVE_PATH
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
@@ -121,7 +123,7 @@ def create_app(settings: Settings) -> Litestar:
             }
         ),
         request_class=HTMXRequest,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), live.plugin_for(settings)],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
@@ -135,7 +137,10 @@ def create_app(settings: Settings) -> Litestar:
             cookie_samesite="lax",
         ),
         compression_config=CompressionConfig(
-            backend="gzip", gzip_compress_level=6, minimum_size=512
+            backend="gzip",
+            gzip_compress_level=6,
+            minimum_size=512,
+            exclude=LIVE_PATH,  # an event stream must not wait in a compressor's buffer
         ),
         middleware=[
             security_headers,

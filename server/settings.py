@@ -24,6 +24,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "VAPID_SUBJECT": ("mailto:ops@localhost", "contact push services may use (mailto: or https:)"),
     "SMS_WEBHOOK_URL": ("", "texts and calls go to this gateway webhook (empty: logged only)"),
     "SMS_WEBHOOK_SECRET": ("", "HMAC key signing requests to and from the gateway"),
+    "CHANNELS_URL": ("", "live updates between processes: a postgresql:// URL (empty: in memory)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
@@ -51,6 +52,7 @@ class Settings:
     vapid_subject: str = "mailto:ops@localhost"
     sms_webhook_url: str = ""
     sms_webhook_secret: str = field(default="", repr=False)
+    channels_url: str = ""
     max_body_bytes: int = 16 * 1024 * 1024
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
@@ -141,6 +143,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         vapid_subject=get("VAPID_SUBJECT") or Settings.vapid_subject,
         sms_webhook_url=get("SMS_WEBHOOK_URL") or "",
         sms_webhook_secret=get("SMS_WEBHOOK_SECRET") or "",
+        channels_url=get("CHANNELS_URL") or "",
         max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
         offline_form_timeout_ms=int(
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms

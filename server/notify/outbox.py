@@ -33,6 +33,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from server import db
 from server.auth.service import live_sessions
 from server.directory.service import mobiles_of
+from server.notify import live
 from server.notify.gateway import Gateway, LogGateway
 from server.notify.tables import Delivery, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
@@ -113,15 +114,27 @@ async def send_to(
                 "next_at": now + timedelta(seconds=step.after_seconds),
             }
             if step.channel == "webpush":
-                live = await _live_subscriptions_of([person_id])
+                devices = await _live_subscriptions_of([person_id])
                 rows += [
-                    Delivery(**common, subscription_id=sub_id) for sub_id in live.get(person_id, [])
+                    Delivery(**common, subscription_id=sub_id)
+                    for sub_id in devices.get(person_id, [])
                 ]
             else:
                 rows.append(Delivery(**common))
         if rows:
             await Delivery.insert(*rows)
+    live.publish(person_id, _live_payload(message_id, note))
     return message_id
+
+
+def _live_payload(message_id: uuid.UUID, note: Note) -> dict[str, Any]:
+    return {
+        "id": str(message_id),
+        "kind": note.kind,
+        "title": note.title,
+        "body": note.body,
+        "url": note.url,
+    }
 
 
 async def send_many(
@@ -165,6 +178,8 @@ async def send_many(
             for at in range(0, len(rows), 1000):
                 await insert_rows(Delivery, rows[at : at + 1000])
             queued += len(rows)
+        for person_id, message_id in messages.items():
+            live.publish(person_id, _live_payload(message_id, note))
     return queued
 
 
@@ -190,10 +205,10 @@ async def _live_subscriptions_of(
     subs = await PushSubscription.select(
         PushSubscription.id, PushSubscription.person_id, PushSubscription.session_id
     ).where(PushSubscription.person_id.is_in(person_ids))
-    live = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
+    alive = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
     found: dict[uuid.UUID, list[uuid.UUID]] = {}
     for s in subs:
-        if s["session_id"] is None or s["session_id"] in live:
+        if s["session_id"] is None or s["session_id"] in alive:
             found.setdefault(s["person_id"], []).append(s["id"])
     return found
 

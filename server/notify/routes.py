@@ -4,17 +4,19 @@ notification (opened it, took its action)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
-from server.notify import gateway, service
+from server.notify import gateway, live, service
 from server.notify.tables import Message
 from server.web.forms import require_json, viewer_of
 from server.web.render import render
@@ -107,6 +109,24 @@ async def gateway_inbound(request: Request) -> dict[str, Any]:
     return {"received": True}
 
 
+LIVE_PATH = "/notify/live"
+
+
+@get(LIVE_PATH, opt=allow(SIGNED_IN))
+async def live_stream(request: Request) -> ServerSentEvent:
+    """What is sent to this person, as it happens, for the pages they have open."""
+    viewer = viewer_of(request)
+    channels: ChannelsPlugin = request.app.plugins.get(ChannelsPlugin)
+
+    async def events() -> AsyncIterator[ServerSentEventMessage]:
+        yield ServerSentEventMessage(event="ready", data="{}")
+        async with channels.start_subscription([live.channel(viewer.person_id)]) as sub:
+            async for data in sub.iter_events():
+                yield ServerSentEventMessage(event="notice", data=data.decode())
+
+    return ServerSentEvent(events())
+
+
 @get("/me/notifications", name="notifications", opt=allow(SIGNED_IN))
 async def notification_settings(request: Request) -> Template:
     viewer = viewer_of(request)
@@ -123,5 +143,6 @@ ROUTES = [
     unsubscribe,
     message_event,
     gateway_inbound,
+    live_stream,
     notification_settings,
 ]

@@ -2,6 +2,7 @@
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchFormIds } from "./form-ids.js";
 import { watchLocation } from "./geo.js";
+import { watchLive } from "./live.js";
 import { watchNetwork } from "./network.js";
 import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
@@ -18,3 +19,4 @@ watchPhotoInputs(document);
 watchFormIds(document);
 watchLocation(document);
 watchPushSettings(document);
+watchLive(document);
