@@ -34,6 +34,7 @@ from server.media import routes as media_routes
 from server.media.storage import MediaStore
 from server.notify import live
 from server.notify import routes as notify_routes
+from server.notify.acks import MessageAdapter
 from server.notify.routes import LIVE_PATH
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
     assets = Assets.scan()
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     register(HazardAdapter(settings.hazard_verify_m))
+    register(MessageAdapter())
     return Litestar(
         route_handlers=[
             *shell_routes.ROUTES,

@@ -9,6 +9,7 @@ carries the phone's idea of time for display.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 #: an HLC further ahead of the server than this is clamped (and the skew recorded)
 MAX_AHEAD_MS = 5 * 60 * 1000
@@ -67,3 +68,16 @@ def _bump(wall: int, counter: int, node: str) -> HLC:
     if counter >= _COUNTER_MAX:  # a burst beyond the counter moves the wall forward by 1 ms
         return HLC(wall + 1, 0, node)
     return HLC(wall, counter + 1, node)
+
+
+def trusted_time(phone_ms: int | None, earliest: datetime, latest: datetime) -> datetime:
+    """The phone's wall clock, believed only between `earliest` and `latest` (e.g. "not
+    before the call-up was issued" and "not after the server received it"): a phone clock
+    that is wrong cannot move an event outside what can be true."""
+    if not phone_ms:
+        return latest
+    try:
+        phone = datetime.fromtimestamp(phone_ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return latest
+    return min(max(phone, earliest), latest)

@@ -32,6 +32,7 @@ from server.hazards.policy import (
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
 from server.notify.outbox import ROUTINE, Note, send_to
+from sync.hlc import trusted_time as hlc_trusted
 from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
 from sync.store import Author
@@ -335,13 +336,7 @@ async def _absorb(
 def trusted_time(mutation: Mutation, received: datetime) -> datetime:
     """The phone's time, within what can be true: never after the server received it, and
     never before a device session could have been offline (30 days): phones' clocks are wrong."""
-    if not mutation.phone_time:
-        return received
-    try:
-        phone = datetime.fromtimestamp(mutation.phone_time / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return received
-    return max(min(phone, received), received - OFFLINE_AT_MOST)
+    return hlc_trusted(mutation.phone_time, received - OFFLINE_AT_MOST, received)
 
 
 async def _assignee(hazard_id: uuid.UUID) -> str | None:

@@ -31,7 +31,7 @@ from server.hazards.policy import (
 )
 from server.hazards.records import Filters, HazardRecord
 from server.i18n import gettext
-from server.notify.service import opened_page
+from server.notify.service import opened_page, waiting_actions
 from server.syncing.forms import envelope
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
@@ -387,7 +387,8 @@ async def inbox(request: Request) -> Template:
     viewer = viewer_of(request)
     items = await service.notices(viewer)
     await service.mark_read(viewer)
-    return render(request, "hazards/inbox.html", {"items": items, **LABELS})
+    waiting = await waiting_actions(viewer)
+    return render(request, "hazards/inbox.html", {"items": items, "waiting": waiting, **LABELS})
 
 
 ROUTES = [

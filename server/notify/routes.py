@@ -13,12 +13,15 @@ from litestar import Request, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
-from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
+from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.errors import Forbidden
 from server.notify import gateway, live, service
 from server.notify.tables import Message
-from server.web.forms import require_json, viewer_of
+from server.syncing.forms import envelope
+from server.syncing.service import submit
+from server.web.forms import require_json, safe_next, viewer_of
 from server.web.render import render
 
 
@@ -109,6 +112,19 @@ async def gateway_inbound(request: Request) -> dict[str, Any]:
     return {"received": True}
 
 
+@post("/notify/messages/{message_id:uuid}/act", opt=allow(SIGNED_IN), status_code=200)
+async def act_on_message(request: Request, message_id: FromPath[uuid.UUID]) -> Redirect:
+    """The page's one-tap action (收到): the same mutation the notification's button makes,
+    so it is kept on the phone and replayed when there is no network."""
+    form = await request.form()
+    viewer = viewer_of(request)
+    raw = envelope(form, viewer, entity="message", op="act", record_id=message_id)
+    result = await submit(raw, viewer)
+    if result is not None and result.verdict == "rejected":
+        raise Forbidden(result.reason)
+    return Redirect(safe_next(form.get("next"), "/inbox"), status_code=303)
+
+
 LIVE_PATH = "/notify/live"
 
 
@@ -142,6 +158,7 @@ ROUTES = [
     subscribe,
     unsubscribe,
     message_event,
+    act_on_message,
     gateway_inbound,
     live_stream,
     notification_settings,

@@ -121,3 +121,18 @@ async def inbound(mobile: str, text: str) -> None:
             text=text[:600],
         )
     )
+
+
+async def waiting_actions(viewer: Viewer, limit: int = 20) -> list[dict]:
+    """Messages with an action (收到) the person has not taken yet, newest first: where a
+    notification cannot carry buttons (iPhone), the page offers them one tap away."""
+    rows = (
+        await Message.select(
+            Message.id, Message.title, Message.body, Message.actions, Message.created_at
+        )
+        .where((Message.person_id == viewer.person_id) & Message.acted_at.is_null())
+        .order_by(Message.created_at, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
+    return [r for r in rows if r["actions"]]

@@ -93,6 +93,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/notify/messages/{message_id:uuid}/{event:str}"): SIGNED_IN,
     ("GET", "/me/notifications"): SIGNED_IN,
     ("GET", "/notify/live"): SIGNED_IN,
+    ("POST", "/notify/messages/{message_id:uuid}/act"): SIGNED_IN,
     ("POST", "/notify/gateway/inbound"): SIGNED_WEBHOOK,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.hlc import HLC, MAX_AHEAD_MS, clamp, receive, tick
+from sync.hlc import HLC, MAX_AHEAD_MS, clamp, receive, tick, trusted_time
 
 walls = st.integers(min_value=0, max_value=9_999_999_999_999)
 clocks = st.builds(HLC, walls, st.integers(0, 99_999), st.sampled_from(["a", "b", "phone-1"]))
@@ -49,3 +51,24 @@ def test_clamp(wall: int, now: int, expected_wall: int, skew: int) -> None:
 def test_parse_refuses_garbage(text: str) -> None:
     with pytest.raises(ValueError):
         HLC.parse(text)
+
+
+_ISSUED = datetime(2026, 7, 21, 6, 0, tzinfo=UTC)
+_RECEIVED = datetime(2026, 7, 21, 6, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        (None, _RECEIVED),  # no phone time: the receipt
+        (
+            int(datetime(2026, 7, 21, 6, 5, tzinfo=UTC).timestamp() * 1000),
+            datetime(2026, 7, 21, 6, 5, tzinfo=UTC),
+        ),  # believable: kept
+        (int(datetime(2025, 7, 21, tzinfo=UTC).timestamp() * 1000), _ISSUED),  # a year slow
+        (int(datetime(2027, 7, 21, tzinfo=UTC).timestamp() * 1000), _RECEIVED),  # a year fast
+        (10**20, _RECEIVED),  # nonsense
+    ],
+)
+def test_trusted_time(phone: int | None, expected: datetime) -> None:
+    assert trusted_time(phone, _ISSUED, _RECEIVED) == expected

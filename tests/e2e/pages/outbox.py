@@ -22,6 +22,13 @@ class Outbox:
     async def counts(self) -> dict:
         return await self.page.evaluate("import('/static/js/outbox.js').then(m => m.counts())")
 
+    async def device(self) -> str:
+        """This phone's device as the outbox knows it (made from the page's meta if needed)."""
+        return await self.page.evaluate(
+            """import('/static/js/outbox.js').then(m => m.ensureDevice(
+                 document.querySelector('meta[name=gw-device]').content)).then(d => d.id)"""
+        )
+
     async def drained(self, seconds: float = 20) -> dict:
         """The counts once nothing is queued, or as they stand after `seconds`: the
         triggers (online, load, timer) are the page's own; the test only watches."""

@@ -93,3 +93,49 @@ async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None
     await auth.revoke(row["session_id"])
     await send_to(grid.person_id, Note(kind="t", title="二"))
     assert await Delivery.count() == 1  # nothing queued for the revoked device
+
+
+async def test_the_inbox_offers_the_action_one_tap_away(app: Litestar, demo) -> None:
+    import re
+
+    from server.notify.outbox import Note, send_to
+    from tests.integration.helpers import csrf_token
+
+    grid = await viewer(GRID_MEMBER)
+    message_id = await send_to(
+        grid.person_id,
+        Note(kind="callup", title="防汛叫应", actions=({"action": "ack", "title": "收到"},)),
+    )
+    async with AsyncTestClient(app=app) as phone:
+        assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+        page = (await phone.get("/inbox")).text
+        form = page.split(f'id="act-{message_id}"', 1)[1].split("</form>", 1)[0]
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+        assert fields["entity"] == "message" and fields["op"] == "act" and "收到" in form
+        token = await csrf_token(phone)
+        done = await phone.post(
+            f"/notify/messages/{message_id}/act",
+            data={**fields, "action": "ack"},
+            headers={"x-csrftoken": token},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        row = await Message.select(Message.action, Message.acted_at).first()
+        assert row["action"] == "ack" and row["acted_at"] is not None
+        assert f'id="act-{message_id}"' not in (await phone.get("/inbox")).text
+
+        other = await viewer(STATION)
+        theirs = await send_to(
+            other.person_id,
+            Note(kind="t", title="x", actions=({"action": "ack", "title": "收到"},)),
+        )
+        refused = await phone.post(
+            f"/notify/messages/{theirs}/act",
+            data={**fields, "mutation_id": str(__import__("uuid").uuid4()), "action": "ack"},
+            headers={"x-csrftoken": token},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 403 and "这不是发给您的消息" in refused.text
+        assert (await Message.select(Message.acted_at).where(Message.id == theirs).first())[
+            "acted_at"
+        ] is None

@@ -5,7 +5,7 @@
 import { cacheNamesFor, precache, removeOldCaches } from "./caches.js";
 import { cachePage, handleNavigation } from "./navigation.js";
 import { handleFormPost } from "./forms.js";
-import { openFromNotification, showPush } from "./notifications.js";
+import { act, openFromNotification, showPush } from "./notifications.js";
 import { handleStatic } from "./static.js";
 import { replay } from "../outbox.js";
 
@@ -41,6 +41,8 @@ export function wire(build) {
     // The page that installed this worker was loaded before it: keep a copy of it too.
     if (event.data && event.data.type === "cache-page" && typeof event.data.url === "string") {
       event.waitUntil(cachePage(names.pages, event.data.url, sw.location.origin));
+    } else if (event.data && event.data.type === "act" && typeof event.data.id === "string") {
+      event.waitUntil(act(event.data.id, String(event.data.action || "ack")));
     } else if (event.data && event.data.type === "clear-pages") {
       event.waitUntil(caches.delete(names.pages));
     }

@@ -1,8 +1,9 @@
 // @ts-check
 /// <reference lib="webworker" />
-// Shows what a push brings, and opens its page when it is tapped. Opened (已读) and acted
-// (e.g. 收到) are told to the server separately from delivered: only a confirmation counts
-// for a call-up, and that is the call-up's own mutation (posted, or queued when offline).
+// Shows what a push brings, and opens its page when it is tapped. Opened (已读) is told to
+// the server; an action (e.g. 收到) is a mutation through the outbox: sent at once when the
+// network is there, kept and replayed when it is not, its phone time kept.
+import { enqueue, replay } from "../outbox.js";
 
 /** @param {ServiceWorkerGlobalScope} sw @param {PushEvent} event */
 export function showPush(sw, event) {
@@ -33,11 +34,35 @@ export function openFromNotification(sw, event) {
     method: "POST", credentials: "same-origin",
     headers: { "content-type": "application/json" }, body: "{}",
   }).catch(() => undefined); // offline: the page itself says it was opened later
+  if (event.action && id) {
+    // 收到 from the lock screen: recorded (or queued when offline), no page needed
+    event.waitUntil(act(id, event.action));
+    return;
+  }
   event.waitUntil((async () => {
-    if (id) await tell(event.action ? "acted" : "opened");
+    if (id) await tell("opened");
     const target = new URL(url, sw.location.origin).href;
     const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
     const open = windows.find((w) => w.url === target);
     return open ? open.focus() : sw.clients.openWindow(target);
   })());
+}
+
+/**
+ * Take a notification's action on message `id` (also asked by pages: {type: "act"}).
+ * @param {string} id @param {string} action
+ */
+export async function act(id, action) {
+  try {
+    await enqueue("message", "act", id, { action }, 0);
+  } catch {
+    // No device on this phone yet (no page has run since its storage was cleared): say it
+    // straight away instead; offline there is nothing to keep it in, the page will ask again.
+    await fetch(`/notify/messages/${id}/acted`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "content-type": "application/json" }, body: "{}",
+    }).catch(() => undefined);
+    return;
+  }
+  await replay(); // online: sent now; offline: stays queued for the next trigger
 }
