@@ -12,7 +12,13 @@ from server.hazards.tables import (
     HazardEvent,
     HazardNotice,
 )
-from server.notify.tables import Delivery, GatewayLog, Message, PushSubscription
+from server.notify.tables import (
+    Delivery,
+    DeliveryLadder,
+    GatewayLog,
+    Message,
+    PushSubscription,
+)
 from server.settings import ROOT
 from sync.tables import (
     SyncAlert,
@@ -49,6 +55,7 @@ TABLES = [
     Message,
     Delivery,
     GatewayLog,
+    DeliveryLadder,
 ]
 
 APP_CONFIG = AppConfig(

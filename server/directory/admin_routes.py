@@ -17,6 +17,8 @@ from server.directory import admin, rules, service
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.errors import DomainError
 from server.i18n import N_, gettext
+from server.notify.outbox import PRESETS
+from server.notify.service import preset_of, set_preset
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
 
@@ -112,6 +114,8 @@ async def _person_page(request: Request, person_id: uuid.UUID, **extra: object) 
         "devices": await auth.devices(person.id),
         "post_kinds": list(PostKind),
         "post_form": PostForm(),
+        "presets": [(k, gettext(v.label)) for k, v in PRESETS.items()],
+        "preset": await preset_of(person.id),
         **extra,
     }
     status = 400 if "error" in extra else 200
@@ -121,6 +125,18 @@ async def _person_page(request: Request, person_id: uuid.UUID, **extra: object) 
 @get("/admin/people/{person_id:uuid}", name="admin_person", opt=allow(ADMIN))
 async def show_person(request: Request, person_id: FromPath[uuid.UUID]) -> Template:
     return await _person_page(request, person_id)
+
+
+@post("/admin/people/{person_id:uuid}/ladder", opt=allow(ADMIN))
+async def set_ladder(request: Request, person_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    """How urgent and routine messages reach this person (push first, text first...)."""
+    form = await request.form()
+    person = await service.get_person(viewer_of(request).scope, person_id)
+    try:
+        await set_preset(viewer_of(request), person.id, form.get("preset") or "")
+    except DomainError as exc:
+        return await _person_page(request, person_id, error=_message(exc))
+    return Redirect(f"/admin/people/{person.id}", status_code=303)
 
 
 @post("/admin/people/{person_id:uuid}/password", opt=allow(ADMIN))
@@ -378,6 +394,7 @@ ROUTES = [
     create_person,
     show_person,
     reset_password,
+    set_ladder,
     revoke_devices,
     toggle_active,
     add_post,

@@ -31,7 +31,7 @@ from server.hazards.policy import (
 )
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
-from server.notify.outbox import ROUTINE, Note, send_to
+from server.notify.outbox import Note, send_to
 from sync.hlc import trusted_time as hlc_trusted
 from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
@@ -365,5 +365,4 @@ async def notify(person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
             urgency="high" if kind == "overdue" else "normal",
             topic=f"h{hazard_id.hex[:20]}{kind[:8]}",
         ),
-        ladder=ROUTINE,
     )

@@ -33,9 +33,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 from server import db
 from server.auth.service import live_sessions
 from server.directory.service import mobiles_of
+from server.i18n import N_
 from server.notify import live
 from server.notify.gateway import Gateway, LogGateway
-from server.notify.tables import Delivery, Message, PushSubscription
+from server.notify.tables import Delivery, DeliveryLadder, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
 from sync.batch import insert_rows
 
@@ -66,6 +67,45 @@ ROUTINE = (Step("webpush"), Step("sms", 1800, "opened"))
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A way to reach a person: one ladder for urgent messages, one for routine ones."""
+
+    label: str
+    urgent: tuple[Step, ...]
+    routine: tuple[Step, ...]
+
+
+PRESETS = {
+    "push_first": Preset(N_("Push first, then text, then call"), URGENT, ROUTINE),
+    "sms_first": Preset(
+        N_("Text first (no push on this phone)"),
+        (Step("sms"), Step("voice", 120, "acted")),
+        (Step("sms"),),
+    ),
+    "voice_first": Preset(
+        N_("Call first (for those who do not read texts)"),
+        (Step("voice"), Step("sms")),
+        (Step("sms"),),
+    ),
+}
+DEFAULT_PRESET = "push_first"
+
+
+async def ladders_of(person_ids: Sequence[uuid.UUID], urgent: bool) -> dict[uuid.UUID, tuple]:
+    """Each person's ladder for a message of this urgency (their preset, or the default)."""
+    rows = await DeliveryLadder.select().where(DeliveryLadder.person_id.is_in(list(person_ids)))
+    chosen = {r["person_id"]: r["preset"] for r in rows}
+    return {
+        p: _steps(PRESETS.get(chosen.get(p, DEFAULT_PRESET), PRESETS[DEFAULT_PRESET]), urgent)
+        for p in person_ids
+    }
+
+
+def _steps(preset: Preset, urgent: bool) -> tuple[Step, ...]:
+    return preset.urgent if urgent else preset.routine
+
+
+@dataclass(frozen=True)
 class Note:
     """What to tell a person."""
 
@@ -80,9 +120,12 @@ class Note:
 
 
 async def send_to(
-    person_id: uuid.UUID, note: Note, ladder: Sequence[Step | str] = ("webpush",)
+    person_id: uuid.UUID, note: Note, ladder: Sequence[Step | str] | None = None
 ) -> uuid.UUID:
-    """Queue `note` for a person on each step of `ladder` (web push: each of their devices)."""
+    """Queue `note` for a person on each step of `ladder` (web push: each of their devices);
+    without one, the person's own ladder for the note's urgency."""
+    if ladder is None:
+        ladder = (await ladders_of([person_id], note.urgency == "high"))[person_id]
     steps = [Step(s) if isinstance(s, str) else s for s in ladder]
     database = db.current()
     message_id = uuid.uuid4()
@@ -138,11 +181,12 @@ def _live_payload(message_id: uuid.UUID, note: Note) -> dict[str, Any]:
 
 
 async def send_many(
-    person_ids: Sequence[uuid.UUID], note: Note, ladder: Sequence[Step | str] = ("webpush",)
+    person_ids: Sequence[uuid.UUID], note: Note, ladder: Sequence[Step | str] | None = None
 ) -> int:
     """One note to many people (a call-up to a whole county): messages and deliveries are
-    written in bulk, a thousand people per transaction. Returns the deliveries queued."""
-    steps = [Step(s) if isinstance(s, str) else s for s in ladder]
+    written in bulk, a thousand people per transaction; each person's own ladder unless one
+    is given. Returns the deliveries queued."""
+    given = [Step(s) if isinstance(s, str) else s for s in ladder] if ladder else None
     database = db.current()
     queued = 0
     for start in range(0, len(person_ids), 1000):
@@ -153,12 +197,17 @@ async def send_many(
             if note.topic:
                 await _replace_topic(chunk, note.topic)
             await insert_rows(Message, [_message_row(i, p, note, now) for p, i in messages.items()])
+            ladders = (
+                dict.fromkeys(chunk, tuple(given))
+                if given
+                else await ladders_of(chunk, note.urgency == "high")
+            )
             subs: dict[uuid.UUID, list[uuid.UUID]] = {}
-            if any(s.channel == "webpush" for s in steps):
+            if any(s.channel == "webpush" for steps in ladders.values() for s in steps):
                 subs = await _live_subscriptions_of(chunk)
             rows = []
             for person_id, message_id in messages.items():
-                for step in steps:
+                for step in ladders[person_id]:
                     common = {
                         "id": uuid.uuid4(),
                         "message_id": message_id,

@@ -16,7 +16,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
-from server.errors import Forbidden
+from server.errors import Forbidden, NotFound
+from server.i18n import N_
 from server.notify import gateway, live, service
 from server.notify.tables import Message
 from server.syncing.forms import envelope
@@ -118,6 +119,10 @@ async def act_on_message(request: Request, message_id: FromPath[uuid.UUID]) -> R
     so it is kept on the phone and replayed when there is no network."""
     form = await request.form()
     viewer = viewer_of(request)
+    if not await Message.exists().where(
+        (Message.id == message_id) & (Message.person_id == viewer.person_id)
+    ):
+        raise NotFound(N_("This message is not yours."))
     raw = envelope(form, viewer, entity="message", op="act", record_id=message_id)
     result = await submit(raw, viewer)
     if result is not None and result.verdict == "rejected":

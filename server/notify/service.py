@@ -11,13 +11,14 @@ from pathlib import Path
 from py_vapid import Vapid02
 
 from server import db
+from server.audit.service import record_event
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import N_
 from server.notify import outbox
 from server.notify.gateway import Gateway, LogGateway, WebhookGateway
-from server.notify.tables import GatewayLog, Message, PushSubscription
+from server.notify.tables import DeliveryLadder, GatewayLog, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import PushSender
 from server.settings import Settings
@@ -136,3 +137,24 @@ async def waiting_actions(viewer: Viewer, limit: int = 20) -> list[dict]:
         .output(load_json=True)
     )
     return [r for r in rows if r["actions"]]
+
+
+async def preset_of(person_id: uuid.UUID) -> str:
+    row = await DeliveryLadder.select().where(DeliveryLadder.person_id == person_id).first()
+    return row["preset"] if row else outbox.DEFAULT_PRESET
+
+
+async def set_preset(actor: Viewer, person_id: uuid.UUID, preset: str) -> None:
+    if preset not in outbox.PRESETS:
+        raise DomainError(N_("Choose how this person is reached."))
+    database = db.current()
+    async with database.write():
+        await DeliveryLadder.delete().where(DeliveryLadder.person_id == person_id)
+        await DeliveryLadder.insert(DeliveryLadder(person_id=person_id, preset=preset))
+        await record_event(
+            "notify.ladder",
+            entity="person",
+            record_id=str(person_id),
+            actor_id=actor.person_id,
+            detail={"preset": preset},
+        )

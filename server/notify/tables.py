@@ -79,3 +79,11 @@ class GatewayLog(Table):
     mobile = Varchar(length=20, default="")
     text = Varchar(length=600)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeliveryLadder(Table):
+    """How a person is reached when it is not the default: a preset name (outbox.PRESETS),
+    e.g. texts first for someone whose phone cannot take push."""
+
+    person_id = UUID(unique=True, index=True)
+    preset = Varchar(length=20, default="push_first")

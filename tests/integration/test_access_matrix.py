@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/admin/people"): ADMIN,
     ("GET", "/admin/people/{person_id:uuid}"): ADMIN,
     ("POST", "/admin/people/{person_id:uuid}/password"): ADMIN,
+    ("POST", "/admin/people/{person_id:uuid}/ladder"): ADMIN,
     ("POST", "/admin/people/{person_id:uuid}/devices/revoke"): ADMIN,
     ("POST", "/admin/people/{person_id:uuid}/active"): ADMIN,
     ("POST", "/admin/people/{person_id:uuid}/posts"): ADMIN,

@@ -112,3 +112,35 @@ async def test_signed_replies_come_in_and_others_are_refused(app: Litestar, demo
     [row] = await GatewayLog.select()
     person = await person_by_mobile("13900000007")
     assert row["channel"] == "inbound" and row["text"] == "1 收到" and row["person_id"] == person.id
+
+
+async def test_a_person_reached_by_text_first(app: Litestar, demo) -> None:
+    from tests.integration.helpers import csrf_token, log_in
+
+    person = await person_by_mobile("13900000007")
+    async with AsyncTestClient(app=app) as admin:
+        assert (await log_in(admin, "13900000001")).status_code == 303
+        token = await csrf_token(admin)
+        bad = await admin.post(
+            f"/admin/people/{person.id}/ladder",
+            data={"preset": "pigeon"},
+            headers={"x-csrftoken": token},
+            follow_redirects=False,
+        )
+        assert bad.status_code == 400
+        done = await admin.post(
+            f"/admin/people/{person.id}/ladder",
+            data={"preset": "sms_first"},
+            headers={"x-csrftoken": token},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert 'value="sms_first" selected' in (await admin.get(f"/admin/people/{person.id}")).text
+    await send_to(person.id, Note(kind="callup", title="叫应", urgency="high"))
+    await send_to(person.id, Note(kind="hazard.assign", title="交办"))
+    rows = await Delivery.select(Delivery.channel, Delivery.skip_if).order_by(Delivery.created_at)
+    assert sorted((r["channel"], r["skip_if"]) for r in rows) == [
+        ("sms", ""),
+        ("sms", ""),
+        ("voice", "acted"),
+    ]

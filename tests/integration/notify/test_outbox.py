@@ -19,6 +19,8 @@ from tests.pushservice import PushService, b64
 
 pytestmark = pytest.mark.db
 
+#: push only: these tests are about the push outbox, not the person's ladder
+PUSH = ("webpush",)
 CALLUP = Note(
     kind="callup",
     title="防汛叫应：红色预警",
@@ -98,7 +100,7 @@ async def test_final_answers(service, person, script, state, subscription_kept) 
     push, sender = service
     await subscribe(push, person, "phone")
     push.subscribers["phone"].script.extend(script)
-    await send_to(person, CALLUP)
+    await send_to(person, CALLUP, PUSH)
     await drain(sender)
     assert await states() == [state]
     [row] = await Delivery.select()
@@ -110,7 +112,7 @@ async def test_retry_after_and_backoff_then_sent(service, person) -> None:
     push, sender = service
     await subscribe(push, person, "phone")
     push.subscribers["phone"].script.extend([(429, 30), 500, ("delay", 3)])
-    await send_to(person, CALLUP)
+    await send_to(person, CALLUP, PUSH)
     start = datetime.now(UTC)
 
     assert (await drain(sender)).retried == 1  # 429: not before Retry-After
@@ -135,7 +137,7 @@ async def test_gives_up_after_max_attempts(service, person) -> None:
     push, sender = service
     await subscribe(push, person, "phone")
     push.subscribers["phone"].script.extend([503] * outbox.MAX_ATTEMPTS)
-    await send_to(person, CALLUP)
+    await send_to(person, CALLUP, PUSH)
     moment = datetime.now(UTC)
     for _ in range(outbox.MAX_ATTEMPTS):
         moment += timedelta(hours=2)
@@ -146,8 +148,8 @@ async def test_gives_up_after_max_attempts(service, person) -> None:
 async def test_a_newer_message_of_the_same_topic_replaces_a_pending_one(service, person) -> None:
     push, sender = service
     await subscribe(push, person, "phone")
-    await send_to(person, CALLUP)
-    await send_to(person, CALLUP)
+    await send_to(person, CALLUP, PUSH)
+    await send_to(person, CALLUP, PUSH)
     await drain(sender)
     assert await states() == ["replaced", "sent"]
     assert len(push.subscribers["phone"].received) == 1
@@ -159,7 +161,7 @@ async def test_two_workers_never_send_a_row_twice(service, person) -> None:
     for name in subs:
         await subscribe(push, person, name)
     for n in range(5):
-        await send_to(person, Note(kind="t", title=f"消息{n}"))  # 5 x 40 = 200 rows
+        await send_to(person, Note(kind="t", title=f"消息{n}"), PUSH)  # 5 x 40 = 200 rows
     other = PushSender(sender.signer, timeout_seconds=5)
     try:
         results = await asyncio.gather(*(drain(s, limit=30) for s in [sender, other] * 5))
@@ -176,7 +178,7 @@ async def test_two_workers_never_send_a_row_twice(service, person) -> None:
 async def test_rows_of_a_worker_that_died_are_sent_after_its_lease(service, person) -> None:
     push, sender = service
     await subscribe(push, person, "phone")
-    await send_to(person, CALLUP)
+    await send_to(person, CALLUP, PUSH)
     taken = await outbox.claim(10)  # a worker takes the row, then is killed before sending
     assert len(taken) == 1
     assert (await drain(sender)).sent == 0  # still leased to the dead worker

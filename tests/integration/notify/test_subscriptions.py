@@ -88,10 +88,10 @@ async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None
         assert (await phone.post("/notify/subscriptions", json=body)).status_code == 200
     grid = await viewer(GRID_MEMBER)
     [row] = await PushSubscription.select()
-    await send_to(grid.person_id, Note(kind="t", title="一"))
+    await send_to(grid.person_id, Note(kind="t", title="一"), ("webpush",))
     assert await Delivery.count() == 1
     await auth.revoke(row["session_id"])
-    await send_to(grid.person_id, Note(kind="t", title="二"))
+    await send_to(grid.person_id, Note(kind="t", title="二"), ("webpush",))
     assert await Delivery.count() == 1  # nothing queued for the revoked device
 
 
@@ -135,7 +135,7 @@ async def test_the_inbox_offers_the_action_one_tap_away(app: Litestar, demo) -> 
             headers={"x-csrftoken": token},
             follow_redirects=False,
         )
-        assert refused.status_code == 403 and "这不是发给您的消息" in refused.text
+        assert refused.status_code == 404 and "这不是发给您的消息" in refused.text
         assert (await Message.select(Message.acted_at).where(Message.id == theirs).first())[
             "acted_at"
         ] is None
