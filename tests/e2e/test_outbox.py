@@ -181,3 +181,24 @@ async def test_record_with_two_photos_offline_then_online(
         ).fetchall()
     assert title == "带照片的隐患"
     assert sorted(p["sha256"] for p in json.loads(photos)) == sorted(shas)
+
+
+async def test_a_form_kept_before_any_page_registered_the_device(
+    sync_server: LiveServer, context: BrowserContext, page: Page
+) -> None:
+    """A form sent offline before the page's own start-up wrote the device (as happens right
+    after a login on a slow phone) is still kept, not turned into a browser error page."""
+    await LoginPage(page, sync_server.url).as_admin()
+    await Shell(page, sync_server.url).wait_for_service_worker()
+    await page.goto(sync_server.url + "/test/notes/new")
+    await page.evaluate(
+        """import('/static/js/idb.js').then(db => db.transact(['meta'], 'readwrite',
+             tx => { tx.objectStore('meta').delete('device'); }))"""
+    )
+    await context.set_offline(True)
+    await page.get_by_label("title").fill("登录后马上离线提交")
+    await page.get_by_role("button", name="save").click()
+    await page.locator("#queued").wait_for()
+    await context.set_offline(False)
+    await page.goto(sync_server.url + "/sync/pending")  # any page of the app replays on load
+    assert await Outbox(page).drained() == {"queued": 0, "parked": 0, "rejected": 0}

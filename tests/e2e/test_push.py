@@ -33,7 +33,7 @@ async def test_a_push_shows_a_notification(
         lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
     )
     await cdp.send("ServiceWorker.enable")
-    for _ in range(50):
+    for _ in range(200):
         if registrations:
             break
         await page.wait_for_timeout(100)
@@ -55,7 +55,7 @@ async def test_a_push_shows_a_notification(
         },
     )
     shown: list = []
-    for _ in range(50):
+    for _ in range(200):
         shown = await page.evaluate(
             """navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(
                  n => ({title: n.title, body: n.body, tag: n.tag,
@@ -114,7 +114,7 @@ async def test_the_ack_action_is_recorded_online_and_offline(
         "(id) => navigator.serviceWorker.controller.postMessage({type: 'act', id, action: 'ack'})",
         online,
     )
-    for _ in range(50):
+    for _ in range(200):
         if acted(db_path, online)[1]:
             break
         await page.wait_for_timeout(100)
@@ -126,7 +126,7 @@ async def test_the_ack_action_is_recorded_online_and_offline(
         "(id) => navigator.serviceWorker.controller.postMessage({type: 'act', id, action: 'ack'})",
         offline,
     )
-    for _ in range(50):
+    for _ in range(200):
         if (await outbox.counts())["queued"]:
             break
         await page.wait_for_timeout(100)

@@ -47,13 +47,18 @@ export async function ensureDevice(deviceId) {
     const store = tx.objectStore("meta");
     const device = /** @type {Device | undefined} */ (await settle(store.get("device")));
     if (device) return device;
-    const fresh = /** @type {Device} */ ({
-      key: "device", id: deviceId, epoch: Math.floor(Date.now() / 1000), seq: 0,
-      clock: { wall: 0, counter: 0, node: deviceId.slice(0, 8) },
-    });
+    const fresh = newDevice(deviceId);
     store.put(fresh);
     return fresh;
   });
+}
+
+/** @param {string} deviceId @returns {Device} */
+function newDevice(deviceId) {
+  return {
+    key: "device", id: deviceId, epoch: Math.floor(Date.now() / 1000), seq: 0,
+    clock: { wall: 0, counter: 0, node: deviceId.slice(0, 8) },
+  };
 }
 
 /**
@@ -76,8 +81,10 @@ export function enqueue(entity, op, recordId, fields, baseSeq) {
 export async function enqueueWith(mutationId, entity, op, recordId, fields, baseSeq) {
   const mutation = await transact(["outbox", "meta"], "readwrite", async (tx) => {
     const meta = tx.objectStore("meta");
-    const device = /** @type {Device | undefined} */ (await settle(meta.get("device")));
-    if (!device) throw new Error("no device: ensureDevice() first");
+    // A page registers the device (with the session's id) when it loads; if none has yet
+    // (a form sent offline right after a login, a page closed mid-write), a device is made
+    // here rather than losing what the person submitted.
+    const device = /** @type {Device} */ (await settle(meta.get("device"))) || newDevice(crypto.randomUUID());
     const now = Date.now();
     device.seq += 1;
     device.clock = hlc.tick(device.clock, now);

@@ -53,16 +53,6 @@ export function openFromNotification(sw, event) {
  * @param {string} id @param {string} action
  */
 export async function act(id, action) {
-  try {
-    await enqueue("message", "act", id, { action }, 0);
-  } catch {
-    // No device on this phone yet (no page has run since its storage was cleared): say it
-    // straight away instead; offline there is nothing to keep it in, the page will ask again.
-    await fetch(`/notify/messages/${id}/acted`, {
-      method: "POST", credentials: "same-origin",
-      headers: { "content-type": "application/json" }, body: "{}",
-    }).catch(() => undefined);
-    return;
-  }
+  await enqueue("message", "act", id, { action }, 0);
   await replay(); // online: sent now; offline: stays queued for the next trigger
 }
