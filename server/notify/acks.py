@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from server.i18n import N_
+from server.i18n import N_, gettext
 from server.notify.tables import Message
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Policy
@@ -77,6 +77,14 @@ class MessageAdapter:
 
     async def record(self, *args: Any) -> None:
         """The message row is its own trace (who, what, when)."""
+
+    @staticmethod
+    def labels() -> dict[str, str]:
+        """What the pending page calls a queued answer."""
+        return {
+            "message": gettext(N_("Message")),
+            "message.act": gettext(N_("Answer to a message")),
+        }
 
     def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
         return "", None  # a person's own messages are not in anyone's area feed
