@@ -26,9 +26,9 @@ import aiohttp
 import asyncpg
 
 from bench.common import write_result
-from bench.sync import PG_URL, reset_postgres, session_for
+from bench.sync import PG_URL, reset_postgres
 from server.hazards.categories import SEED
-from tests.live import live_server
+from tests.live import live_server, session_for
 
 HAZARDS = int(os.environ.get("BENCH_HAZARDS", "200000"))
 BUREAU = "13900000002"

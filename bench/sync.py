@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import statistics
 import tempfile
 import time
@@ -23,9 +22,8 @@ import aiohttp
 import asyncpg
 
 from bench.common import write_result
-from server.directory.demo import DEMO_PASSWORD
 from sync.hlc import HLC
-from tests.live import live_server
+from tests.live import live_server, session_for
 
 PHONES, PER_PHONE, BATCH = 20, 100, 20
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
@@ -56,20 +54,6 @@ def phone_batches(phone: int) -> list[list[dict]]:
             }
         )
     return [mutations[i : i + BATCH] for i in range(0, len(mutations), BATCH)]
-
-
-async def session_for(url: str, mobile: str = "13900000001") -> aiohttp.ClientSession:
-    # unsafe=True: aiohttp keeps no cookies for IP addresses otherwise
-    session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
-    page = await (await session.get("/login")).text()
-    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
-    await session.post(
-        "/login",
-        data={"mobile": mobile, "password": DEMO_PASSWORD},
-        headers={"x-csrftoken": token},
-        allow_redirects=False,
-    )
-    return session
 
 
 async def push(

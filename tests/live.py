@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
+from server.directory.demo import DEMO_PASSWORD
 from server.settings import ROOT
 
 
@@ -112,3 +116,18 @@ def live_server(
         yield server
     finally:
         server.stop()
+
+
+async def session_for(url: str, mobile: str = "13900000001") -> aiohttp.ClientSession:
+    """An HTTP client logged in as a demo person (aiohttp: it can read endless streams)."""
+    # unsafe=True: aiohttp keeps no cookies for IP addresses otherwise
+    session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+    page = await (await session.get("/login")).text()
+    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+    await session.post(
+        "/login",
+        data={"mobile": mobile, "password": DEMO_PASSWORD},
+        headers={"x-csrftoken": token},
+        allow_redirects=False,
+    )
+    return session

@@ -10,22 +10,8 @@ import uuid
 
 import aiohttp
 
-from server.directory.demo import DEMO_PASSWORD
 from sync.hlc import HLC
-from tests.live import LiveServer, live_server
-
-
-async def session_for(url: str, mobile: str) -> aiohttp.ClientSession:
-    session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
-    page = await (await session.get("/login")).text()
-    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
-    await session.post(
-        "/login",
-        data={"mobile": mobile, "password": DEMO_PASSWORD},
-        headers={"x-csrftoken": token},
-        allow_redirects=False,
-    )
-    return session
+from tests.live import LiveServer, live_server, session_for
 
 
 def mutation(op: str, record_id: str, fields: dict, n: int) -> dict:
