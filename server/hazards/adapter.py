@@ -44,6 +44,18 @@ OFFLINE_AT_MOST = timedelta(days=30)
 _JSON = ("photos_before", "photos_after", "followers", "notes", "supervision")
 
 
+def may_handle(viewer: Viewer, area_path: str, assignee_id: str | None) -> bool:
+    """Who may record a rectification: staff, the assignee, or a grid member of its grid."""
+    return bool(
+        viewer.kinds & STAFF
+        or assignee_id == str(viewer.person_id)
+        or any(
+            p.kind is PostKind.grid_member and area_path.startswith(p.area_path)
+            for p in viewer.posts
+        )
+    )
+
+
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in metres (haversine; plenty for 100 m judgements)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -125,13 +137,8 @@ class HazardAdapter:
             return N_("Only station or bureau staff may do this.")
         if who is Who.supervisor and not kinds & SUPERVISORS:
             return N_("Only bureau staff put hazards under supervision.")
-        if who is Who.handler and not (
-            kinds & STAFF
-            or values.get("assignee_id") == str(viewer.person_id)
-            or any(
-                p.kind is PostKind.grid_member and values["area_path"].startswith(p.area_path)
-                for p in viewer.posts
-            )
+        if who is Who.handler and not may_handle(
+            viewer, values["area_path"], values.get("assignee_id")
         ):
             return N_("Only the assignee or the grid member may record the rectification.")
         return ""

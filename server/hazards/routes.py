@@ -19,6 +19,7 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError, NotFound
 from server.hazards import export, figures, service
+from server.hazards.adapter import may_handle
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
     LABELS,
@@ -33,6 +34,7 @@ from server.hazards.records import Filters, HazardRecord
 from server.i18n import gettext
 from server.notify.service import opened_page, waiting_actions
 from server.syncing.forms import envelope
+from server.syncing.service import submit
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
 
@@ -62,11 +64,12 @@ async def _report_context(request: Request, values: dict[str, Any]) -> dict[str,
 
 @get("/hazards/new", name="new_hazard", opt=allow(SIGNED_IN))
 async def new_hazard(request: Request) -> Template:
+    viewer = viewer_of(request)
     values: dict[str, Any] = {"source": "grid", "level": Level.general.value}
     place_id = request.query_params.get("place")
     if place_id:
         try:
-            place = await directory.get_place(viewer_of(request).scope, uuid.UUID(place_id))
+            place = await directory.get_place(viewer.scope, uuid.UUID(place_id))
         except (ValueError, NotFound):
             place = None
         if place:
@@ -78,7 +81,7 @@ async def new_hazard(request: Request) -> Template:
                 lat=place.lat,
                 lng=place.lng,
             )
-    if viewer_of(request).kinds & STAFF and not viewer_of(request).kinds & {PostKind.grid_member}:
+    if viewer.kinds & STAFF and not viewer.kinds & {PostKind.grid_member}:
         values["source"] = "staff"
     return render(request, "hazards/new.html", await _report_context(request, values))
 
@@ -92,7 +95,7 @@ async def report_hazard(request: Request) -> Template | Redirect:
     except ValueError:
         record_id = uuid.uuid4()
     raw = envelope(form, viewer, entity="hazard", op="report", record_id=record_id)
-    result = await service.submit(raw, viewer)
+    result = await submit(raw, viewer)
     if result is not None and result.verdict != "rejected":
         return Redirect(f"/hazards/{record_id}", status_code=303)
     context = await _report_context(request, {**raw["fields"], "record_id": record_id})
@@ -203,11 +206,8 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
         "events": await service.timeline(hazard.id),
         "staff": staff,
         "supervisor": bool(viewer.kinds & SUPERVISORS),
-        "handler": staff
-        or hazard.assignee_id == viewer.person_id
-        or any(
-            p.kind is PostKind.grid_member and hazard.area_path.startswith(p.area_path)
-            for p in viewer.posts
+        "handler": may_handle(
+            viewer, hazard.area_path, str(hazard.assignee_id) if hazard.assignee_id else None
         ),
         "viewer": viewer,
         "people": people,
@@ -251,7 +251,7 @@ async def act_on_hazard(
         raise NotFound()
     form = await request.form()
     raw = envelope(form, viewer, entity="hazard", op=op, record_id=hazard_id)
-    result = await service.submit(raw, viewer)
+    result = await submit(raw, viewer)
     if result is not None and result.verdict != "rejected":
         return Redirect(f"/hazards/{hazard_id}", status_code=303)
     context = await _detail_context(request, hazard)

@@ -24,8 +24,6 @@ from server.hazards.policy import OPEN, Status
 from server.hazards.records import Category, EventRecord, Filters, HazardRecord
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, language
-from server.syncing import service as syncing
-from sync.store import Result
 
 HAZARD_NOT_FOUND = N_("This hazard does not exist, or you cannot see it.")
 PER_PAGE = 30
@@ -227,10 +225,6 @@ async def mark_read(viewer: Viewer) -> None:
     await HazardNotice.update({HazardNotice.read: True}).where(
         HazardNotice.person_id == viewer.person_id
     )
-
-
-async def submit(raw: dict[str, Any], viewer: Viewer) -> Result | None:
-    return await syncing.submit(raw, viewer)
 
 
 CATEGORY_CODE = re.compile(r"^[a-z][a-z_]{0,18}(\.[a-z][a-z_]{0,18})?$")

@@ -78,17 +78,18 @@ async def unsubscribe(request: Request) -> dict[str, Any]:
 async def message_event(
     request: Request, message_id: FromPath[uuid.UUID], event: FromPath[str]
 ) -> dict[str, Any]:
-    """The service worker says a notification was opened (已读) or an action taken. Only the
-    first time counts; a message of someone else is not found."""
+    """The service worker says a notification was opened (已读). Only the first time counts;
+    a message of someone else is not found. Actions (收到) are mutations (`act_on_message`,
+    or the outbox), so that their time is judged like every other phone write."""
     require_json(request)
-    if event not in ("opened", "acted"):
+    if event != "opened":
         raise ValidationException("unknown event")
     viewer = viewer_of(request)
-    now = datetime.now(UTC)
     mine = (Message.id == message_id) & (Message.person_id == viewer.person_id)
-    column = Message.opened_at if event == "opened" else Message.acted_at
     updated = (
-        await Message.update({column: now}).where(mine & column.is_null()).returning(Message.id)
+        await Message.update({Message.opened_at: datetime.now(UTC)})
+        .where(mine & Message.opened_at.is_null())
+        .returning(Message.id)
     )
     return {"recorded": bool(updated)}
 
