@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg
+
+from tests.live import LiveServer, live_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -145,3 +151,31 @@ class SlowLink(Proxy):
         queue.put_nowait((0.0, b""))
         with contextlib.suppress(ConnectionError):
             await sender
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+async def reset_postgres() -> None:
+    conn = await asyncpg.connect(PG_URL)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+def each_engine(
+    app: str = "server.app:app_from_environment",
+) -> Iterator[tuple[str, Path, LiveServer]]:
+    """A live server (worker off, demo loaded) on a fresh SQLite file, then on a fresh
+    PostgreSQL schema: what every engine comparison runs against."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for engine in ("sqlite", "postgres"):
+            env = {"EMBEDDED_WORKER": "0"}
+            if engine == "postgres":
+                asyncio.run(reset_postgres())
+                env["DATABASE_URL"] = PG_URL
+            work = Path(tmp) / engine
+            work.mkdir()
+            with live_server(work, app=app, **env) as server:
+                yield engine, work, server

@@ -16,7 +16,6 @@ import os
 import random
 import sqlite3
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -25,10 +24,9 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.common import write_result
-from bench.sync import PG_URL, reset_postgres
+from bench.common import PG_URL, each_engine, write_result
 from server.hazards.categories import SEED
-from tests.live import live_server, session_for
+from tests.live import session_for
 
 HAZARDS = int(os.environ.get("BENCH_HAZARDS", "200000"))
 BUREAU = "13900000002"
@@ -181,24 +179,16 @@ async def measure(url: str, pid: int, today: date) -> dict:
 def main() -> None:
     results = {}
     now = datetime.now(UTC)
-    with tempfile.TemporaryDirectory() as tmp:
-        for engine in ("sqlite", "postgres"):
-            env = {"EMBEDDED_WORKER": "0"}
-            if engine == "postgres":
-                asyncio.run(reset_postgres())
-                env["DATABASE_URL"] = PG_URL
-            work = Path(tmp) / engine
-            work.mkdir()
-            with live_server(work, **env) as server:
-                start = time.perf_counter()
-                if engine == "sqlite":
-                    seeded = seed_sqlite(work / "live.sqlite3", now)
-                else:
-                    seeded = asyncio.run(seed_postgres(now))
-                seed_s = round(time.perf_counter() - start, 1)
-                assert server.proc is not None
-                result = asyncio.run(measure(server.url, server.proc.pid, now.date()))
-                results[engine] = {"hazards": seeded, "seed_seconds": seed_s, **result}
+    for engine, work, server in each_engine():
+        start = time.perf_counter()
+        if engine == "sqlite":
+            seeded = seed_sqlite(work / "live.sqlite3", now)
+        else:
+            seeded = asyncio.run(seed_postgres(now))
+        seed_s = round(time.perf_counter() - start, 1)
+        assert server.proc is not None
+        result = asyncio.run(measure(server.url, server.proc.pid, now.date()))
+        results[engine] = {"hazards": seeded, "seed_seconds": seed_s, **result}
     path = write_result("hazards", results)
     for engine, r in results.items():
         e = r["export"]

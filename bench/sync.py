@@ -11,22 +11,17 @@ Targets (2 cores): >= 1,000 mutations/s on PostgreSQL, >= 500/s on SQLite, with 
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import aiohttp
-import asyncpg
 
-from bench.common import write_result
+from bench.common import each_engine, write_result
 from sync.hlc import HLC
-from tests.live import live_server, session_for
+from tests.live import session_for
 
 PHONES, PER_PHONE, BATCH = 20, 100, 20
-PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def phone_batches(phone: int) -> list[list[dict]]:
@@ -143,27 +138,11 @@ async def paced(url: str, mutations_per_s: float, seconds: float = 6.0) -> dict:
 TARGET_RATE = {"sqlite": 500, "postgres": 1000}
 
 
-async def reset_postgres() -> None:
-    conn = await asyncpg.connect(PG_URL)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for engine in ("sqlite", "postgres"):
-            env = {"EMBEDDED_WORKER": "0"}
-            if engine == "postgres":
-                asyncio.run(reset_postgres())
-                env["DATABASE_URL"] = PG_URL
-            work = Path(tmp) / engine
-            work.mkdir()
-            with live_server(work, app="tests.integration.sync.live_app:create", **env) as srv:
-                results[engine] = asyncio.run(measure(srv.url))
-                results[engine]["at_target_rate"] = asyncio.run(paced(srv.url, TARGET_RATE[engine]))
+    for engine, _work, srv in each_engine("tests.integration.sync.live_app:create"):
+        results[engine] = asyncio.run(measure(srv.url))
+        results[engine]["at_target_rate"] = asyncio.run(paced(srv.url, TARGET_RATE[engine]))
     path = write_result("sync", results)
     for engine, r in results.items():
         t = r["at_target_rate"]
