@@ -222,9 +222,12 @@ async def unread_notices(viewer: Viewer) -> int:
 
 
 async def mark_read(viewer: Viewer) -> None:
-    await HazardNotice.update({HazardNotice.read: True}).where(
-        HazardNotice.person_id == viewer.person_id
-    )
+    """The inbox was seen: written only when something was unread (a page view is a read)."""
+    unread = (HazardNotice.person_id == viewer.person_id) & HazardNotice.read.eq(False)
+    if not await HazardNotice.exists().where(unread):
+        return
+    async with db.current().write():
+        await HazardNotice.update({HazardNotice.read: True}).where(unread)
 
 
 CATEGORY_CODE = re.compile(r"^[a-z][a-z_]{0,18}(\.[a-z][a-z_]{0,18})?$")

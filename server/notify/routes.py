@@ -15,6 +15,7 @@ from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
+from server import db
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.errors import Forbidden, NotFound
 from server.i18n import N_
@@ -86,11 +87,12 @@ async def message_event(
         raise ValidationException("unknown event")
     viewer = viewer_of(request)
     mine = (Message.id == message_id) & (Message.person_id == viewer.person_id)
-    updated = (
-        await Message.update({Message.opened_at: datetime.now(UTC)})
-        .where(mine & Message.opened_at.is_null())
-        .returning(Message.id)
-    )
+    async with db.current().write():
+        updated = (
+            await Message.update({Message.opened_at: datetime.now(UTC)})
+            .where(mine & Message.opened_at.is_null())
+            .returning(Message.id)
+        )
     return {"recorded": bool(updated)}
 
 

@@ -105,10 +105,13 @@ class Drainer:
 
 
 async def opened_page(person_id: uuid.UUID, url: str) -> None:
-    """Opening the page a message points to counts as opening the message (已读)."""
-    await Message.update({Message.opened_at: datetime.now(UTC)}).where(
-        (Message.person_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
-    )
+    """Opening the page a message points to counts as opening the message (已读). A page
+    view is a read: it writes (in a write transaction) only when there is something to mark."""
+    unopened = (Message.person_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
+    if not await Message.exists().where(unopened):
+        return
+    async with db.current().write():
+        await Message.update({Message.opened_at: datetime.now(UTC)}).where(unopened)
 
 
 async def inbound(mobile: str, text: str) -> None:
