@@ -24,6 +24,9 @@ from server import i18n
 from server.auth import routes as auth_routes
 from server.auth.access import access_guard
 from server.auth.middleware import session_middleware
+from server.callups import adapter as callup_adapter
+from server.callups import routes as callup_routes
+from server.callups import warning_routes
 from server.db import Database, activate
 from server.directory import admin_routes
 from server.directory import routes as directory_routes
@@ -101,6 +104,8 @@ def create_app(settings: Settings) -> Litestar:
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
+    register(callup_adapter.CallupTargetAdapter())
+    callup_adapter.install()
     return Litestar(
         route_handlers=[
             *shell_routes.ROUTES,
@@ -112,6 +117,8 @@ def create_app(settings: Settings) -> Litestar:
             *media_routes.ROUTES,
             *hazard_routes.ROUTES,
             *notify_routes.ROUTES,
+            *callup_routes.ROUTES,
+            *warning_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],
@@ -142,7 +149,8 @@ def create_app(settings: Settings) -> Litestar:
             backend="gzip",
             gzip_compress_level=6,
             minimum_size=512,
-            exclude=LIVE_PATH,  # an event stream must not wait in a compressor's buffer
+            # an event stream must not wait in a compressor's buffer
+            exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN],
         ),
         middleware=[
             security_headers,

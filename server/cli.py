@@ -1,4 +1,5 @@
-"""The `gridwatch` command: serve, migrate, worker, demo, import, createadmin."""
+"""The `gridwatch` command: serve, migrate, worker, demo, import, createadmin, vapid, cap,
+callups."""
 
 from __future__ import annotations
 
@@ -115,6 +116,55 @@ def cmd_vapid(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"{'kept' if existed else 'made'} {path}\npublic key: {key}")
 
 
+def cmd_cap(settings: Settings, args: argparse.Namespace) -> None:
+    """Import a CAP alert: exit 0 with the warning and its targets, exit 2 with the reason."""
+    from server.callups.cap import CapRefused
+    from server.callups.warnings import import_cap
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"refused: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    async def work() -> None:
+        try:
+            done = await import_cap(data)
+        except CapRefused as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        w = done.warning
+        drill = " [exercise]" if w.drill else ""
+        print(f"{done.action}: {w.identifier} ({w.msg_type}){drill}")
+        print(f"  {w.level.value} {w.hazard_type.value}: {w.headline}")
+        languages = ", ".join(t["language"] for t in w.texts) or "-"
+        print(f"  languages: {languages}; state: {w.state.value}")
+        if done.unknown_references:
+            print(f"  refers to alerts not on record: {', '.join(done.unknown_references)}")
+        if w.area_paths:
+            print(f"  areas matched: {len(w.area_paths)}; call-up targets: {done.targets}")
+        else:
+            print("  no area of ours matches: 0 call-up targets")
+
+    asyncio.run(_with_database(settings, work))
+
+
+def cmd_callups(settings: Settings, args: argparse.Namespace) -> None:
+    """`escalate [--at TIME]`: one escalation pass now, or as if it were TIME (drills, tests)."""
+    from datetime import UTC, datetime
+
+    from server.callups.escalation import escalate
+
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        raise SystemExit("--at needs a time zone, e.g. 2026-07-21T14:05:00+08:00")
+
+    async def work() -> None:
+        print(f"escalated {await escalate(at)} targets")
+
+    asyncio.run(_with_database(settings, work))
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for printing."""
     if "@" in url and "://" in url:
@@ -132,6 +182,8 @@ COMMANDS = {
     "demo": (cmd_demo, "load the demo data (idempotent)"),
     "import": (cmd_import, "import areas, places or people from a CSV file"),
     "createadmin": (cmd_createadmin, "create an administrator"),
+    "cap": (cmd_cap, "cap import FILE: import a CAP 1.1/1.2 alert as a warning"),
+    "callups": (cmd_callups, "callups escalate [--at TIME]: one escalation pass"),
     "vapid": (cmd_vapid, "make the web push (VAPID) key pair if missing; print its public key"),
 }
 
@@ -150,6 +202,12 @@ def main(argv: list[str] | None = None) -> None:
             cmd.add_argument(
                 "--dry-run", action="store_true", help="check every row, change nothing"
             )
+        elif name == "cap":
+            cmd.add_argument("action", choices=["import"])
+            cmd.add_argument("file")
+        elif name == "callups":
+            cmd.add_argument("action", choices=["escalate"])
+            cmd.add_argument("--at", default=None, help="ISO time with zone")
         elif name == "createadmin":
             cmd.add_argument("--mobile", required=True)
             cmd.add_argument("--name", required=True)

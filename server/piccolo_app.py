@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
+from server.callups.tables import Callup, CallupEvent, CallupTarget, EarlyWarning
 from server.directory.tables import Area, Person, Place, Post
 from server.hazards.tables import (
     Hazard,
@@ -56,6 +57,10 @@ TABLES = [
     Delivery,
     GatewayLog,
     DeliveryLadder,
+    EarlyWarning,
+    Callup,
+    CallupTarget,
+    CallupEvent,
 ]
 
 APP_CONFIG = AppConfig(

@@ -34,6 +34,8 @@ class Job:
 def jobs_for(settings: Settings) -> list[Job]:
     """Every periodic job of every domain."""
     from server.auth.service import prune_attempts
+    from server.callups import adapter as callups
+    from server.callups.escalation import escalate
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
     from server.notify.service import Drainer
@@ -41,8 +43,10 @@ def jobs_for(settings: Settings) -> list[Job]:
     async def chase_hazards() -> None:
         await chase(today_local(), settings.hazard_remind_days)
 
+    callups.install()  # the drain tells call-ups what was delivered
     return [
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
+        Job("callups.escalate", 5, escalate),
         Job("hazards.chase", 10 * 60, chase_hazards),
         Job("notify.drain", 1, Drainer(settings)),
     ]

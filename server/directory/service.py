@@ -210,6 +210,15 @@ async def area_by_path(path: str) -> AreaRecord | None:
     return AreaRecord.from_row(row) if row else None
 
 
+async def area_names(paths: list[str]) -> dict[str, str]:
+    """Area names by path (for labels; no scope: names are not secrets)."""
+    wanted = [p for p in set(paths) if p]
+    if not wanted:
+        return {}
+    rows = await Area.select(Area.path, Area.name).where(Area.path.is_in(wanted))
+    return {r["path"]: r["name"] for r in rows}
+
+
 async def people_under(scope: Scope, area: AreaRecord, limit: int = 500) -> list[PersonRecord]:
     """Active people holding an active post in an area's subtree (scoped), by name."""
     posts = Post.select(Post.person).where(under(Post.area_path, area.path) & Post.active.eq(True))

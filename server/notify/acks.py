@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.i18n import N_, gettext
+from server.notify import hooks
 from server.notify.tables import Message
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Policy
@@ -63,16 +64,12 @@ class MessageAdapter:
         seq: int,
         mutation: Mutation,
     ) -> None:
-        row = (
-            await Message.select(Message.created_at, Message.acted_at)
-            .where(Message.id == record_id)
-            .first()
-        )
+        row = await Message.select().where(Message.id == record_id).first()
         update: dict[Any, Any] = {Message.action: values["action"]}
         if row and row["acted_at"] is None:  # the first action's time is the one that counts
-            update[Message.acted_at] = trusted_time(
-                mutation.phone_time, row["created_at"], datetime.now(UTC)
-            )
+            at = trusted_time(mutation.phone_time, row["created_at"], datetime.now(UTC))
+            update[Message.acted_at] = at
+            await hooks.acted(row, values["action"], at, author)
         await Message.update(update).where(Message.id == record_id)
 
     async def record(self, *args: Any) -> None:

@@ -34,7 +34,7 @@ from server import db
 from server.auth.service import live_sessions
 from server.directory.service import mobiles_of
 from server.i18n import N_
-from server.notify import live
+from server.notify import hooks, live
 from server.notify.gateway import Gateway, LogGateway
 from server.notify.tables import Delivery, DeliveryLadder, Message, PushSubscription
 from server.notify.webpush import Answer, PushSender
@@ -337,7 +337,7 @@ async def drain(
     answers = await asyncio.gather(
         *(_send(sender, gateway, r, messages.get(r["message_id"]), subs, mobiles) for r in rows)
     )
-    await _record_all(rows, answers, done, now)
+    await _record_all(rows, answers, done, now, messages)
     return done
 
 
@@ -401,9 +401,14 @@ async def _send(
 
 
 async def _record_all(
-    rows: list[dict], answers: list[Answer], done: Drained, now: datetime
+    rows: list[dict],
+    answers: list[Answer],
+    done: Drained,
+    now: datetime,
+    messages: dict[uuid.UUID, dict],
 ) -> None:
-    """Write every outcome in one transaction; the many rows simply sent in one statement."""
+    """Write every outcome in one transaction; the many rows simply sent in one statement.
+    The domains that sent the messages hear which were delivered (hooks.DELIVERED)."""
     accepted_at = datetime.now(UTC)
     sent: list[uuid.UUID] = []
     others: list[tuple[uuid.UUID, dict[Any, Any]]] = []
@@ -435,6 +440,8 @@ async def _record_all(
             await Delivery.update(values).where(Delivery.id == row_id)
         if gone:
             await PushSubscription.delete().where(PushSubscription.id.is_in(gone))
+        delivered = {r["message_id"] for r, a in zip(rows, answers, strict=True) if a.ok}
+        await hooks.delivered([messages[m] for m in delivered if m in messages], accepted_at)
 
 
 def _outcome(row: dict, answer: Answer, done: Drained, now: datetime) -> dict[Any, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -15,7 +14,6 @@ from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
-from server import db
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.errors import Forbidden, NotFound
 from server.i18n import N_
@@ -85,15 +83,7 @@ async def message_event(
     require_json(request)
     if event != "opened":
         raise ValidationException("unknown event")
-    viewer = viewer_of(request)
-    mine = (Message.id == message_id) & (Message.person_id == viewer.person_id)
-    async with db.current().write():
-        updated = (
-            await Message.update({Message.opened_at: datetime.now(UTC)})
-            .where(mine & Message.opened_at.is_null())
-            .returning(Message.id)
-        )
-    return {"recorded": bool(updated)}
+    return {"recorded": await service.mark_opened(viewer_of(request), message_id)}
 
 
 @post("/notify/gateway/inbound", opt=allow(PUBLIC), status_code=200, exclude_from_csrf=True)
@@ -112,8 +102,8 @@ async def gateway_inbound(request: Request) -> dict[str, Any]:
         reply = msgspec.json.decode(body, type=InboundReply)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise ValidationException("expected {from, text}") from exc
-    await service.inbound(reply.sender, reply.text)
-    return {"received": True}
+    answer = await service.inbound(reply.sender, reply.text)
+    return {"received": True, "reply": answer}
 
 
 @post("/notify/messages/{message_id:uuid}/act", opt=allow(SIGNED_IN), status_code=200)

@@ -16,7 +16,7 @@ from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import N_
-from server.notify import outbox
+from server.notify import hooks, outbox
 from server.notify.gateway import Gateway, LogGateway, WebhookGateway
 from server.notify.tables import DeliveryLadder, GatewayLog, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
@@ -104,27 +104,56 @@ class Drainer:
         await outbox.drain_all(self.sender, gateway=self.gateway)
 
 
+_SEEN = (Message.id, Message.kind, Message.person_id, Message.url)
+
+
 async def opened_page(person_id: uuid.UUID, url: str) -> None:
     """Opening the page a message points to counts as opening the message (已读). A page
     view is a read: it writes (in a write transaction) only when there is something to mark."""
     unopened = (Message.person_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
-    if not await Message.exists().where(unopened):
-        return
-    async with db.current().write():
-        await Message.update({Message.opened_at: datetime.now(UTC)}).where(unopened)
+    rows = await Message.select(*_SEEN).where(unopened)
+    if rows:
+        await _mark_opened(rows)
 
 
-async def inbound(mobile: str, text: str) -> None:
-    """A reply that came in through the gateway, kept for whoever waits for it (call-ups)."""
-    people = await directory.person_by_mobile(mobile)
-    await GatewayLog.insert(
-        GatewayLog(
-            channel="inbound",
-            person_id=people.id if people else None,
-            mobile=mobile[:20],
-            text=text[:600],
-        )
+async def mark_opened(viewer: Viewer, message_id: uuid.UUID) -> bool:
+    """The service worker says a notification was opened (已读); only the first time counts,
+    and a message of someone else is not found."""
+    rows = await Message.select(*_SEEN).where(
+        (Message.id == message_id)
+        & (Message.person_id == viewer.person_id)
+        & Message.opened_at.is_null()
     )
+    if rows:
+        await _mark_opened(rows)
+    return bool(rows)
+
+
+async def _mark_opened(rows: list[dict]) -> None:
+    now = datetime.now(UTC)
+    async with db.current().write():
+        await Message.update({Message.opened_at: now}).where(
+            Message.id.is_in([r["id"] for r in rows]) & Message.opened_at.is_null()
+        )
+        for row in rows:
+            await hooks.opened(row, now)
+
+
+async def inbound(mobile: str, text: str) -> str:
+    """A reply that came in through the gateway: kept, and given to whoever waits for one
+    (a call-up takes "1" or "收到"). Returns what to text back, if anything."""
+    person = await directory.person_by_mobile(mobile)
+    now = datetime.now(UTC)
+    async with db.current().write():
+        await GatewayLog.insert(
+            GatewayLog(
+                channel="inbound",
+                person_id=person.id if person else None,
+                mobile=mobile[:20],
+                text=text[:600],
+            )
+        )
+        return await hooks.inbound(person.id if person else None, mobile, text, now)
 
 
 async def waiting_actions(viewer: Viewer, limit: int = 20) -> list[dict]:

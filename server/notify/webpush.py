@@ -42,6 +42,10 @@ class Answer:
     retry_after: float | None = None
     error: str = ""
 
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
 
 class PushSender:
     def __init__(self, signer: Signer, timeout_seconds: float = TIMEOUT_SECONDS) -> None:

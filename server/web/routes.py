@@ -10,6 +10,8 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.auth.access import PUBLIC, allow
+from server.callups.service import ISSUERS
+from server.callups.service import mine as my_callups
 from server.db import Database, DatabaseUnavailable
 from server.directory.service import home_areas
 from server.hazards.service import unread_notices
@@ -29,7 +31,15 @@ async def home(request: Request) -> Template:
     viewer = request.scope.get("user")
     areas = await home_areas(viewer.scope) if viewer else []
     unread = await unread_notices(viewer) if viewer else 0
-    return render(request, "shell/home.html", {"viewer": viewer, "areas": areas, "unread": unread})
+    context = {
+        "viewer": viewer,
+        "areas": areas,
+        "unread": unread,
+        # a call-up waiting for this person's answer comes before anything else
+        "callups": await my_callups(viewer) if viewer else [],
+        "issuer": bool(viewer and viewer.kinds & ISSUERS),
+    }
+    return render(request, "shell/home.html", context)
 
 
 @get(OFFLINE_URL, name="offline", opt=allow(PUBLIC))

@@ -23,6 +23,8 @@ ADMIN = {K.admin}
 #: a public route that checks an HMAC signature itself
 SIGNED_WEBHOOK = "signed-webhook"
 STAFF = {K.station_staff, K.bureau_staff, K.admin}
+#: who issues and watches call-ups
+ISSUERS = {K.station_staff, K.bureau_staff, K.duty_officer, K.admin}
 QR = {K.grid_member, K.station_staff, K.bureau_staff, K.admin, K.duty_officer}
 
 #: who may call each route: PUBLIC, SIGNED_IN or the post kinds. Written out by hand on
@@ -96,6 +98,26 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/notify/live"): SIGNED_IN,
     ("POST", "/notify/messages/{message_id:uuid}/act"): SIGNED_IN,
     ("POST", "/notify/gateway/inbound"): SIGNED_WEBHOOK,
+    ("GET", "/warnings"): ISSUERS,
+    ("GET", "/warnings/new"): ISSUERS,
+    ("POST", "/warnings"): ISSUERS,
+    ("POST", "/warnings/cap"): ISSUERS,
+    ("GET", "/warnings/{warning_id:uuid}"): ISSUERS,
+    ("GET", "/callups"): ISSUERS,
+    ("GET", "/callups/new"): ISSUERS,
+    ("POST", "/callups"): ISSUERS,
+    ("GET", "/callups/{callup_id:uuid}"): SIGNED_IN,
+    ("GET", "/callups/{callup_id:uuid}/board"): ISSUERS,
+    ("GET", "/callups/{callup_id:uuid}/live"): ISSUERS,
+    ("POST", "/callups/{callup_id:uuid}/targets"): ISSUERS,
+    ("POST", "/callups/{callup_id:uuid}/targets/{target_id:uuid}/remove"): ISSUERS,
+    ("POST", "/callups/{callup_id:uuid}/send"): ISSUERS,
+    ("POST", "/callups/{callup_id:uuid}/close"): ISSUERS,
+    ("GET", "/callups/{callup_id:uuid}/answer"): SIGNED_IN,
+    ("POST", "/callups/targets/{target_id:uuid}/confirm"): SIGNED_IN,
+    ("GET", "/callups/targets/{target_id:uuid}"): SIGNED_IN,
+    ("GET", "/callups/{callup_id:uuid}/report"): ISSUERS,
+    ("GET", "/callups/{callup_id:uuid}/report.xlsx"): ISSUERS,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)

@@ -1,5 +1,6 @@
 // @ts-check
 // The page's entry module: wires the network indicator and registers the service worker.
+import { watchBoards } from "./board.js";
 import { watchFormIds } from "./form-ids.js";
 import { watchLocation } from "./geo.js";
 import { watchLive } from "./live.js";
@@ -20,3 +21,4 @@ watchFormIds(document);
 watchLocation(document);
 watchPushSettings(document);
 watchLive(document);
+watchBoards(document);

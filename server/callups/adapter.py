@@ -1,0 +1,300 @@
+"""A call-up confirmation as a sync mutation, and the other ways one arrives (the
+notification's 收到, a text reply): all end in service.confirm().
+
+Entity "callup_target", op "confirm", fields {answer, note, reason, lat, lng, standin}.
+The target themself confirms (on the page, online or queued offline); issuers and duty
+officers may record an answer they took by phone. Time: the phone's, trusted only between
+when the target was called and when the server received it (sync.hlc.trusted_time).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from server.auth.service import Viewer
+from server.callups import service
+from server.callups.kinds import Answer, Via
+from server.callups.records import CallupRecord
+from server.callups.tables import Callup, CallupTarget
+from server.directory import service as directory
+from server.i18n import N_, gettext
+from server.notify import hooks
+from sync.hlc import trusted_time
+from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
+from sync.mutation import Mutation
+from sync.store import Author
+
+FIELDS = ("answer", "note", "reason", "lat", "lng", "standin")
+TARGET_POLICY = EntityPolicy(
+    entity="callup_target",
+    fields={name: FieldRule(Policy.lww) for name in FIELDS},
+    create_ops=frozenset(),
+)
+MOBILE = re.compile(r"1\d{10}")
+
+
+def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    answer = str(fields.get("answer") or "")
+    if answer not in Answer.__members__:
+        raise ValueError(N_("Choose an answer."))
+    out: dict[str, Any] = {"answer": answer}
+    out["note"] = str(fields.get("note") or "").strip()[:300]
+    out["reason"] = str(fields.get("reason") or "").strip()[:300]
+    for name in ("lat", "lng"):
+        raw = str(fields.get(name) or "").strip()
+        try:
+            out[name] = float(raw) if raw else None
+        except ValueError:
+            raise ValueError(N_("The location could not be read.")) from None
+    standin = str(fields.get("standin") or fields.get("standin_mobile") or "").strip()
+    if answer == Answer.unable:
+        if not out["reason"]:
+            raise ValueError(N_("Say why you cannot come."))
+        if not standin:
+            raise ValueError(N_("Name who will stand in for you."))
+        if not MOBILE.fullmatch(standin):
+            try:
+                standin = str(uuid.UUID(standin))
+            except ValueError:
+                raise ValueError(N_("The stand-in's mobile number has 11 digits.")) from None
+    out["standin"] = standin if answer == Answer.unable else ""
+    return out
+
+
+async def standin_person(value: str) -> uuid.UUID | None:
+    if not value:
+        return None
+    if MOBILE.fullmatch(value):
+        person = await directory.person_by_mobile(value)
+        return person.id if person and person.active else None
+    return uuid.UUID(value)
+
+
+async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
+    target = await CallupTarget.select().where(CallupTarget.id == record_id).first()
+    if target is None:
+        return None, None
+    row = await Callup.select().where(Callup.id == target["callup_id"]).first()
+    return target, CallupRecord.from_row(row) if row else None
+
+
+class CallupTargetAdapter:
+    policy = TARGET_POLICY
+
+    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+        row = await CallupTarget.select().where(CallupTarget.id == record_id).first()
+        if row is None:
+            return None
+        return {
+            "answer": row["answer"],
+            "note": row["note"],
+            "reason": row["reason"],
+            "lat": row["lat"],
+            "lng": row["lng"],
+            "standin": str(row["standin_id"]) if row["standin_id"] else "",
+        }
+
+    def clean(self, mutation: Mutation) -> dict[str, Any]:
+        if mutation.op != "confirm":
+            raise ValueError(N_("This action is not known."))
+        return clean_fields(mutation.fields)
+
+    async def refuse(
+        self,
+        author: Author,
+        record_id: uuid.UUID,
+        current: dict[str, Any] | None,
+        mutation: Mutation,
+        fields: dict[str, Any],
+    ) -> str:
+        viewer = author.principal
+        target, callup = await _target_and_callup(record_id)
+        if target is None or callup is None or not isinstance(viewer, Viewer):
+            return N_("This call-up does not exist, or you cannot see it.")
+        if target["person_id"] != viewer.person_id and not service.can_watch(viewer, callup):
+            return N_("Only the person called up, or the duty officer, can answer this call-up.")
+        if callup.state == "draft":
+            return N_("This call-up has not been sent yet.")
+        if fields["answer"] == Answer.unable:
+            standin = await standin_person(fields["standin"])
+            if standin is None:
+                return N_("No active person has this mobile number.")
+            if standin == target["person_id"]:
+                return N_("Name someone else to stand in for you.")
+        return ""
+
+    async def save(
+        self,
+        record_id: uuid.UUID,
+        values: dict[str, Any],
+        *,
+        created: bool,
+        author: Author,
+        seq: int,
+        mutation: Mutation,
+    ) -> None:
+        update: dict[Any, Any] = {CallupTarget.seq: seq}
+        for name in ("answer", "note", "reason", "lat", "lng"):
+            if name in values:
+                update[getattr(CallupTarget, name)] = values[name]
+        await CallupTarget.update(update).where(CallupTarget.id == record_id)
+
+    async def record(
+        self,
+        mutation: Mutation,
+        fields: dict[str, Any],
+        outcome: Outcome,
+        author: Author,
+        seq: int,
+        received_ms: int,
+    ) -> None:
+        """Every accepted confirmation counts for its time, even one that changed nothing
+        (the same answer from a second phone may be the earlier one)."""
+        target = await CallupTarget.select().where(CallupTarget.id == mutation.record_id).first()
+        if target is None:
+            return
+        received = datetime.fromtimestamp(received_ms / 1000, UTC)
+        called = target["called_at"] or received
+        mine = target["person_id"] == author.person_id
+        phone = (
+            datetime.fromtimestamp(mutation.phone_time / 1000, UTC) if mutation.phone_time else None
+        )
+        await service.confirm(
+            target,
+            service.Confirmation(
+                answer=Answer(fields["answer"]),
+                at=trusted_time(mutation.phone_time, called, received),
+                via=Via.page if mine else Via.officer,
+                phone_at=phone,
+                actor_id=author.person_id,
+                note=fields["note"],
+                reason=fields["reason"],
+                lat=fields["lat"],
+                lng=fields["lng"],
+                standin_id=await standin_person(fields["standin"]),
+            ),
+            set_answer=False,
+        )
+
+    @staticmethod
+    def labels() -> dict[str, str]:
+        return {
+            "callup_target": gettext(N_("Call-up")),
+            "callup_target.confirm": gettext(N_("Call-up confirmation")),
+        }
+
+    def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
+        return "", None
+
+    def url(self, record_id: uuid.UUID) -> str:
+        return f"/callups/targets/{record_id}"
+
+
+def callup_of(url: str) -> uuid.UUID | None:
+    match = re.fullmatch(r"/callups/([0-9a-f-]{36})/answer", url)
+    return uuid.UUID(match.group(1)) if match else None
+
+
+async def _target_for(message: hooks.Seen) -> dict | None:
+    callup_id = callup_of(message.url)
+    return await service.target_of(message.person_id, callup_id) if callup_id else None
+
+
+async def on_delivered(messages: list[hooks.Seen], at: datetime) -> None:
+    """A channel accepted a call-up message: the target's delivered time (the first)."""
+    touched: set[uuid.UUID] = set()
+    pairs: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for m in messages:
+        if callup_id := callup_of(m.url):
+            pairs.setdefault(callup_id, []).append(m.person_id)
+    for callup_id, people in pairs.items():
+        for at_ in range(0, len(people), 500):
+            done = (
+                await CallupTarget.update({CallupTarget.delivered_at: at})
+                .where(
+                    (CallupTarget.callup_id == callup_id)
+                    & CallupTarget.person_id.is_in(people[at_ : at_ + 500])
+                    & CallupTarget.delivered_at.is_null()
+                )
+                .returning(CallupTarget.id)
+            )
+            if done:
+                touched.add(callup_id)
+    for callup_id in touched:
+        await service.touch(callup_id)
+
+
+async def on_opened(message: hooks.Seen, at: datetime) -> None:
+    """Opened (已读) is recorded, and is not a confirmation."""
+    target = await _target_for(message)
+    if target and target["opened_at"] is None:
+        await CallupTarget.update({CallupTarget.opened_at: at}).where(
+            CallupTarget.id == target["id"]
+        )
+        await service.event(target["callup_id"], target["id"], "opened", message.person_id, {}, at)
+        await service.touch(target["callup_id"])
+
+
+async def on_acted(message: hooks.Seen, action: str, at: datetime, author: Any) -> None:
+    """收到 tapped on the notification (Android Chrome): a confirmation at the tap's
+    trusted time (the message hook judged it already)."""
+    target = await _target_for(message)
+    if target is None or action != "ack":
+        return
+    called = target["called_at"] or at
+    await service.confirm(
+        target,
+        service.Confirmation(
+            answer=Answer.received,
+            at=max(at, called),
+            via=Via.notification,
+            actor_id=message.person_id,
+        ),
+        set_answer=True,
+    )
+
+
+SMS_ANSWERS = (
+    (re.compile(r"^\s*(1|收到|确认|ok)\b", re.IGNORECASE), Answer.received),
+    (re.compile(r"^\s*(2|已?到岗)"), Answer.on_post),
+)
+
+
+async def on_inbound(person_id: uuid.UUID | None, mobile: str, text: str, at: datetime) -> str:
+    """A text reply "1" / "收到" (or "2" / "到岗") confirms the person's latest open call-up."""
+    if person_id is None:
+        return ""
+    answer = next((a for pattern, a in SMS_ANSWERS if pattern.search(text)), None)
+    if answer is None:
+        return ""
+    rows = (
+        await CallupTarget.select()
+        .where(
+            (CallupTarget.person_id == person_id)
+            & CallupTarget.confirmed_at.is_null()
+            & CallupTarget.callup_id.is_in(Callup.select(Callup.id).where(Callup.state == "sent"))
+        )
+        .order_by(CallupTarget.called_at, ascending=False)
+        .limit(1)
+    )
+    if not rows:
+        return ""
+    await service.confirm(
+        rows[0],
+        service.Confirmation(answer=answer, at=at, via=Via.sms, actor_id=person_id),
+        set_answer=True,
+    )
+    return gettext(N_("Confirmed: %(answer)s. Thank you."), answer=answer.label)
+
+
+def install() -> None:
+    """Tell notify what call-ups want to hear about their messages."""
+    hooks.DELIVERED["callup"] = on_delivered
+    hooks.OPENED["callup"] = on_opened
+    hooks.ACTED["callup"] = on_acted
+    if on_inbound not in hooks.INBOUND:
+        hooks.INBOUND.append(on_inbound)

@@ -1,0 +1,269 @@
+"""Reading a CAP alert (Common Alerting Protocol 1.2 and 1.1) safely, with no database.
+
+The XML is parsed by defusedxml with DTDs, entities and external references forbidden: a
+file that declares any of them is refused before anything is expanded or fetched, and
+ElementTree never processes XInclude. What comes out is plain data; `warnings.py` maps it
+onto our areas and stores it.
+
+Level mapping (GB/T 35965.1 practice): a colour named in the event or headline (红色, 橙色,
+黄色, 蓝色 / red, orange, yellow, blue) wins; otherwise severity Extreme -> red, Severe ->
+orange, Moderate -> yellow, Minor -> blue; Unknown severity -> yellow when the urgency is
+Immediate, else blue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from server.callups.kinds import HazardType, WarningLevel
+
+NAMESPACES = {
+    "urn:oasis:names:tc:emergency:cap:1.2": "1.2",
+    "urn:oasis:names:tc:emergency:cap:1.1": "1.1",
+}
+MAX_BYTES = 1_000_000
+REQUIRED = ("identifier", "sender", "sent", "status", "msgType", "scope")
+INFO_REQUIRED = ("category", "event", "urgency", "severity", "certainty")
+STATUSES = ("Actual", "Exercise")
+MSG_TYPES = ("Alert", "Update", "Cancel")
+#: geocode schemes of other countries: their values are not our administrative codes
+FOREIGN_SCHEMES = ("SAME", "FIPS6", "UGC", "profile:CAP-CP")
+_SEVERITY = {
+    "Extreme": WarningLevel.red,
+    "Severe": WarningLevel.orange,
+    "Moderate": WarningLevel.yellow,
+    "Minor": WarningLevel.blue,
+}
+_COLOURS = (
+    ("红色", WarningLevel.red),
+    ("橙色", WarningLevel.orange),
+    ("黄色", WarningLevel.yellow),
+    ("蓝色", WarningLevel.blue),
+    ("red", WarningLevel.red),
+    ("orange", WarningLevel.orange),
+    ("yellow", WarningLevel.yellow),
+    ("blue", WarningLevel.blue),
+)
+#: first match wins: 山洪 before 洪水, flash flood before flood
+_TYPES = (
+    (("台风", "typhoon", "hurricane", "tropical storm"), HazardType.typhoon),
+    (("山洪", "flash flood"), HazardType.flash_flood),
+    (("洪水", "汛", "flood"), HazardType.flood),
+    (("暴雨", "rainstorm", "heavy rain"), HazardType.rainstorm),
+    (("地质灾害", "滑坡", "泥石流", "崩塌", "landslide", "debris flow"), HazardType.geohazard),
+    (("森林火险", "森林火灾", "forest fire", "wildfire"), HazardType.forest_fire),
+    (("雷电", "雷暴", "thunderstorm"), HazardType.thunderstorm),
+)
+
+
+class CapRefused(Exception):
+    """The file is not an alert we can take; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class CapArea:
+    desc: str
+    polygons: list[list[tuple[float, float]]] = field(default_factory=list)
+    circles: list[tuple[float, float, float]] = field(default_factory=list)
+    geocodes: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CapInfo:
+    language: str
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    headline: str
+    description: str
+    instruction: str
+    effective: datetime | None
+    expires: datetime | None
+    areas: list[CapArea]
+
+    @property
+    def level(self) -> WarningLevel:
+        text = f"{self.event} {self.headline}".lower()
+        for word, level in _COLOURS:
+            if word in text:
+                return level
+        if self.severity in _SEVERITY:
+            return _SEVERITY[self.severity]
+        return WarningLevel.yellow if self.urgency == "Immediate" else WarningLevel.blue
+
+    @property
+    def hazard_type(self) -> HazardType:
+        text = f"{self.event} {self.headline}".lower()
+        for words, kind in _TYPES:
+            if any(w in text for w in words):
+                return kind
+        return HazardType.other
+
+
+@dataclass(frozen=True)
+class CapAlert:
+    version: str
+    identifier: str
+    sender: str
+    sent: datetime
+    status: str
+    msg_type: str
+    references: list[tuple[str, str]]
+    infos: list[CapInfo]
+
+    @property
+    def main(self) -> CapInfo | None:
+        """The block shown first: Chinese when there is one, else the first."""
+        for info in self.infos:
+            if info.language.lower().startswith("zh"):
+                return info
+        return self.infos[0] if self.infos else None
+
+
+def parse(data: bytes) -> CapAlert:
+    """The alert in `data`, or CapRefused with the reason."""
+    if len(data) > MAX_BYTES:
+        raise CapRefused(f"file too large ({len(data)} bytes, at most {MAX_BYTES})")
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise CapRefused(
+            f"XML with a DTD, entities or external references is refused ({exc})"
+        ) from None
+    except ParseError as exc:
+        raise CapRefused(f"not well-formed XML ({exc})") from None
+    namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
+    if local != "alert" or namespace not in NAMESPACES:
+        raise CapRefused(f"not a CAP 1.1 or 1.2 alert (root element {root.tag!r})")
+    get = _reader(namespace)
+    for name in REQUIRED:
+        if not get(root, name):
+            raise CapRefused(f"missing required <{name}>")
+    status, msg_type = get(root, "status"), get(root, "msgType")
+    if status not in STATUSES:
+        raise CapRefused(f"status {status!r} is not a warning to act on (Actual or Exercise)")
+    if msg_type not in MSG_TYPES:
+        raise CapRefused(f"msgType {msg_type!r} is not taken (Alert, Update or Cancel)")
+    infos = [_info(get, node) for node in root.findall(f"{{{namespace}}}info")]
+    if msg_type != "Cancel" and not infos:
+        raise CapRefused("no <info> block: nothing to warn about")
+    references = _references(get(root, "references"))
+    if msg_type != "Alert" and not references:
+        raise CapRefused(f"a {msg_type} must name the alert it refers to in <references>")
+    return CapAlert(
+        version=NAMESPACES[namespace],
+        identifier=get(root, "identifier"),
+        sender=get(root, "sender"),
+        sent=_time(get(root, "sent"), "sent"),
+        status=status,
+        msg_type=msg_type,
+        references=references,
+        infos=infos,
+    )
+
+
+def _reader(namespace: str):
+    def get(node: Any, name: str) -> str:
+        found = node.find(f"{{{namespace}}}{name}")
+        return (found.text or "").strip() if found is not None else ""
+
+    get.ns = namespace  # type: ignore[attr-defined]
+    return get
+
+
+def _info(get: Any, node: Any) -> CapInfo:
+    for name in INFO_REQUIRED:
+        if not get(node, name):
+            raise CapRefused(f"<info> is missing required <{name}>")
+    ns = get.ns
+    effective = get(node, "effective") or get(node, "onset")
+    expires = get(node, "expires")
+    return CapInfo(
+        language=get(node, "language") or "en-US",
+        event=get(node, "event"),
+        urgency=get(node, "urgency"),
+        severity=get(node, "severity"),
+        certainty=get(node, "certainty"),
+        headline=get(node, "headline") or get(node, "event"),
+        description=get(node, "description"),
+        instruction=get(node, "instruction"),
+        effective=_time(effective, "effective") if effective else None,
+        expires=_time(expires, "expires") if expires else None,
+        areas=[_area(get, a) for a in node.findall(f"{{{ns}}}area")],
+    )
+
+
+def _area(get: Any, node: Any) -> CapArea:
+    ns = get.ns
+    if not get(node, "areaDesc"):
+        raise CapRefused("<area> is missing required <areaDesc>")
+    polygons = [_points(p.text or "") for p in node.findall(f"{{{ns}}}polygon")]
+    circles = [_circle(c.text or "") for c in node.findall(f"{{{ns}}}circle")]
+    geocodes = [(get(g, "valueName"), get(g, "value")) for g in node.findall(f"{{{ns}}}geocode")]
+    return CapArea(get(node, "areaDesc"), polygons, circles, geocodes)
+
+
+def _points(text: str) -> list[tuple[float, float]]:
+    try:
+        points = [tuple(float(v) for v in pair.split(",")) for pair in text.split()]
+    except ValueError:
+        raise CapRefused(f"a <polygon> is not a list of lat,lon pairs: {text[:60]!r}") from None
+    if len(points) < 4 or any(len(p) != 2 for p in points):
+        raise CapRefused("a <polygon> needs at least four lat,lon pairs")
+    return [(p[0], p[1]) for p in points]
+
+
+def _circle(text: str) -> tuple[float, float, float]:
+    match = re.fullmatch(r"\s*(-?[\d.]+),(-?[\d.]+)\s+([\d.]+)\s*", text)
+    if not match:
+        raise CapRefused(f"a <circle> is not 'lat,lon radius': {text[:60]!r}")
+    lat, lng, radius = (float(g) for g in match.groups())
+    return lat, lng, radius
+
+
+def _references(text: str) -> list[tuple[str, str]]:
+    """`sender,identifier,sent` triples, whitespace separated -> (sender, identifier)."""
+    found = []
+    for item in text.split():
+        parts = item.split(",")
+        if len(parts) >= 2:
+            found.append((parts[0], parts[1]))
+    return found
+
+
+def _time(text: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CapRefused(f"<{name}> is not a date-time: {text[:40]!r}") from None
+    if value.tzinfo is None:
+        raise CapRefused(f"<{name}> has no time zone: {text[:40]!r}")
+    return value
+
+
+def admin_codes(area: CapArea) -> list[str]:
+    """Geocode values that can be Chinese administrative codes (6, 9 or 12 digits, or a
+    grid code), skipping schemes of other countries."""
+    return [
+        value
+        for scheme, value in area.geocodes
+        if not scheme.startswith(FOREIGN_SCHEMES) and re.fullmatch(r"\d{6}(\d{3}){0,2}", value)
+    ]
+
+
+def inside_polygon(lat: float, lng: float, ring: list[tuple[float, float]]) -> bool:
+    """Ray casting on lat/lng (fine at a town's scale)."""
+    inside = False
+    for (lat1, lng1), (lat2, lng2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (lng1 > lng) != (lng2 > lng):
+            cross = lat1 + (lng - lng1) * (lat2 - lat1) / (lng2 - lng1)
+            if lat < cross:
+                inside = not inside
+    return inside

@@ -1,0 +1,142 @@
+"""What the call-up services hand out: frozen records with the labels templates need."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.callups.kinds import Answer, HazardType, TargetState, Via, WarningLevel, WarningState
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class WarningRecord:
+    id: uuid.UUID
+    source: str
+    identifier: str
+    sender: str
+    msg_type: str
+    status: str
+    hazard_type: HazardType
+    level: WarningLevel
+    headline: str
+    description: str
+    instruction: str
+    texts: list[dict]
+    area_desc: str
+    area_codes: list[str]
+    area_paths: list[str]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    sent_at: datetime
+    state: WarningState
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+
+    @property
+    def drill(self) -> bool:
+        return self.status == "Exercise"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> WarningRecord:
+        return cls(
+            **{k: row[k] for k in cls.__dataclass_fields__ if k not in _WARNING_TYPED},
+            hazard_type=HazardType(row["hazard_type"]),
+            level=WarningLevel(row["level"]),
+            state=WarningState(row["state"]),
+            texts=_json(row["texts"]),
+            area_codes=_json(row["area_codes"]),
+            area_paths=_json(row["area_paths"]),
+        )
+
+
+_WARNING_TYPED = {"hazard_type", "level", "state", "texts", "area_codes", "area_paths"}
+
+
+@dataclass(frozen=True)
+class CallupRecord:
+    id: uuid.UUID
+    code: str
+    warning_id: uuid.UUID | None
+    title: str
+    body: str
+    level: WarningLevel
+    drill: bool
+    state: str
+    window_minutes: int
+    max_rounds: int
+    area_paths: list[str]
+    post_kinds: list[str]
+    created_by: uuid.UUID
+    issued_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    version: int
+
+    @property
+    def live(self) -> bool:
+        return self.state == "sent"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CallupRecord:
+        return cls(
+            **{k: row[k] for k in cls.__dataclass_fields__ if k not in _CALLUP_TYPED},
+            level=WarningLevel(row["level"]),
+            area_paths=_json(row["area_paths"]),
+            post_kinds=_json(row["post_kinds"]),
+        )
+
+
+_CALLUP_TYPED = {"level", "area_paths", "post_kinds"}
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    id: uuid.UUID
+    callup_id: uuid.UUID
+    person_id: uuid.UUID
+    name: str
+    mobile: str
+    area_path: str
+    origin: str
+    called_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    answer: Answer | None
+    confirmed_at: datetime | None
+    phone_at: datetime | None
+    received_at: datetime | None
+    via: Via | None
+    note: str
+    reason: str
+    rounds: int
+    next_at: datetime | None
+    standin_id: uuid.UUID | None
+    seq: int
+
+    @property
+    def state(self) -> TargetState:
+        if self.confirmed_at is not None:
+            return TargetState.confirmed
+        if self.opened_at is not None:
+            return TargetState.opened
+        if self.delivered_at is not None:
+            return TargetState.delivered
+        return TargetState.waiting
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> TargetRecord:
+        return cls(
+            **{k: row[k] for k in cls.__dataclass_fields__ if k not in _TARGET_TYPED},
+            answer=Answer(row["answer"]) if row["answer"] else None,
+            via=Via(row["via"]) if row["via"] else None,
+        )
+
+
+_TARGET_TYPED = {"answer", "via"}

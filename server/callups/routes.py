@@ -1,0 +1,300 @@
+"""Call-up pages: draft and send, the live board, the target's answer page (offline-capable),
+a target's timeline, the after-action report."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
+
+from server.auth.access import SIGNED_IN, allow
+from server.callups import board, export, service, warnings
+from server.callups.kinds import Answer, WarningLevel
+from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
+from server.callups.warning_routes import area_choices
+from server.directory import service as directory
+from server.errors import DomainError, NotFound
+from server.i18n import gettext
+from server.notify.service import opened_page
+from server.syncing.forms import envelope
+from server.syncing.service import submit
+from server.web.forms import page_number, viewer_of
+from server.web.render import render
+
+ISSUERS = service.ISSUERS
+LIVE_PATTERN = r"^/callups/[0-9a-f-]+/live$"
+POLL_SECONDS = 1.0
+
+
+@get("/callups", opt=allow(ISSUERS))
+async def list_callups(request: Request) -> Template:
+    viewer = viewer_of(request)
+    callups = await service.listing(viewer)
+    return render(
+        request,
+        "callups/list.html",
+        {
+            "callups": callups,
+            "real": await board.figures(callups, drill=False),
+            "drills": await board.figures(callups, drill=True),
+        },
+    )
+
+
+@get("/callups/new", opt=allow(ISSUERS))
+async def new_callup(request: Request) -> Template:
+    values: dict[str, Any] = {"post_kinds": list(DEFAULT_KINDS), "level": "orange", "rounds": 3}
+    warning_id = request.query_params.get("warning")
+    if warning_id:
+        try:
+            w = await warnings.get(uuid.UUID(warning_id))
+        except (ValueError, NotFound):
+            w = None
+        if w:
+            values.update(
+                warning_id=w.id,
+                title=w.headline,
+                level=w.level.value,
+                area_paths=w.area_paths,
+                drill=w.drill,
+            )
+    return render(request, "callups/new.html", await _new_context(request, values))
+
+
+async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "levels": list(WarningLevel),
+        "kinds": CHOOSABLE,
+        "areas": await area_choices(viewer_of(request)),
+    }
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return -1
+
+
+@post("/callups", opt=allow(ISSUERS), status_code=200)
+async def create_callup(request: Request) -> Template | Redirect:
+    form = await request.form()
+    warning = form.get("warning_id") or ""
+    draft = service.Draft(
+        title=(form.get("title") or "").strip(),
+        body=(form.get("body") or "").strip(),
+        level=form.get("level") or "",
+        area_paths=form.getall("areas") if "areas" in form else [],
+        post_kinds=form.getall("post_kinds") if "post_kinds" in form else [],
+        drill=form.get("drill") == "1",
+        window_minutes=_int(form.get("window"), None),
+        max_rounds=_int(form.get("rounds"), 3) or 0,
+        warning_id=uuid.UUID(warning) if len(warning) == 36 else None,
+    )
+    viewer = viewer_of(request)
+    errors = service.check(viewer, draft)
+    if not errors:
+        try:
+            return Redirect(f"/callups/{await service.create(viewer, draft)}", status_code=303)
+        except DomainError as exc:
+            errors = {"form": gettext(exc.message)}
+    values = {**draft.__dict__, "window": form.get("window"), "rounds": form.get("rounds")}
+    context = await _new_context(request, values)
+    context["errors"] = errors
+    return render(request, "callups/new.html", context, status_code=422)
+
+
+@get("/callups/{callup_id:uuid}", opt=allow(SIGNED_IN))
+async def show_callup(request: Request, callup_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    viewer = viewer_of(request)
+    callup = await service.get(viewer, callup_id)
+    if not service.can_watch(viewer, callup):
+        return Redirect(service.ANSWER_URL.format(callup_id), status_code=303)
+    return render(
+        request,
+        "callups/detail.html",
+        await _board_context(request, callup),
+        fragment="callups/_board.html",
+    )
+
+
+async def _board_context(request: Request, callup: Any) -> dict[str, Any]:
+    page = page_number(request.query_params.get("page"))
+    town = (request.query_params.get("town") or "")[:255]
+    return {"c": callup, "b": await board.board(callup, page, town), "town": town}
+
+
+@get("/callups/{callup_id:uuid}/board", opt=allow(ISSUERS))
+async def callup_board(request: Request, callup_id: FromPath[uuid.UUID]) -> Template:
+    callup = await service.watchable(viewer_of(request), callup_id)
+    return render(request, "callups/_board.html", await _board_context(request, callup))
+
+
+@get("/callups/{callup_id:uuid}/live", opt=allow(ISSUERS))
+async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> ServerSentEvent:
+    """Tells an open board that something changed: the call-up's version is read once a
+    second (works across processes whatever the channels backend), and the page fetches
+    the board again. Nothing is sent while nothing changes."""
+    await service.watchable(viewer_of(request), callup_id)
+
+    async def events() -> AsyncIterator[ServerSentEventMessage]:
+        seen = await board.version(callup_id)
+        yield ServerSentEventMessage(event="ready", data=str(seen))
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            now = await board.version(callup_id)
+            if now != seen:
+                seen = now
+                yield ServerSentEventMessage(event="changed", data=str(now), id=str(now))
+
+    return ServerSentEvent(events())
+
+
+@post("/callups/{callup_id:uuid}/targets", opt=allow(ISSUERS))
+async def add_target(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
+    form = await request.form()
+    await service.add_target(viewer_of(request), callup_id, form.get("mobile") or "")
+    return Redirect(f"/callups/{callup_id}", status_code=303)
+
+
+@post("/callups/{callup_id:uuid}/targets/{target_id:uuid}/remove", opt=allow(ISSUERS))
+async def remove_target(
+    request: Request, callup_id: FromPath[uuid.UUID], target_id: FromPath[uuid.UUID]
+) -> Redirect:
+    await service.remove_target(viewer_of(request), callup_id, target_id)
+    return Redirect(f"/callups/{callup_id}", status_code=303)
+
+
+@post("/callups/{callup_id:uuid}/send", opt=allow(ISSUERS))
+async def send_callup(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
+    await service.send(viewer_of(request), callup_id)
+    return Redirect(f"/callups/{callup_id}", status_code=303)
+
+
+@post("/callups/{callup_id:uuid}/close", opt=allow(ISSUERS))
+async def close_callup(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
+    await service.close(viewer_of(request), callup_id)
+    return Redirect(f"/callups/{callup_id}", status_code=303)
+
+
+@get("/callups/{callup_id:uuid}/answer", opt=allow(SIGNED_IN))
+async def answer_page(request: Request, callup_id: FromPath[uuid.UUID]) -> Template:
+    """The target's page: 收到 one tap away (iPhones have no notification buttons), 已到岗
+    and 无法到岗 below. Opening it is 已读, never a confirmation."""
+    viewer = viewer_of(request)
+    await opened_page(viewer.person_id, service.ANSWER_URL.format(callup_id))
+    return render(request, "callups/answer.html", await _answer_context(viewer, callup_id))
+
+
+async def _answer_context(
+    viewer: Any, callup_id: uuid.UUID, values: dict | None = None, error: str = ""
+) -> dict[str, Any]:
+    callup = await service.get(viewer, callup_id)
+    row = await service.target_of(viewer.person_id, callup_id)
+    if row is None:
+        raise NotFound(service.NOT_FOUND)
+    await service.mark_opened(row)
+    [target] = await service.with_people([row])
+    return {
+        "c": callup,
+        "t": target,
+        "warning": await warnings.get(callup.warning_id) if callup.warning_id else None,
+        "colleagues": await service.colleagues(row),
+        "values": values or {},
+        "error": error,
+    }
+
+
+@post("/callups/targets/{target_id:uuid}/confirm", opt=allow(SIGNED_IN), status_code=200)
+async def confirm_target(request: Request, target_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    """An answer posted online (offline, the service worker keeps the same form). A refused
+    one comes back with what was typed, and the reason."""
+    form = await request.form()
+    viewer = viewer_of(request)
+    row = await service.target_row(target_id)
+    raw = envelope(form, viewer, entity="callup_target", op="confirm", record_id=target_id)
+    result = await submit(raw, viewer)
+    mine = row["person_id"] == viewer.person_id
+    if result is not None and result.verdict == "rejected":
+        error = gettext(result.reason)
+        if mine:
+            context = await _answer_context(viewer, row["callup_id"], raw["fields"], error)
+            return render(request, "callups/answer.html", context, status_code=422)
+        context = await _target_context(viewer, target_id, raw["fields"], error)
+        return render(request, "callups/target.html", context, status_code=422)
+    if mine:
+        return Redirect(service.ANSWER_URL.format(row["callup_id"]), status_code=303)
+    return Redirect(f"/callups/targets/{target_id}", status_code=303)
+
+
+@get("/callups/targets/{target_id:uuid}", opt=allow(SIGNED_IN))
+async def show_target(request: Request, target_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    """A target's timeline, with the duty officer's form to record an answer taken by phone."""
+    viewer = viewer_of(request)
+    row = await service.target_row(target_id)
+    callup = await service.get(viewer, row["callup_id"])
+    if not service.can_watch(viewer, callup):
+        return Redirect(service.ANSWER_URL.format(callup.id), status_code=303)
+    await opened_page(viewer.person_id, f"/callups/targets/{target_id}")
+    return render(request, "callups/target.html", await _target_context(viewer, target_id))
+
+
+async def _target_context(
+    viewer: Any, target_id: uuid.UUID, values: dict | None = None, error: str = ""
+) -> dict[str, Any]:
+    row = await service.target_row(target_id)
+    callup = await service.watchable(viewer, row["callup_id"])
+    [target] = await service.with_people([row])
+    names = await directory.area_names([target.area_path])
+    return {
+        "c": callup,
+        "t": target,
+        "events": await service.timeline(callup.id, target_id),
+        "where": names.get(target.area_path, ""),
+        "answers": list(Answer),
+        "colleagues": await service.colleagues(row),
+        "values": values or {},
+        "error": error,
+    }
+
+
+@get("/callups/{callup_id:uuid}/report", opt=allow(ISSUERS))
+async def callup_report(request: Request, callup_id: FromPath[uuid.UUID]) -> Template:
+    callup = await service.watchable(viewer_of(request), callup_id)
+    return render(request, "callups/report.html", {"r": await board.report(callup)})
+
+
+@get("/callups/{callup_id:uuid}/report.xlsx", opt=allow(ISSUERS))
+async def callup_report_xlsx(request: Request, callup_id: FromPath[uuid.UUID]) -> Response:
+    callup = await service.watchable(viewer_of(request), callup_id)
+    data = await export.report_xlsx(await board.report(callup), request.app.state.settings.timezone)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{callup.code}.xlsx"'},
+    )
+
+
+ROUTES = [
+    list_callups,
+    new_callup,
+    create_callup,
+    show_callup,
+    callup_board,
+    callup_live,
+    add_target,
+    remove_target,
+    send_callup,
+    close_callup,
+    answer_page,
+    confirm_target,
+    show_target,
+    callup_report,
+    callup_report_xlsx,
+]

@@ -1,0 +1,459 @@
+"""Call-ups: drafted with a computed target list the issuer may edit, sent, confirmed,
+closed. Confirmations from every path (page, notification, text reply, duty officer) meet in
+`confirm()`, which keeps the earliest trusted time and stops escalation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server import db
+from server.auth.service import Viewer
+from server.callups import targets as targeting
+from server.callups.kinds import Answer, Via, WarningLevel
+from server.callups.records import CallupRecord, TargetRecord
+from server.callups.tables import Callup, CallupEvent, CallupTarget
+from server.directory import service as directory
+from server.directory.kinds import PostKind
+from server.directory.scope import under
+from server.directory.tables import Person, Post
+from server.errors import Conflict, DomainError, NotFound
+from server.i18n import N_, gettext
+from server.notify.outbox import Note, send_many, send_to
+from sync.batch import insert_rows
+
+ISSUERS = frozenset(
+    {PostKind.station_staff, PostKind.bureau_staff, PostKind.duty_officer, PostKind.admin}
+)
+NOT_FOUND = N_("This call-up does not exist, or you cannot see it.")
+ANSWER_URL = "/callups/{}/answer"
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    level: str
+    area_paths: list[str]
+    post_kinds: list[str]
+    body: str = ""
+    drill: bool = False
+    window_minutes: int | None = None
+    max_rounds: int = 3
+    warning_id: uuid.UUID | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def check(viewer: Viewer, draft: Draft) -> dict[str, str]:
+    """What is wrong with a draft, field by field (translated)."""
+    errors = {}
+    if not draft.title.strip() or len(draft.title) > 120:
+        errors["title"] = gettext(N_("Give the call-up a title (at most 120 characters)."))
+    if draft.level not in WarningLevel.__members__:
+        errors["level"] = gettext(N_("Choose a level."))
+    if not draft.area_paths:
+        errors["areas"] = gettext(N_("Choose at least one area."))
+    elif not all(viewer.scope.covers_path(p) for p in draft.area_paths):
+        errors["areas"] = gettext(N_("You can only call up people in your own areas."))
+    if not draft.post_kinds or not set(draft.post_kinds) <= {k.value for k in targeting.CHOOSABLE}:
+        errors["kinds"] = gettext(N_("Choose who is called up."))
+    if draft.window_minutes is not None and not 1 <= draft.window_minutes <= 1440:
+        errors["window"] = gettext(N_("The window is between 1 and 1,440 minutes."))
+    if not 0 <= draft.max_rounds <= 10:
+        errors["rounds"] = gettext(N_("Escalate between 0 and 10 times."))
+    return errors
+
+
+async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
+    """A draft call-up with its computed targets (not sent yet)."""
+    if errors := check(viewer, draft):
+        raise DomainError(next(iter(errors.values())))
+    level = WarningLevel(draft.level)
+    found = await targeting.compute(draft.area_paths, draft.post_kinds)
+    callup_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    database = db.current()
+    async with database.write():
+        await database.serialize("callup_code")
+        today = await Callup.count().where(Callup.created_at >= now.replace(hour=0, minute=0))
+        await Callup.insert(
+            Callup(
+                id=callup_id,
+                code=f"JY{now:%Y%m%d}-{today + 1:04d}",
+                warning_id=draft.warning_id,
+                title=draft.title.strip()[:120],
+                body=draft.body.strip()[:400],
+                level=level.value,
+                drill=draft.drill,
+                window_minutes=draft.window_minutes or level.default_window_minutes,
+                max_rounds=draft.max_rounds,
+                area_paths=targeting.outermost(draft.area_paths),
+                post_kinds=sorted(set(draft.post_kinds)),
+                created_by=viewer.person_id,
+            )
+        )
+        rows = [
+            _target_row(callup_id, c.person_id, c.post_id, c.area_path, c.superior_id)
+            for c in found
+        ]
+        for at in range(0, len(rows), 1000):
+            await insert_rows(CallupTarget, rows[at : at + 1000])
+    return callup_id
+
+
+def _target_row(
+    callup_id: uuid.UUID,
+    person_id: uuid.UUID,
+    post_id: uuid.UUID | None,
+    area_path: str,
+    superior_id: uuid.UUID | None,
+    origin: str = "computed",
+    standin_for: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    town, village = targeting.levels_of(area_path)
+    defaults = {c._meta.name: c.get_default_value() for c in CallupTarget._meta.columns}
+    return {
+        **defaults,
+        "id": uuid.uuid4(),
+        "callup_id": callup_id,
+        "person_id": person_id,
+        "post_id": post_id,
+        "area_path": area_path,
+        "town_path": town,
+        "village_path": village,
+        "superior_id": superior_id,
+        "origin": origin,
+        "standin_for": standin_for,
+    }
+
+
+async def get(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
+    """A call-up the viewer issued over, covers, or is a target of."""
+    row = await Callup.select().where(Callup.id == callup_id).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    callup = CallupRecord.from_row(row)
+    if not (can_watch(viewer, callup) or await target_of(viewer.person_id, callup_id)):
+        raise NotFound(NOT_FOUND)
+    return callup
+
+
+def can_watch(viewer: Viewer, callup: CallupRecord) -> bool:
+    """Issuers and duty officers whose scope reaches one of the call-up's areas."""
+    return bool(viewer.kinds & ISSUERS) and (
+        viewer.scope.everything
+        or any(
+            viewer.scope.covers_path(p) or viewer.scope.sees_ancestor(p) for p in callup.area_paths
+        )
+    )
+
+
+async def watchable(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
+    callup = await get(viewer, callup_id)
+    if not can_watch(viewer, callup):
+        raise NotFound(NOT_FOUND)
+    return callup
+
+
+async def target_of(person_id: uuid.UUID, callup_id: uuid.UUID) -> dict[str, Any] | None:
+    return (
+        await CallupTarget.select()
+        .where((CallupTarget.callup_id == callup_id) & (CallupTarget.person_id == person_id))
+        .first()
+    )
+
+
+async def with_people(rows: list[dict[str, Any]]) -> list[TargetRecord]:
+    """Target rows with their names and mobile numbers."""
+    people = {
+        r["id"]: r
+        for r in await Person.select(Person.id, Person.name, Person.mobile).where(
+            Person.id.is_in([r["person_id"] for r in rows] or [uuid.UUID(int=0)])
+        )
+    }
+    return [
+        TargetRecord.from_row(
+            {
+                **r,
+                "name": people.get(r["person_id"], {}).get("name", "?"),
+                "mobile": people.get(r["person_id"], {}).get("mobile", ""),
+            }
+        )
+        for r in rows
+    ]
+
+
+async def add_target(viewer: Viewer, callup_id: uuid.UUID, mobile: str) -> None:
+    callup = await _draft(viewer, callup_id)
+    person = await directory.person_by_mobile(mobile.strip())
+    if person is None or not person.active:
+        raise DomainError(N_("No active person has this mobile number."))
+    if await target_of(person.id, callup.id):
+        raise Conflict(N_("This person is already called up."))
+    posts = await directory.posts_of(person.id)
+    path = posts[0].area_path if posts else ""
+    async with db.current().write():
+        await insert_rows(
+            CallupTarget, [_target_row(callup.id, person.id, None, path, None, "added")]
+        )
+
+
+async def remove_target(viewer: Viewer, callup_id: uuid.UUID, target_id: uuid.UUID) -> None:
+    callup = await _draft(viewer, callup_id)
+    async with db.current().write():
+        await CallupTarget.delete().where(
+            (CallupTarget.id == target_id) & (CallupTarget.callup_id == callup.id)
+        )
+
+
+async def _draft(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
+    callup = await watchable(viewer, callup_id)
+    if callup.state != "draft":
+        raise Conflict(N_("This call-up has been sent: its targets can no longer be edited."))
+    return callup
+
+
+def note_for(callup: CallupRecord, again: bool = False) -> Note:
+    prefix = gettext(N_("[Drill] ")) if callup.drill else ""
+    head = gettext(N_("Call-up again: ")) if again else gettext(N_("Flood-duty call-up: "))
+    return Note(
+        kind="callup",
+        title=f"{prefix}{head}{callup.title}",
+        body=gettext(
+            N_("%(level)s warning. Confirm within %(minutes)s minutes."),
+            level=callup.level.label,
+            minutes=callup.window_minutes,
+        )
+        + (f" {callup.body}" if callup.body else ""),
+        url=ANSWER_URL.format(callup.id),
+        urgency="high",
+        ttl=max(600, callup.window_minutes * 60 * (callup.max_rounds + 1)),
+        topic=f"callup-{callup.code}",
+        actions=({"action": "ack", "title": gettext(N_("Received"))},),
+    )
+
+
+async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None) -> int:
+    """Send a draft: every target's clock starts now. Returns how many were called up."""
+    callup = await _draft(viewer, callup_id)
+    now = now or datetime.now(UTC)
+    due = now + timedelta(minutes=callup.window_minutes)
+    database = db.current()
+    async with database.write():
+        sent = (
+            await Callup.update(
+                {
+                    Callup.state: "sent",
+                    Callup.issued_at: now,
+                    Callup.issued_by: viewer.person_id,
+                    Callup.version: Callup.version + 1,
+                }
+            )
+            .where((Callup.id == callup_id) & (Callup.state == "draft"))
+            .returning(Callup.id)
+        )
+        if not sent:
+            raise Conflict(N_("This call-up has been sent already."))
+        await CallupTarget.update({CallupTarget.next_at: due, CallupTarget.called_at: now}).where(
+            CallupTarget.callup_id == callup_id
+        )
+        people = [
+            r["person_id"]
+            for r in await CallupTarget.select(CallupTarget.person_id).where(
+                CallupTarget.callup_id == callup_id
+            )
+        ]
+        await event(callup_id, None, "sent", viewer.person_id, {"targets": len(people)}, now)
+    issued = await get(viewer, callup_id)
+    await send_many(people, note_for(issued))
+    return len(people)
+
+
+async def close(viewer: Viewer, callup_id: uuid.UUID) -> None:
+    callup = await watchable(viewer, callup_id)
+    if callup.state != "sent":
+        raise Conflict(N_("Only a call-up under way can be closed."))
+    now = datetime.now(UTC)
+    async with db.current().write():
+        await Callup.update(
+            {Callup.state: "closed", Callup.closed_at: now, Callup.version: Callup.version + 1}
+        ).where(Callup.id == callup_id)
+        await CallupTarget.update({CallupTarget.next_at: None}).where(
+            CallupTarget.callup_id == callup_id
+        )
+        await event(callup_id, None, "closed", viewer.person_id, {}, now)
+
+
+async def event(
+    callup_id: uuid.UUID,
+    target_id: uuid.UUID | None,
+    kind: str,
+    actor_id: uuid.UUID | None,
+    detail: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    await CallupEvent.insert(
+        CallupEvent(
+            callup_id=callup_id,
+            target_id=target_id,
+            kind=kind,
+            actor_id=actor_id,
+            detail=detail,
+            at=at or datetime.now(UTC),
+        )
+    )
+
+
+async def touch(callup_id: uuid.UUID) -> None:
+    """Open boards poll this number: it changes whenever anything on the call-up does."""
+    await Callup.update({Callup.version: Callup.version + 1}).where(Callup.id == callup_id)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    answer: Answer
+    at: datetime
+    via: Via
+    phone_at: datetime | None = None
+    actor_id: uuid.UUID | None = None
+    note: str = ""
+    reason: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    standin_id: uuid.UUID | None = None
+
+
+async def confirm(target: dict[str, Any], c: Confirmation, *, set_answer: bool) -> None:
+    """Inside a write transaction. The earliest trusted time is the one that counts (two
+    phones, or a text and a tap); any confirmation stops escalation. `set_answer` is False
+    where the answer was merged already (the sync adapter saved it)."""
+    now = datetime.now(UTC)
+    update: dict[Any, Any] = {CallupTarget.next_at: None}
+    earlier = target["confirmed_at"] is None or c.at < target["confirmed_at"]
+    if earlier:
+        update.update(
+            {
+                CallupTarget.confirmed_at: c.at,
+                CallupTarget.phone_at: c.phone_at,
+                CallupTarget.received_at: now,
+                CallupTarget.via: c.via.value,
+                CallupTarget.recorded_by: c.actor_id if c.via is Via.officer else None,
+            }
+        )
+    if set_answer and not target["answer"]:
+        update[CallupTarget.answer] = c.answer.value
+    await CallupTarget.update(update).where(CallupTarget.id == target["id"])
+    detail = {"answer": c.answer.value, "via": c.via.value, "earliest": earlier}
+    if c.phone_at:
+        detail["phone_at"] = c.phone_at.isoformat()
+    if c.reason:
+        detail["reason"] = c.reason
+    await event(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
+    if c.answer is Answer.unable and c.standin_id:
+        await _stand_in(target, c.standin_id, c.actor_id)
+    await touch(target["callup_id"])
+
+
+async def _stand_in(
+    target: dict[str, Any], person_id: uuid.UUID, actor_id: uuid.UUID | None
+) -> None:
+    """The named stand-in becomes a target with a window of their own."""
+    row = await Callup.select().where(Callup.id == target["callup_id"]).first()
+    callup = CallupRecord.from_row(row)
+    if callup.state != "sent" or await target_of(person_id, callup.id):
+        return
+    new = _target_row(
+        callup.id,
+        person_id,
+        None,
+        target["area_path"],
+        target["superior_id"],
+        "standin",
+        target["id"],
+    )
+    new["called_at"] = datetime.now(UTC)
+    new["next_at"] = new["called_at"] + timedelta(minutes=callup.window_minutes)
+    await insert_rows(CallupTarget, [new])
+    await CallupTarget.update({CallupTarget.standin_id: person_id}).where(
+        CallupTarget.id == target["id"]
+    )
+    await event(callup.id, new["id"], "standin", actor_id, {"for": str(target["id"])})
+    await send_to(person_id, note_for(callup))
+
+
+async def mine(viewer: Viewer) -> list[tuple[CallupRecord, TargetRecord]]:
+    """The call-ups under way that the viewer has not confirmed: shown first on the phone."""
+    rows = await CallupTarget.select().where(
+        (CallupTarget.person_id == viewer.person_id)
+        & CallupTarget.confirmed_at.is_null()
+        & CallupTarget.callup_id.is_in(Callup.select(Callup.id).where(Callup.state == "sent"))
+    )
+    if not rows:
+        return []
+    callups = {
+        r["id"]: CallupRecord.from_row(r)
+        for r in await Callup.select().where(Callup.id.is_in([r["callup_id"] for r in rows]))
+    }
+    return [(callups[t.callup_id], t) for t in await with_people(rows)]
+
+
+async def listing(viewer: Viewer, limit: int = 100) -> list[CallupRecord]:
+    """Call-ups the viewer may watch, newest first."""
+    rows = await Callup.select().order_by(Callup.created_at, ascending=False).limit(1000)
+    found = [CallupRecord.from_row(r) for r in rows]
+    return [c for c in found if can_watch(viewer, c)][:limit]
+
+
+async def target_row(target_id: uuid.UUID) -> dict[str, Any]:
+    row = await CallupTarget.select().where(CallupTarget.id == target_id).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+async def timeline(callup_id: uuid.UUID, target_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The target's events and the call-up's own (sent, closed), in time order."""
+    return (
+        await CallupEvent.select()
+        .where(
+            (CallupEvent.target_id == target_id)
+            | ((CallupEvent.callup_id == callup_id) & CallupEvent.target_id.is_null())
+        )
+        .order_by(CallupEvent.at)
+        .output(load_json=True)
+    )
+
+
+async def mark_opened(target: dict[str, Any]) -> None:
+    """The target opened their answer page (已读); written only the first time."""
+    if target["opened_at"] is not None or target["confirmed_at"] is not None:
+        return
+    now = datetime.now(UTC)
+    async with db.current().write():
+        done = (
+            await CallupTarget.update({CallupTarget.opened_at: now})
+            .where((CallupTarget.id == target["id"]) & CallupTarget.opened_at.is_null())
+            .returning(CallupTarget.id)
+        )
+        if done:
+            await event(target["callup_id"], target["id"], "opened", target["person_id"], {}, now)
+            await touch(target["callup_id"])
+
+
+async def colleagues(target: dict[str, Any], limit: int = 30) -> list[dict[str, Any]]:
+    """Who could stand in: people with flood or grid posts in the target's village (or town)."""
+    town, village = targeting.levels_of(target["area_path"] or "/")
+    path = village or town
+    if not path:
+        return []
+    kinds = [*targeting.DEFAULT_KINDS, PostKind.grid_member.value]
+    posts = Post.select(Post.person).where(
+        under(Post.area_path, path) & Post.kind.is_in(kinds) & Post.active.eq(True)
+    )
+    return (
+        await Person.select(Person.id, Person.name, Person.mobile)
+        .where(Person.id.is_in(posts) & Person.active.eq(True) & (Person.id != target["person_id"]))
+        .order_by(Person.name)
+        .limit(limit)
+    )

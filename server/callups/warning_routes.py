@@ -1,0 +1,137 @@
+"""Warning pages: the list, a warning typed in by staff, CAP upload (page or API)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.auth.access import allow
+from server.auth.service import Viewer
+from server.callups import cap, warnings
+from server.callups.kinds import HazardType, WarningLevel
+from server.callups.service import ISSUERS
+from server.callups.targets import DEFAULT_KINDS, count
+from server.directory import service as directory
+from server.errors import DomainError
+from server.i18n import gettext
+from server.web.forms import viewer_of
+from server.web.render import render
+
+XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
+
+
+async def area_choices(viewer: Viewer) -> list[Any]:
+    """Towns and villages under the viewer's areas, for choosing what a warning covers."""
+    found: dict[str, Any] = {}
+    for area in await directory.home_areas(viewer.scope):
+        found[area.path] = area
+        for child in await directory.children(viewer.scope, area):
+            found[child.path] = child
+            for grandchild in await directory.children(viewer.scope, child):
+                if grandchild.level.value in ("town", "village"):
+                    found[grandchild.path] = grandchild
+    return sorted(found.values(), key=lambda a: a.path)
+
+
+@get("/warnings", opt=allow(ISSUERS))
+async def list_warnings(request: Request) -> Template:
+    return render(request, "callups/warnings.html", {"warnings": await warnings.recent()})
+
+
+@get("/warnings/new", opt=allow(ISSUERS))
+async def new_warning(request: Request) -> Template:
+    return render(request, "callups/warning_new.html", await _form_context(request, {}))
+
+
+async def _form_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "types": list(HazardType),
+        "levels": list(WarningLevel),
+        "areas": await area_choices(viewer_of(request)),
+    }
+
+
+@post("/warnings", opt=allow(ISSUERS), status_code=200)
+async def create_warning(request: Request) -> Template | Redirect:
+    form = await request.form()
+    values = {
+        "hazard_type": form.get("hazard_type") or "",
+        "level": form.get("level") or "",
+        "headline": (form.get("headline") or "")[:200],
+        "description": (form.get("description") or "")[:4000],
+        "area_paths": form.getall("areas") if "areas" in form else [],
+        "drill": form.get("drill") == "1",
+    }
+    try:
+        warning_id = await warnings.create_manual(
+            viewer_of(request), warnings.ManualWarning(**values)
+        )
+    except DomainError as exc:
+        context = await _form_context(request, values)
+        context["error"] = gettext(exc.message)
+        return render(request, "callups/warning_new.html", context, status_code=422)
+    return Redirect(f"/warnings/{warning_id}", status_code=303)
+
+
+@post("/warnings/cap", opt=allow(ISSUERS), status_code=200)
+async def upload_cap(request: Request) -> Response | Template | Redirect:
+    """A CAP file: uploaded on the page (multipart "file"), or POSTed as XML by a feed.
+    XML callers get JSON back: 201 with what was done, or 422 with the one-line reason."""
+    viewer = viewer_of(request)
+    as_api = request.headers.get("content-type", "").split(";")[0].strip() in XML_TYPES
+    if as_api:
+        data = await request.body()
+    else:
+        form = await request.form()
+        upload = form.get("file")
+        data = await upload.read() if hasattr(upload, "read") else b""
+    try:
+        if not data:
+            raise cap.CapRefused("empty file")
+        done = await warnings.import_cap(data, viewer.person_id)
+    except cap.CapRefused as exc:
+        if as_api:
+            return Response({"error": str(exc)}, status_code=422)
+        context = {"warnings": await warnings.recent(), "error": str(exc)}
+        return render(request, "callups/warnings.html", context, status_code=422)
+    if as_api:
+        return Response(
+            {
+                "action": done.action,
+                "warning_id": str(done.warning.id),
+                "targets": done.targets,
+                "unknown_references": done.unknown_references,
+            },
+            status_code=201,
+        )
+    return Redirect(f"/warnings/{done.warning.id}", status_code=303)
+
+
+@get("/warnings/{warning_id:uuid}", opt=allow(ISSUERS))
+async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Template:
+    warning = await warnings.get(warning_id)
+    related = {
+        "supersedes": await warnings.get(warning.supersedes) if warning.supersedes else None,
+        "superseded_by": await warnings.get(warning.superseded_by)
+        if warning.superseded_by
+        else None,
+    }
+    names = await directory.area_names(warning.area_paths)
+    return render(
+        request,
+        "callups/warning.html",
+        {
+            "w": warning,
+            "areas": [names.get(p, p) for p in warning.area_paths],
+            "targets": await count(warning.area_paths, list(DEFAULT_KINDS)),
+            **related,
+        },
+    )
+
+
+ROUTES = [list_warnings, new_warning, create_warning, upload_cap, show_warning]

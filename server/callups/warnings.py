@@ -1,0 +1,236 @@
+"""Early warnings (预警): typed in by staff or imported from CAP, matched to our areas; an
+update or cancellation supersedes the warning it names, which stays on record as such."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from server import db
+from server.auth.service import Viewer
+from server.callups import cap
+from server.callups import targets as targeting
+from server.callups.kinds import HazardType, WarningLevel, WarningState
+from server.callups.records import WarningRecord
+from server.callups.tables import EarlyWarning
+from server.directory.tables import Area
+from server.errors import DomainError, NotFound
+from server.i18n import N_
+
+NOT_FOUND = N_("This warning does not exist.")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: created, updated (superseding), cancelled, or already (the same
+    alert came before); the warning, and how many call-up targets its areas match."""
+
+    action: str
+    warning: WarningRecord
+    targets: int
+    unknown_references: list[str]
+
+
+async def match_areas(
+    codes: list[str],
+    polygons: list[list[tuple[float, float]]],
+    circles: list[tuple[float, float, float]],
+) -> list[str]:
+    """The paths of our areas named by code, or whose centre lies in a polygon or circle;
+    only the outermost of nested ones."""
+    paths: list[str] = []
+    if codes:
+        rows = await Area.select(Area.path).where(Area.code.is_in(codes))
+        paths += [r["path"] for r in rows]
+    if polygons or circles:
+        rows = await Area.select(Area.path, Area.center_lat, Area.center_lng).where(
+            Area.center_lat.is_not_null()
+        )
+        for r in rows:
+            lat, lng = r["center_lat"], r["center_lng"]
+            if any(cap.inside_polygon(lat, lng, ring) for ring in polygons) or any(
+                _within(lat, lng, c) for c in circles
+            ):
+                paths.append(r["path"])
+    return targeting.outermost(paths)
+
+
+def _within(lat: float, lng: float, circle: tuple[float, float, float]) -> bool:
+    clat, clng, radius_km = circle
+    p1, p2 = math.radians(lat), math.radians(clat)
+    dp, dl = p2 - p1, math.radians(clng - lng)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(a)) <= radius_km
+
+
+async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported:
+    """Store a CAP alert (raises cap.CapRefused with the reason for a file we refuse)."""
+    alert = cap.parse(data)
+    database = db.current()
+    async with database.write():
+        await database.serialize("early_warning")
+        same = (
+            await EarlyWarning.select()
+            .where(
+                (EarlyWarning.identifier == alert.identifier)
+                & (EarlyWarning.sender == alert.sender)
+            )
+            .first()
+        )
+        if same:
+            warning = WarningRecord.from_row(same)
+            return Imported("already", warning, await _targets(warning), [])
+        earlier, unknown = await _referenced(alert.references)
+        row = await _row_of(alert, earlier, actor_id)
+        await EarlyWarning.insert(EarlyWarning(**row))
+        state = WarningState.cancelled if alert.msg_type == "Cancel" else WarningState.updated
+        for old in earlier:
+            await EarlyWarning.update(
+                {EarlyWarning.state: state.value, EarlyWarning.superseded_by: row["id"]}
+            ).where(EarlyWarning.id == old["id"])
+    warning = await get(row["id"])
+    action = {"Alert": "created", "Update": "updated", "Cancel": "cancelled"}[alert.msg_type]
+    return Imported(action, warning, await _targets(warning), unknown)
+
+
+async def _referenced(references: list[tuple[str, str]]) -> tuple[list[dict], list[str]]:
+    found, unknown = [], []
+    for sender, identifier in references:
+        row = (
+            await EarlyWarning.select()
+            .where((EarlyWarning.identifier == identifier) & (EarlyWarning.sender == sender))
+            .first()
+        )
+        if row:
+            found.append(row)
+        else:
+            unknown.append(identifier)
+    return found, unknown
+
+
+async def _row_of(
+    alert: cap.CapAlert, earlier: list[dict], actor_id: uuid.UUID | None
+) -> dict[str, Any]:
+    main = alert.main
+    areas = [a for info in alert.infos for a in info.areas]
+    codes = sorted({c for a in areas for c in cap.admin_codes(a)})
+    polygons = [p for a in areas for p in a.polygons]
+    circles = [c for a in areas for c in a.circles]
+    paths = await match_areas(codes, polygons, circles)
+    if main is None:  # a Cancel without <info>: what it cancels says what it was
+        base = earlier[0] if earlier else None
+        level = base["level"] if base else WarningLevel.blue.value
+        kind = base["hazard_type"] if base else HazardType.other.value
+        headline = f"{base['headline'] if base else alert.identifier}"[:200]
+        paths = paths or (_json_list(base["area_paths"]) if base else [])
+        texts: list[dict] = []
+        main_fields = {"description": "", "instruction": "", "valid_from": None, "valid_to": None}
+    else:
+        level, kind, headline = main.level.value, main.hazard_type.value, main.headline[:200]
+        texts = [
+            {
+                "language": i.language,
+                "event": i.event,
+                "headline": i.headline,
+                "description": i.description,
+                "instruction": i.instruction,
+                "area_desc": "；".join(a.desc for a in i.areas),
+            }
+            for i in alert.infos
+        ]
+        main_fields = {
+            "description": main.description,
+            "instruction": main.instruction,
+            "valid_from": main.effective,
+            "valid_to": main.expires,
+        }
+    return {
+        "id": uuid.uuid4(),
+        "source": "cap",
+        "identifier": alert.identifier[:160],
+        "sender": alert.sender[:160],
+        "msg_type": alert.msg_type,
+        "status": alert.status,
+        "hazard_type": kind,
+        "level": level,
+        "headline": headline,
+        "texts": texts,
+        "area_desc": (texts[0]["area_desc"] if texts else "")[:500],
+        "area_codes": codes,
+        "area_paths": paths,
+        "polygons": [[list(p) for p in ring] for ring in polygons],
+        "circles": [list(c) for c in circles],
+        "sent_at": alert.sent,
+        "state": (
+            WarningState.cancelled if alert.msg_type == "Cancel" else WarningState.active
+        ).value,
+        "supersedes": earlier[0]["id"] if earlier else None,
+        "created_by": actor_id,
+        **main_fields,
+    }
+
+
+def _json_list(value: Any) -> list:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+async def _targets(warning: WarningRecord) -> int:
+    return await targeting.count(warning.area_paths, list(targeting.DEFAULT_KINDS))
+
+
+@dataclass(frozen=True)
+class ManualWarning:
+    hazard_type: str
+    level: str
+    headline: str
+    description: str
+    area_paths: list[str]
+    drill: bool = False
+    valid_hours: int = 24
+
+
+async def create_manual(viewer: Viewer, w: ManualWarning) -> uuid.UUID:
+    if w.hazard_type not in HazardType.__members__ or w.level not in WarningLevel.__members__:
+        raise DomainError(N_("Choose the type and level of the warning."))
+    if not w.headline.strip():
+        raise DomainError(N_("Give the warning a headline."))
+    if not w.area_paths or not all(viewer.scope.covers_path(p) for p in w.area_paths):
+        raise DomainError(N_("Choose at least one of your areas."))
+    now = datetime.now(UTC)
+    warning_id = uuid.uuid4()
+    async with db.current().write():
+        await EarlyWarning.insert(
+            EarlyWarning(
+                id=warning_id,
+                source="manual",
+                identifier=f"manual-{warning_id}",
+                sender=viewer.name,
+                status="Exercise" if w.drill else "Actual",
+                hazard_type=w.hazard_type,
+                level=w.level,
+                headline=w.headline.strip()[:200],
+                description=w.description.strip()[:4000],
+                area_paths=targeting.outermost(w.area_paths),
+                valid_from=now,
+                valid_to=now + timedelta(hours=max(1, min(w.valid_hours, 720))),
+                sent_at=now,
+                created_by=viewer.person_id,
+            )
+        )
+    return warning_id
+
+
+async def get(warning_id: uuid.UUID) -> WarningRecord:
+    row = await EarlyWarning.select().where(EarlyWarning.id == warning_id).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return WarningRecord.from_row(row)
+
+
+async def recent(limit: int = 50) -> list[WarningRecord]:
+    rows = await EarlyWarning.select().order_by(EarlyWarning.sent_at, ascending=False).limit(limit)
+    return [WarningRecord.from_row(r) for r in rows]

@@ -1,0 +1,101 @@
+"""Call-ups issued to demo towns, and answers sent as phones send them."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime
+from typing import Any
+
+from server.auth.service import Viewer
+from server.callups import adapter, service
+from server.callups.tables import CallupTarget
+from server.callups.targets import DEFAULT_KINDS
+from server.directory.service import area_by_code
+from server.syncing import service as syncing
+from sync.hlc import HLC
+from sync.store import Result
+from tests.integration.hazards.people import viewer
+
+BUREAU = "13900000002"
+DUTY_OFFICER = "13900000003"
+QINGXI = "339901002"  # 清溪镇: a river town, with dyke guarantors and a reservoir
+TAOYUAN = "339922002"  # 桃源乡
+_seq = itertools.count(1)
+
+__all__ = ["BUREAU", "DUTY_OFFICER", "QINGXI", "TAOYUAN", "issue", "targets", "answer", "viewer"]
+
+
+async def issue(
+    staff: Viewer,
+    town_code: str = QINGXI,
+    *,
+    drill: bool = False,
+    window: int | None = None,
+    rounds: int = 3,
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """A call-up to the flood-duty people of a town, sent at `now`."""
+    syncing.register(adapter.CallupTargetAdapter())
+    adapter.install()
+    town = await area_by_code(town_code)
+    callup_id = await service.create(
+        staff,
+        service.Draft(
+            title="清溪河洪水橙色预警叫应",
+            level="orange",
+            area_paths=[town.path],
+            post_kinds=list(DEFAULT_KINDS),
+            drill=drill,
+            window_minutes=window,
+            max_rounds=rounds,
+        ),
+    )
+    await service.send(staff, callup_id, now=now)
+    return callup_id
+
+
+async def targets(callup_id: uuid.UUID) -> list[dict[str, Any]]:
+    return (
+        await CallupTarget.select()
+        .where(CallupTarget.callup_id == callup_id)
+        .order_by(CallupTarget.area_path)
+    )
+
+
+async def target(target_id: uuid.UUID) -> dict[str, Any]:
+    return await service.target_row(target_id)
+
+
+async def answer(
+    who: Viewer,
+    target_id: uuid.UUID,
+    fields: dict[str, Any],
+    *,
+    phone_ms: int | None = None,
+    device: int = 1,
+) -> Result:
+    """A confirmation as a phone sends it (its own device and clock)."""
+    phone_ms = phone_ms if phone_ms is not None else syncing.now_ms()
+    raw = {
+        "mutation_id": str(uuid.uuid4()),
+        "device_id": str(uuid.UUID(int=device)),
+        "device_seq": next(_seq),
+        "entity": "callup_target",
+        "record_id": str(target_id),
+        "op": "confirm",
+        "base_seq": 0,
+        "fields": fields,
+        "hlc": str(HLC(phone_ms, 0, f"phone{device}")),
+        "phone_time": phone_ms,
+    }
+    result = await syncing.submit(raw, who)
+    assert result is not None
+    return result
+
+
+async def person_viewer(person_id: uuid.UUID) -> Viewer:
+    from server.directory.tables import Person
+
+    row = await Person.select(Person.mobile).where(Person.id == person_id).first()
+    return await viewer(row["mobile"])
