@@ -23,7 +23,7 @@ QINGXI = "339901002"  # 清溪镇: a river town, with dyke guarantors and a rese
 TAOYUAN = "339922002"  # 桃源乡
 _seq = itertools.count(1)
 
-__all__ = ["BUREAU", "DUTY_OFFICER", "QINGXI", "TAOYUAN", "issue", "targets", "answer", "viewer"]
+__all__ = ["BUREAU", "DUTY_OFFICER", "QINGXI", "TAOYUAN", "answer", "issue", "targets", "viewer"]
 
 
 async def issue(

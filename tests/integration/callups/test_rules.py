@@ -101,14 +101,8 @@ async def test_escalation_never_fires_for_a_confirmed_target(bureau) -> None:
     assert await events(quiet["id"]) == ["renotified"]
     assert await messages(quiet["person_id"]) == 2  # called again, on every channel
     again = await Message.select(Message.id).where(Message.person_id == quiet["person_id"])
-    channels = (
-        await __import__("server.notify.tables", fromlist=["Delivery"])
-        .Delivery.select(__import__("server.notify.tables", fromlist=["Delivery"]).Delivery.channel)
-        .where(
-            __import__("server.notify.tables", fromlist=["Delivery"]).Delivery.message_id.is_in(
-                [m["id"] for m in again]
-            )
-        )
+    channels = await Delivery.select(Delivery.channel).where(
+        Delivery.message_id.is_in([m["id"] for m in again])
     )
     assert {"sms", "voice"} <= {c["channel"] for c in channels}
 
@@ -213,10 +207,7 @@ async def test_drills_never_count_in_real_figures(bureau) -> None:
     assert (real_figures.callups, real_figures.targets, real_figures.confirmed) == (1, n, 1)
     assert (drill_figures.callups, drill_figures.confirmed) == (1, len(await targets(drill)))
     drilled = await service.get(bureau, drill)
-    assert (
-        service.note_for(drilled).title.startswith("【演练】")
-        or "Drill" in service.note_for(drilled).title
-    )
+    assert service.note_for(drilled).title.startswith(("【演练】", "[Drill]"))
 
 
 async def test_opened_is_not_confirmed_and_the_notification_action_is(bureau) -> None:
@@ -272,7 +263,7 @@ async def test_the_duty_officer_records_an_answer_taken_by_phone(bureau) -> None
     assert stored["via"] == "officer" and stored["recorded_by"] == officer.person_id
     stranger = await person_viewer(two["person_id"])
     refused = await answer(stranger, one["id"], {"answer": "received"})
-    assert refused.verdict == "applied" or refused.verdict == "rejected"
+    assert refused.verdict == "rejected"  # another target may not answer for them
     other_grid = (
         await Post.select(Post.person.mobile.as_alias("mobile"))
         .where(Post.kind == PostKind.grid_member.value)
