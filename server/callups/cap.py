@@ -5,10 +5,10 @@ file that declares any of them is refused before anything is expanded or fetched
 ElementTree never processes XInclude. What comes out is plain data; `warnings.py` maps it
 onto our areas and stores it.
 
-Level mapping (GB/T 35965.1 practice): a colour named in the event or headline (红色, 橙色,
-黄色, 蓝色 / red, orange, yellow, blue) wins; otherwise severity Extreme -> red, Severe ->
-orange, Moderate -> yellow, Minor -> blue; Unknown severity -> yellow when the urgency is
-Immediate, else blue.
+Level mapping (GB/T 35965.1 practice, where severity carries the colour): severity
+Extreme -> red, Severe -> orange, Moderate -> yellow, Minor -> blue. Only when the severity
+is Unknown does a colour named in the event or headline decide (the last one named: "红色
+预警降级为橙色" is orange); failing that, yellow when the urgency is Immediate, else blue.
 """
 
 from __future__ import annotations
@@ -90,12 +90,12 @@ class CapInfo:
 
     @property
     def level(self) -> WarningLevel:
-        text = f"{self.event} {self.headline}".lower()
-        for word, level in _COLOURS:
-            if word in text:
-                return level
         if self.severity in _SEVERITY:
             return _SEVERITY[self.severity]
+        text = f"{self.event} {self.headline}".lower()
+        named = [(text.rfind(word), level) for word, level in _COLOURS if word in text]
+        if named:
+            return max(named)[1]
         return WarningLevel.yellow if self.urgency == "Immediate" else WarningLevel.blue
 
     @property

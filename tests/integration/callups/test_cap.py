@@ -1,0 +1,157 @@
+"""CAP import: every fixture of ../shared/fixtures/cap behaves as its README says, and our
+Chinese ones (tests/fixtures/cap) create, update, cancel, match areas and mark drills."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.callups import cap
+from server.callups.kinds import HazardType, WarningLevel, WarningState
+from server.callups.targets import DEFAULT_KINDS, count
+from server.callups.warnings import get, import_cap
+from server.directory.service import area_by_code
+from server.settings import ROOT
+
+SHARED = ROOT.parent / "shared" / "fixtures" / "cap"
+OURS = ROOT / "tests" / "fixtures" / "cap"
+IMPORTED = ["thunderstorm.cap", "weather.cap", "earthquake.cap", "canada.cap"]
+REFUSED = {
+    "invalid.cap": "missing required <scope>",
+    "no_optional_fields.cap": "no <info> block",
+    "xee.cap": "DTD",
+}
+
+#: what the XML parser touched while reading xee.cap (a gated audit hook: hooks stay forever)
+_watching: list[tuple[str, tuple]] = []
+_watch = {"on": False}
+WATCHED = ("open", "socket.", "urllib.", "subprocess.", "os.system", "http.client.")
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _watch["on"] and event.startswith(WATCHED):
+        _watching.append((event, args))
+
+
+sys.addaudithook(_audit)
+
+
+def read(folder: Path, name: str) -> bytes:
+    return (folder / name).read_bytes()
+
+
+def test_xee_is_refused_touching_no_file_and_no_network() -> None:
+    data = read(SHARED, "xee.cap")
+    _watch["on"] = True
+    try:
+        with pytest.raises(cap.CapRefused) as refused:
+            cap.parse(data)
+    finally:
+        _watch["on"] = False
+    assert "DTD" in str(refused.value)
+    assert _watching == []  # no /etc/passwd, no http://localhost:8080, no XInclude
+    assert "&xxe;" in data.decode() and "root:" not in str(refused.value)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_files_say_why(name: str) -> None:
+    with pytest.raises(cap.CapRefused) as refused:
+        cap.parse(read(SHARED, name))
+    assert REFUSED[name] in str(refused.value)
+    assert "\n" not in str(refused.value)  # one line
+
+
+def test_the_foreign_alerts_parse_with_their_areas() -> None:
+    thunder = cap.parse(read(SHARED, "thunderstorm.cap"))
+    assert thunder.version == "1.2" and thunder.main.level is WarningLevel.orange
+    assert thunder.main.areas[0].polygons[0][0] == (38.47, -120.14)
+    assert cap.admin_codes(thunder.main.areas[0]) == []  # SAME codes are not ours
+    weather = cap.parse(read(SHARED, "weather.cap"))
+    assert weather.version == "1.1" and weather.main.hazard_type is HazardType.flash_flood
+    quake = cap.parse(read(SHARED, "earthquake.cap"))
+    assert quake.main.areas[0].circles == [(-16.053, -173.274, 0.0)]
+    canada = cap.parse(read(SHARED, "canada.cap"))
+    assert [i.language for i in canada.infos] == ["en-CA", "fr-CA"]
+    assert canada.msg_type == "Update" and len(canada.references) == 2
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("name", IMPORTED)
+async def test_foreign_alerts_import_with_no_targets(demo, name: str) -> None:
+    done = await import_cap(read(SHARED, name))
+    assert done.action in ("created", "updated")
+    assert done.warning.area_paths == [] and done.targets == 0
+    if name == "canada.cap":
+        assert [t["language"] for t in done.warning.texts] == ["en-CA", "fr-CA"]
+        assert done.unknown_references  # refers to alerts we never had
+    again = await import_cap(read(SHARED, name))
+    assert again.action == "already" and again.warning.id == done.warning.id
+
+
+@pytest.mark.db
+async def test_chinese_alert_update_and_cancel(demo) -> None:
+    county = await area_by_code("339922")
+    red = await import_cap(read(OURS, "zh_rainstorm_red.cap"))
+    w = red.warning
+    assert (w.level, w.hazard_type, w.state) == (
+        WarningLevel.red,
+        HazardType.rainstorm,
+        WarningState.active,
+    )
+    assert w.area_paths == [county.path] and w.area_codes == ["339922"]
+    assert red.targets == await count([county.path], list(DEFAULT_KINDS)) > 0
+    assert "白沙镇" in w.description
+
+    update = await import_cap(read(OURS, "zh_rainstorm_update.cap"))
+    assert update.action == "updated" and update.warning.level is WarningLevel.orange
+    assert update.warning.supersedes == w.id
+    old = await get(w.id)
+    assert old.state is WarningState.updated and old.superseded_by == update.warning.id
+
+    cancel = await import_cap(read(OURS, "zh_rainstorm_cancel.cap"))
+    assert cancel.action == "cancelled"
+    assert (await get(update.warning.id)).state is WarningState.cancelled
+    assert cancel.warning.area_paths == [county.path]  # what it cancels says where
+
+
+@pytest.mark.db
+async def test_polygon_and_circle_match_our_towns(demo) -> None:
+    qingxi, taoyuan = await area_by_code("339901002"), await area_by_code("339922002")
+    flood = await import_cap(read(OURS, "zh_flood_polygon.cap"))
+    assert flood.warning.area_paths == [qingxi.path]
+    assert flood.warning.headline == "清溪河洪水橙色预警"  # the Chinese block comes first
+    assert [t["language"] for t in flood.warning.texts] == ["zh-CN", "en-US"]
+    assert flood.warning.hazard_type is HazardType.flood
+    drill = await import_cap(read(OURS, "zh_geohazard_drill.cap"))
+    assert drill.warning.drill and drill.warning.status == "Exercise"
+    assert drill.warning.area_paths == [taoyuan.path]
+    assert drill.warning.level is WarningLevel.yellow
+
+
+def test_the_command_line_exit_codes(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cap.sqlite3'}"}
+    gridwatch = [sys.executable, "-m", "server.cli"]
+    subprocess.run([*gridwatch, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*gridwatch, "demo"], env=env, check=True, capture_output=True)
+
+    def run(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*gridwatch, "cap", "import", str(path)], env=env, capture_output=True, text=True
+        )
+
+    ok = run(OURS / "zh_rainstorm_red.cap")
+    assert ok.returncode == 0, ok.stderr
+    assert "created" in ok.stdout and "call-up targets: " in ok.stdout
+    foreign = run(SHARED / "thunderstorm.cap")
+    assert foreign.returncode == 0 and "0 call-up targets" in foreign.stdout
+    for name, reason in REFUSED.items():
+        bad = run(SHARED / name)
+        assert bad.returncode == 2
+        lines = [line for line in bad.stderr.splitlines() if line.startswith("refused:")]
+        assert len(lines) == 1 and reason in lines[0]
+    missing = run(tmp_path / "nope.cap")
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
