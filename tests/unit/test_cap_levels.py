@@ -7,7 +7,7 @@ import pytest
 from server.callups.cap import CapInfo, inside_polygon
 from server.callups.kinds import HazardType, WarningLevel
 
-R, O, Y, B = WarningLevel.red, WarningLevel.orange, WarningLevel.yellow, WarningLevel.blue
+RED, ORANGE, YELLOW, BLUE = WarningLevel.red, WarningLevel.orange, WarningLevel.yellow, WarningLevel.blue
 
 
 def info(severity: str, urgency: str = "Expected", event: str = "", headline: str = "") -> CapInfo:
@@ -17,16 +17,16 @@ def info(severity: str, urgency: str = "Expected", event: str = "", headline: st
 @pytest.mark.parametrize(
     ("severity", "urgency", "headline", "level"),
     [
-        ("Extreme", "Immediate", "", R),
-        ("Severe", "Expected", "", O),
-        ("Moderate", "Future", "", Y),
-        ("Minor", "Past", "", B),
+        ("Extreme", "Immediate", "", RED),
+        ("Severe", "Expected", "", ORANGE),
+        ("Moderate", "Future", "", YELLOW),
+        ("Minor", "Past", "", BLUE),
         # severity carries the colour in GB/T 35965.1: a headline cannot override it
-        ("Severe", "Expected", "暴雨红色预警降级为橙色", O),
-        ("Unknown", "Expected", "暴雨红色预警降级为橙色", O),  # the last colour named
-        ("Unknown", "Expected", "暴雨蓝色预警", B),
-        ("Unknown", "Immediate", "SEVERE WEATHER", Y),
-        ("Unknown", "Past", "EQ 6.3", B),
+        ("Severe", "Expected", "暴雨红色预警降级为橙色", ORANGE),
+        ("Unknown", "Expected", "暴雨红色预警降级为橙色", ORANGE),  # the last colour named
+        ("Unknown", "Expected", "暴雨蓝色预警", BLUE),
+        ("Unknown", "Immediate", "SEVERE WEATHER", YELLOW),
+        ("Unknown", "Past", "EQ 6.3", BLUE),
     ],
 )
 def test_levels(severity: str, urgency: str, headline: str, level: WarningLevel) -> None:
