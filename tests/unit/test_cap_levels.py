@@ -7,7 +7,12 @@ import pytest
 from server.callups.cap import CapInfo, inside_polygon
 from server.callups.kinds import HazardType, WarningLevel
 
-RED, ORANGE, YELLOW, BLUE = WarningLevel.red, WarningLevel.orange, WarningLevel.yellow, WarningLevel.blue
+RED, ORANGE, YELLOW, BLUE = (
+    WarningLevel.red,
+    WarningLevel.orange,
+    WarningLevel.yellow,
+    WarningLevel.blue,
+)
 
 
 def info(severity: str, urgency: str = "Expected", event: str = "", headline: str = "") -> CapInfo:
