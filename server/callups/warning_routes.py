@@ -25,15 +25,15 @@ XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
 
 
 async def area_choices(viewer: Viewer) -> list[Any]:
-    """Towns and villages under the viewer's areas, for choosing what a warning covers."""
+    """The viewer's areas and what lies under them down to villages, in tree order, for
+    choosing what a warning or a call-up covers (grids are too fine for a call-up)."""
     found: dict[str, Any] = {}
-    for area in await directory.home_areas(viewer.scope):
+    todo = list(await directory.home_areas(viewer.scope))
+    while todo:
+        area = todo.pop()
         found[area.path] = area
-        for child in await directory.children(viewer.scope, area):
-            found[child.path] = child
-            for grandchild in await directory.children(viewer.scope, child):
-                if grandchild.level.value in ("town", "village"):
-                    found[grandchild.path] = grandchild
+        if area.level.value != "village":
+            todo += await directory.children(viewer.scope, area)
     return sorted(found.values(), key=lambda a: a.path)
 
 

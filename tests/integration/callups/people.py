@@ -12,6 +12,7 @@ from server.callups import adapter, service
 from server.callups.tables import CallupTarget
 from server.callups.targets import DEFAULT_KINDS
 from server.directory.service import area_by_code
+from server.settings import ROOT
 from server.syncing import service as syncing
 from sync.hlc import HLC
 from sync.store import Result
@@ -19,11 +20,23 @@ from tests.integration.hazards.people import viewer
 
 BUREAU = "13900000002"
 DUTY_OFFICER = "13900000003"
+#: our own Chinese CAP alerts
+OURS_CAP = ROOT / "tests" / "fixtures" / "cap"
 QINGXI = "339901002"  # 清溪镇: a river town, with dyke guarantors and a reservoir
 TAOYUAN = "339922002"  # 桃源乡
 _seq = itertools.count(1)
 
-__all__ = ["BUREAU", "DUTY_OFFICER", "QINGXI", "TAOYUAN", "answer", "issue", "targets", "viewer"]
+__all__ = [
+    "BUREAU",
+    "DUTY_OFFICER",
+    "OURS_CAP",
+    "QINGXI",
+    "TAOYUAN",
+    "answer",
+    "issue",
+    "targets",
+    "viewer",
+]
 
 
 async def issue(

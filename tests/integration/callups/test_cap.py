@@ -16,9 +16,10 @@ from server.callups.targets import DEFAULT_KINDS, count
 from server.callups.warnings import get, import_cap
 from server.directory.service import area_by_code
 from server.settings import ROOT
+from tests.integration.callups.people import OURS_CAP
 
 SHARED = ROOT.parent / "shared" / "fixtures" / "cap"
-OURS = ROOT / "tests" / "fixtures" / "cap"
+OURS = OURS_CAP
 IMPORTED = ["thunderstorm.cap", "weather.cap", "earthquake.cap", "canada.cap"]
 REFUSED = {
     "invalid.cap": "missing required <scope>",

@@ -1,0 +1,118 @@
+"""A call-up through the real pages: a warning uploaded as CAP, the call-up drafted from it
+and edited, sent, answered on the target's page, the board, the report and its .xlsx."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.callups.tables import CallupTarget
+from server.directory.service import area_by_code
+from server.directory.tables import Person
+from tests.integration.callups.people import BUREAU, OURS_CAP
+from tests.integration.hazards.test_pages import submit
+from tests.integration.helpers import csrf_token, log_in, post_form
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+async def bureau(app: Litestar, demo):
+    async with AsyncTestClient(app=app) as client:
+        assert (await log_in(client, BUREAU)).status_code == 303
+        yield client
+
+
+async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient) -> None:
+    token = await csrf_token(bureau)
+    refused = await bureau.post(
+        "/warnings/cap",
+        content=b"<alert>not cap</alert>",
+        headers={"x-csrftoken": token, "content-type": "application/xml"},
+    )
+    assert refused.status_code == 422 and "not a CAP" in refused.json()["error"]
+    data = (OURS_CAP / "zh_flood_polygon.cap").read_bytes()
+    page = await bureau.post(
+        "/warnings/cap",
+        files={"file": ("flood.cap", data, "application/xml")},
+        headers={"x-csrftoken": token},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303
+    warning_url = page.headers["location"]
+    shown = (await bureau.get(warning_url)).text
+    assert "清溪河洪水橙色预警" in shown and "Orange flood warning" in shown
+    warning_id = warning_url.rsplit("/", 1)[1]
+
+    form = (await bureau.get(f"/callups/new?warning={warning_id}")).text
+    town = await area_by_code("339901002")
+    assert f'value="{town.path}" checked' in form
+    empty = await post_form(bureau, "/callups", {"title": ""})
+    assert empty.status_code == 422 and 'id="callup-form"' in empty.text
+    made = await post_form(
+        bureau,
+        "/callups",
+        {
+            "warning_id": warning_id,
+            "title": "清溪河洪水叫应",
+            "level": "orange",
+            "areas": town.path,
+            "post_kinds": ["flood_admin", "flood_guarantor", "flood_technical"],
+            "rounds": "2",
+        },
+    )
+    assert made.status_code == 303
+    callup_url = made.headers["location"]
+    draft = (await bureau.get(callup_url)).text
+    assert 'id="send-form"' in draft
+    count = len(re.findall(r'id="target-', draft))
+    assert count > 3
+    sent = await post_form(bureau, callup_url + "/send", {})
+    assert sent.status_code == 303
+    board = (await bureau.get(callup_url)).text
+    assert 'data-board-stream="' in board and 'data-count="confirmed">0<' in board
+    assert len(re.findall(r'id="silent-', board)) == count
+    assert "tel:" in board
+
+    callup_id = callup_url.rsplit("/", 1)[1]
+    target = await CallupTarget.select().where(CallupTarget.callup_id == callup_id).first()
+    person = await Person.select(Person.mobile).where(Person.id == target["person_id"]).first()
+    async with AsyncTestClient(app=app) as phone:
+        assert (await log_in(phone, person["mobile"])).status_code == 303
+        assert (await phone.get(callup_url, follow_redirects=False)).status_code == 303
+        answer_url = f"/callups/{callup_id}/answer"
+        page = (await phone.get(answer_url)).text
+        assert 'id="ack-form"' in page
+        refused = await submit(
+            phone,
+            answer_url,
+            "unable-form",
+            f"/callups/targets/{target['id']}/confirm",
+            reason="腿受伤",
+            standin_mobile="19999999999",
+        )
+        assert refused.status_code == 422 and "腿受伤" in refused.text  # nothing typed is lost
+        done = await submit(
+            phone, answer_url, "ack-form", f"/callups/targets/{target['id']}/confirm"
+        )
+        assert done.status_code == 303
+        assert 'id="confirmed"' in (await phone.get(answer_url)).text
+        assert (await phone.get(callup_url + "/board")).status_code == 403
+
+    board = (await bureau.get(callup_url + "/board", headers={"HX-Request": "true"})).text
+    assert 'data-count="confirmed">1<' in board and "<html" not in board
+    report = (await bureau.get(callup_url + "/report")).text
+    assert "清溪镇" in report
+    xlsx = await bureau.get(callup_url + "/report.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    sheets = book.sheetnames
+    assert len(sheets) == 4
+    rows = list(book[sheets[3]].iter_rows(values_only=True))
+    assert len(rows) == count + 1
+    answered = [r for r in rows[1:] if r[5] is not None]
+    assert len(answered) == 1
