@@ -341,7 +341,8 @@ def main(argv: list[str] | None = None) -> None:
     path = write_result("callup" + ("-quick" if args.quick else ""), results)
     for engine, r in results.items():
         print(
-            f"callup {count} ({engine}): send->all accepted {r['send']['send_to_all_accepted_s']} s "
+            f"callup {count} ({engine}): send->all accepted "
+            f"{r['send']['send_to_all_accepted_s']} s "
             f"(baseline fanout-only {r['baseline_fanout_only_s']} s); board p95 "
             f"{r['board_p95_ms_before']}/{r['board_p95_ms_after']} ms (target < 100); "
             f"{r['confirm']['per_s']} confirmations/s, p95 {r['confirm']['p95_ms']} ms "
