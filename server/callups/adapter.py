@@ -75,18 +75,38 @@ async def standin_person(value: str) -> uuid.UUID | None:
 
 
 async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
+    """The target and its call-up, read by `load` and kept for the rest of this mutation's
+    apply in the same transaction (refuse and record need them too); a group of
+    confirmations reads their call-up once."""
     target = await CallupTarget.select().where(CallupTarget.id == record_id).first()
     if target is None:
         return None, None
-    row = await Callup.select().where(Callup.id == target["callup_id"]).first()
-    return target, CallupRecord.from_row(row) if row else None
+    callups = service.per_transaction("callups", dict)
+    callup = callups.get(target["callup_id"]) if callups is not None else None
+    if callup is None:
+        row = await Callup.select().where(Callup.id == target["callup_id"]).first()
+        callup = CallupRecord.from_row(row) if row else None
+        if callups is not None and callup is not None:
+            callups[callup.id] = callup
+    found = (target, callup)
+    loaded = service.per_transaction("targets", dict)
+    if loaded is not None:
+        loaded[record_id] = found
+    return found
+
+
+async def _loaded(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
+    loaded = service.per_transaction("targets", dict)
+    if loaded is not None and record_id in loaded:
+        return loaded[record_id]
+    return await _target_and_callup(record_id)
 
 
 class CallupTargetAdapter:
     policy = TARGET_POLICY
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
-        row = await CallupTarget.select().where(CallupTarget.id == record_id).first()
+        row, _callup = await _target_and_callup(record_id)
         if row is None:
             return None
         return {
@@ -112,7 +132,7 @@ class CallupTargetAdapter:
         fields: dict[str, Any],
     ) -> str:
         viewer = author.principal
-        target, callup = await _target_and_callup(record_id)
+        target, callup = await _loaded(record_id)
         if target is None or callup is None or not isinstance(viewer, Viewer):
             return N_("This call-up does not exist, or you cannot see it.")
         if target["person_id"] != viewer.person_id and not service.can_watch(viewer, callup):
@@ -137,11 +157,8 @@ class CallupTargetAdapter:
         seq: int,
         mutation: Mutation,
     ) -> None:
-        update: dict[Any, Any] = {CallupTarget.seq: seq}
-        for name in ("answer", "note", "reason", "lat", "lng"):
-            if name in values:
-                update[getattr(CallupTarget, name)] = values[name]
-        await CallupTarget.update(update).where(CallupTarget.id == record_id)
+        """Nothing here: record() writes the merged answer with the confirmation's time, in
+        one UPDATE (a call-up's 100,000 confirmations are one statement each)."""
 
     async def record(
         self,
@@ -154,9 +171,15 @@ class CallupTargetAdapter:
     ) -> None:
         """Every accepted confirmation counts for its time, even one that changed nothing
         (the same answer from a second phone may be the earlier one)."""
-        target = await CallupTarget.select().where(CallupTarget.id == mutation.record_id).first()
+        target, _callup = await _loaded(mutation.record_id)
         if target is None:
             return
+        columns: dict[Any, Any] = {}
+        if outcome.changes:
+            columns[CallupTarget.seq] = seq
+            for name in ("answer", "note", "reason", "lat", "lng"):
+                if name in outcome.changes:
+                    columns[getattr(CallupTarget, name)] = outcome.changes[name]
         received = datetime.fromtimestamp(received_ms / 1000, UTC)
         called = target["called_at"] or received
         mine = target["person_id"] == author.person_id
@@ -178,6 +201,7 @@ class CallupTargetAdapter:
                 standin_id=await standin_person(fields["standin"]),
             ),
             set_answer=False,
+            columns=columns,
         )
 
     @staticmethod

@@ -4,6 +4,7 @@ closed. Confirmations from every path (page, notification, text reply, duty offi
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -306,8 +307,32 @@ async def event(
 
 
 async def touch(callup_id: uuid.UUID) -> None:
-    """Open boards poll this number: it changes whenever anything on the call-up does."""
+    """Open boards poll this number: it changes whenever anything on the call-up does. Once
+    per transaction is enough (a group of 200 confirmations bumps it once, not 200 times)."""
+    touched = per_transaction("touched", set)
+    if touched is not None:
+        if callup_id in touched:
+            return
+        touched.add(callup_id)
     await Callup.update({Callup.version: Callup.version + 1}).where(Callup.id == callup_id)
+
+
+#: (the transaction, its memo) for this task: replaced when another transaction asks
+_memo: contextvars.ContextVar[tuple[Any, dict[str, Any]] | None] = contextvars.ContextVar(
+    "callup_memo", default=None
+)
+
+
+def per_transaction(name: str, make: Any) -> Any:
+    """A memo that lives as long as the current transaction (None outside one)."""
+    transaction = db.current().engine.current_transaction.get()
+    if transaction is None:
+        return None
+    held = _memo.get()
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        _memo.set(held)
+    return held[1].setdefault(name, make())
 
 
 @dataclass(frozen=True)
@@ -324,12 +349,18 @@ class Confirmation:
     standin_id: uuid.UUID | None = None
 
 
-async def confirm(target: dict[str, Any], c: Confirmation, *, set_answer: bool) -> None:
+async def confirm(
+    target: dict[str, Any],
+    c: Confirmation,
+    *,
+    set_answer: bool,
+    columns: dict[Any, Any] | None = None,
+) -> None:
     """Inside a write transaction. The earliest trusted time is the one that counts (two
     phones, or a text and a tap); any confirmation stops escalation. `set_answer` is False
-    where the answer was merged already (the sync adapter saved it)."""
+    where the answer was merged already (the sync adapter passes it in `columns`)."""
     now = datetime.now(UTC)
-    update: dict[Any, Any] = {CallupTarget.next_at: None}
+    update: dict[Any, Any] = {**(columns or {}), CallupTarget.next_at: None}
     earlier = target["confirmed_at"] is None or c.at < target["confirmed_at"]
     if earlier:
         update.update(

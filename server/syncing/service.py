@@ -151,10 +151,16 @@ class GroupCommit:
         database = db.current()
         async with database.write():
             await database.serialize("sync")
+            authors = {id(a): a for _p, a, _f in group}
+            for key, author in authors.items():  # each phone once, not once per mutation
+                await _note_devices([p for p, a, _f in group if id(a) == key], author)
             work = Batch()
             good = [m for (_raw, m), _a, _f in group if isinstance(m, Mutation)]
             await work.prefetch([m.mutation_id for m in good], [m.record_id for m in good])
-            results = [await _apply(parsed, author, work) for parsed, author, _f in group]
+            results = [
+                await _apply(parsed, author, work, track_device=False)
+                for parsed, author, _f in group
+            ]
             await work.flush()
             return results
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.messages.extract import extract_from_dir
 
@@ -27,6 +29,20 @@ def test_every_message_has_a_chinese_translation() -> None:
     zh = i18n.catalog("zh_Hans")
     missing = sorted(m for m in ids if m not in zh.singular and m not in zh.plural)
     assert missing == [], f"run `make messages` and translate: {missing}"
+
+
+def test_every_translation_formats_with_its_message_names() -> None:
+    """Templates format every message (newstyle gettext): a stray % in a translation, or a
+    name the English does not have, would break the page."""
+    zh = i18n.catalog("zh_Hans")
+    broken = []
+    for message_id, text in zh.singular.items():
+        names = dict.fromkeys(re.findall(r"%\((\w+)\)s", message_id), "x")
+        try:
+            text % names
+        except (KeyError, ValueError, TypeError) as exc:
+            broken.append(f"{message_id!r} -> {text!r}: {exc}")
+    assert broken == []
 
 
 def test_chinese_is_the_default() -> None:
