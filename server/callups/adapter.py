@@ -106,7 +106,7 @@ class CallupTargetAdapter:
     policy = TARGET_POLICY
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
-        row, _callup = await _target_and_callup(record_id)
+        row, _callup = await _loaded(record_id)
         if row is None:
             return None
         return {
@@ -202,7 +202,27 @@ class CallupTargetAdapter:
             ),
             set_answer=False,
             columns=columns,
+            defer_event=True,
         )
+
+    async def prefetch(self, record_ids: list[uuid.UUID]) -> None:
+        """A group's targets (and their call-ups) in two queries, for load/refuse/record."""
+        loaded = service.per_transaction("targets", dict)
+        callups = service.per_transaction("callups", dict)
+        if loaded is None or callups is None:
+            return
+        wanted = [r for r in dict.fromkeys(record_ids) if r not in loaded]
+        for at in range(0, len(wanted), 500):
+            rows = await CallupTarget.select().where(CallupTarget.id.is_in(wanted[at : at + 500]))
+            missing = {r["callup_id"] for r in rows} - set(callups)
+            if missing:
+                for row in await Callup.select().where(Callup.id.is_in(list(missing))):
+                    callups[row["id"]] = CallupRecord.from_row(row)
+            for row in rows:
+                loaded[row["id"]] = (row, callups.get(row["callup_id"]))
+
+    async def flush(self) -> None:
+        await service.flush_events()
 
     @staticmethod
     def labels() -> dict[str, str]:

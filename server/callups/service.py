@@ -113,9 +113,7 @@ def _target_row(
     standin_for: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     town, village = targeting.levels_of(area_path)
-    defaults = {c._meta.name: c.get_default_value() for c in CallupTarget._meta.columns}
     return {
-        **defaults,
         "id": uuid.uuid4(),
         "callup_id": callup_id,
         "person_id": person_id,
@@ -294,16 +292,36 @@ async def event(
     detail: dict[str, Any],
     at: datetime | None = None,
 ) -> None:
-    await CallupEvent.insert(
-        CallupEvent(
-            callup_id=callup_id,
-            target_id=target_id,
-            kind=kind,
-            actor_id=actor_id,
-            detail=detail,
-            at=at or datetime.now(UTC),
-        )
-    )
+    await insert_rows(CallupEvent, [_event_row(callup_id, target_id, kind, actor_id, detail, at)])
+
+
+def _event_row(
+    callup_id: uuid.UUID,
+    target_id: uuid.UUID | None,
+    kind: str,
+    actor_id: uuid.UUID | None,
+    detail: dict[str, Any],
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "callup_id": callup_id,
+        "target_id": target_id,
+        "kind": kind,
+        "actor_id": actor_id,
+        "detail": detail,
+        "at": at or datetime.now(UTC),
+    }
+
+
+async def flush_events() -> None:
+    """Write the timeline events kept during this transaction (see confirm)."""
+    pending = per_transaction("events", list)
+    if pending:
+        rows = list(pending)
+        pending.clear()
+        for at in range(0, len(rows), 500):
+            await insert_rows(CallupEvent, rows[at : at + 500])
 
 
 async def touch(callup_id: uuid.UUID) -> None:
@@ -355,6 +373,7 @@ async def confirm(
     *,
     set_answer: bool,
     columns: dict[Any, Any] | None = None,
+    defer_event: bool = False,
 ) -> None:
     """Inside a write transaction. The earliest trusted time is the one that counts (two
     phones, or a text and a tap); any confirmation stops escalation. `set_answer` is False
@@ -375,12 +394,22 @@ async def confirm(
     if set_answer and not target["answer"]:
         update[CallupTarget.answer] = c.answer.value
     await CallupTarget.update(update).where(CallupTarget.id == target["id"])
+    written = {column._meta.name: value for column, value in update.items()}
+    target.update(written)
+    loaded = per_transaction("targets", dict)  # what the sync adapter read for this group
+    if loaded and target["id"] in loaded and loaded[target["id"]][0] is not target:
+        loaded[target["id"]][0].update(written)
     detail = {"answer": c.answer.value, "via": c.via.value, "earliest": earlier}
     if c.phone_at:
         detail["phone_at"] = c.phone_at.isoformat()
     if c.reason:
         detail["reason"] = c.reason
-    await event(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
+    row = _event_row(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
+    pending = per_transaction("events", list) if defer_event else None
+    if pending is not None:
+        pending.append(row)  # written with the others by the sync adapter's flush()
+    else:
+        await insert_rows(CallupEvent, [row])
     if c.answer is Answer.unable and c.standin_id:
         await _stand_in(target, c.standin_id, c.actor_id)
     await touch(target["callup_id"])

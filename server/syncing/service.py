@@ -83,6 +83,28 @@ async def _apply(
     )
 
 
+async def _prefetch(batch: Batch, parsed: list[Parsed]) -> None:
+    """Everything a batch will read, in a few queries: the log and record versions (sync),
+    and the records themselves where an adapter can read many at once (`prefetch`)."""
+    good = [m for _raw, m in parsed if isinstance(m, Mutation)]
+    await batch.prefetch([m.mutation_id for m in good], [m.record_id for m in good])
+    by_entity: dict[str, list[uuid.UUID]] = {}
+    for m in good:
+        by_entity.setdefault(m.entity, []).append(m.record_id)
+    for entity, ids in by_entity.items():
+        adapter = ADAPTERS.get(entity)
+        if adapter is not None and hasattr(adapter, "prefetch"):
+            await adapter.prefetch(ids)
+
+
+async def _flush(batch: Batch) -> None:
+    """The sync log's rows, and what adapters kept to write in bulk (`flush`)."""
+    await batch.flush()
+    for adapter in ADAPTERS.values():
+        if hasattr(adapter, "flush"):
+            await adapter.flush()
+
+
 async def _note_devices(batch: list[Parsed], author: store.Author) -> None:
     """Each device of a batch once, at its highest position (not once per mutation)."""
     highest: dict[tuple[Any, int], int] = {}
@@ -100,8 +122,9 @@ async def _submit_one(parsed: Parsed, author: store.Author) -> store.Result | No
     async with database.write():
         await database.serialize("sync")
         batch = Batch()
+        await _prefetch(batch, [parsed])
         result = await _apply(parsed, author, batch)
-        await batch.flush()
+        await _flush(batch)
         return result
 
 
@@ -151,17 +174,23 @@ class GroupCommit:
         database = db.current()
         async with database.write():
             await database.serialize("sync")
-            authors = {id(a): a for _p, a, _f in group}
-            for key, author in authors.items():  # each phone once, not once per mutation
-                await _note_devices([p for p, a, _f in group if id(a) == key], author)
+            # each phone once, not once per mutation, and all of them in one go
+            highest: dict[tuple[Any, int], tuple[int, Any]] = {}
+            for (_raw, m), author, _f in group:
+                if isinstance(m, Mutation):
+                    key = (m.device_id, m.epoch)
+                    seq = max(highest.get(key, (0, None))[0], m.device_seq)
+                    highest[key] = (seq, author.person_id)
+            await devices.announce_many(
+                [(d, epoch, seq, person) for (d, epoch), (seq, person) in highest.items()]
+            )
             work = Batch()
-            good = [m for (_raw, m), _a, _f in group if isinstance(m, Mutation)]
-            await work.prefetch([m.mutation_id for m in good], [m.record_id for m in good])
+            await _prefetch(work, [parsed for parsed, _a, _f in group])
             results = [
                 await _apply(parsed, author, work, track_device=False)
                 for parsed, author, _f in group
             ]
-            await work.flush()
+            await _flush(work)
             return results
 
 
@@ -201,10 +230,9 @@ async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | 
             await database.serialize("sync")
             await _note_devices(parsed, author)
             work = Batch()
-            good = [m for _raw, m in parsed if isinstance(m, Mutation)]
-            await work.prefetch([m.mutation_id for m in good], [m.record_id for m in good])
+            await _prefetch(work, parsed)
             results = [await _apply(p, author, work, track_device=False) for p in parsed]
-            await work.flush()
+            await _flush(work)
             return results
     except Exception:
         log.exception("batch of %d failed as a whole; applying one by one", len(parsed))
