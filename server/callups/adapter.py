@@ -66,12 +66,14 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def standin_person(value: str) -> uuid.UUID | None:
+    """The active person named as stand-in (by mobile number or id), or None."""
     if not value:
         return None
     if MOBILE.fullmatch(value):
         person = await directory.person_by_mobile(value)
-        return person.id if person and person.active else None
-    return uuid.UUID(value)
+    else:
+        person = await directory.active_person(uuid.UUID(value))
+    return person.id if person and person.active else None
 
 
 async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:

@@ -261,6 +261,11 @@ async def person_by_mobile(mobile: str) -> PersonRecord | None:
     return PersonRecord.from_row(row) if row else None
 
 
+async def active_person(person_id: uuid.UUID) -> PersonRecord | None:
+    row = await Person.select().where((Person.id == person_id) & Person.active.eq(True)).first()
+    return PersonRecord.from_row(row) if row else None
+
+
 async def person_of_post(post_id: uuid.UUID) -> uuid.UUID:
     row = await Post.select(Post.person).where(Post.id == post_id).first()
     if row is None:

@@ -1,0 +1,61 @@
+"""Single mutations from many phones at once share transactions (group commit): every one
+lands, each judged for its own author, and one that breaks the group fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from server.callups.adapter import CallupTargetAdapter
+from server.syncing import service as syncing
+from tests.integration.callups.people import (
+    BUREAU,
+    answer,
+    issue,
+    person_viewer,
+    target,
+    targets,
+    viewer,
+)
+
+pytestmark = pytest.mark.db
+
+
+async def test_many_phones_at_once(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    callup_id = await issue(await viewer(BUREAU), now=datetime.now(UTC) - timedelta(hours=1))
+    rows = await targets(callup_id)
+    people = [await person_viewer(r["person_id"]) for r in rows]
+    poisoned = rows[3]["id"]
+    original = CallupTargetAdapter.record
+
+    async def record(self, mutation, *args):  # type: ignore[no-untyped-def]
+        if mutation.record_id == poisoned:
+            raise RuntimeError("a bug met by one mutation")
+        return await original(self, mutation, *args)
+
+    groups: list[int] = []
+    apply_group = syncing.GroupCommit._apply
+
+    async def counted(self, group):  # type: ignore[no-untyped-def]
+        groups.append(len(group))
+        return await apply_group(self, group)
+
+    monkeypatch.setattr(CallupTargetAdapter, "record", record)
+    monkeypatch.setattr(syncing.GroupCommit, "_apply", counted)
+    outcomes = await asyncio.gather(
+        *(
+            answer(person, row["id"], {"answer": "received"}, device=100 + n)
+            for n, (person, row) in enumerate(zip(people, rows, strict=True))
+        ),
+        return_exceptions=True,
+    )
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(failed) == 1 and "one mutation" in str(failed[0])
+    assert all(o.verdict == "applied" for o in outcomes if not isinstance(o, Exception))
+    for row in rows:
+        confirmed = (await target(row["id"]))["confirmed_at"]
+        assert (confirmed is None) == (row["id"] == poisoned)
+    assert len(groups) < len(rows)  # shared transactions, not one each
+    assert max(groups) > 1
