@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -26,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import PG_URL, reset_postgres, write_result
+from bench.pushserver import running
 from server import db
 from server.auth.service import Viewer
-from server.callups import adapter, board, service
+from server.callups import adapter, board, messages, service
 from server.callups.tables import CallupTarget
 from server.db import Database, activate
 from server.directory.kinds import Level, PostKind
@@ -254,7 +252,7 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
     await database.start()
     await database.migrate()
     syncing.register(adapter.CallupTargetAdapter())
-    adapter.install()
+    messages.install()
     path, staff = await seed(count, subs)
     sender = PushSender(Signer(vapid, "mailto:ops@localhost"))
     result: dict = {"targets": count}
@@ -309,35 +307,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         vapid = ensure_keys(workdir / "vapid.pem")
-        subs_file = workdir / "subs.json"
-        service_proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.pushserver",
-                "--key",
-                public_key(vapid),
-                "--count",
-                str(count),
-                "--out",
-                str(subs_file),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=HERE.parent,
-        )
-        try:
-            assert service_proc.stdout is not None
-            assert service_proc.stdout.readline().strip() == "ready"
-            subs = json.loads(subs_file.read_text())
+        with running(public_key(vapid), count, workdir) as (_file, subs):
             asyncio.run(reset_postgres())
             results["postgres"] = run_fast(run_engine(PG_URL, count, subs, vapid))
             if args.sqlite:
                 url = f"sqlite:///{workdir / 'callup.sqlite3'}"
                 results["sqlite"] = run_fast(run_engine(url, count, subs, vapid))
-        finally:
-            service_proc.kill()
-            service_proc.wait()
     path = write_result("callup" + ("-quick" if args.quick else ""), results)
     for engine, r in results.items():
         print(

@@ -12,7 +12,6 @@ import base64
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import write_result
+from bench.pushserver import running
 from server.db import Database, activate
 from server.notify.outbox import Note, drain_all, send_many
 from server.notify.tables import Delivery, PushSubscription
@@ -118,31 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         vapid = ensure_keys(workdir / "vapid.pem")
-        subs_file = workdir / "subs.json"
-        service = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.pushserver",
-                "--key",
-                public_key(vapid),
-                "--count",
-                str(count),
-                "--out",
-                str(subs_file),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=HERE.parent,
-        )
-        try:
-            assert service.stdout is not None and service.stdout.readline().strip() == "ready"
-            subs = json.loads(subs_file.read_text())
+        with running(public_key(vapid), count, workdir) as (subs_file, subs):
             reference = node(subs_file, vapid)
             result = run_fast(ours(workdir, subs, vapid))
-        finally:
-            service.kill()
-            service.wait()
     ratio = round(result["messages_per_s"] / reference["messages_per_s"], 2)
     data = {
         "recipients": count,

@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.pushservice import PushService, b64
@@ -28,6 +32,35 @@ async def serve(vapid_public_key: str, count: int, out: Path, check_every: int) 
     await asyncio.to_thread(out.write_text, json.dumps(subs))
     print("ready", flush=True)
     await asyncio.Event().wait()  # until the benchmark kills this process
+
+
+@contextmanager
+def running(vapid_public_key: str, count: int, workdir: Path) -> Iterator[tuple[Path, list]]:
+    """The service in its own process for the length of a `with`: yields the subscriptions
+    file and the subscriptions (endpoint and keys), as a browser would hand them over."""
+    subs_file = workdir / "subs.json"
+    service = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.pushserver",
+            "--key",
+            vapid_public_key,
+            "--count",
+            str(count),
+            "--out",
+            str(subs_file),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert service.stdout is not None and service.stdout.readline().strip() == "ready"
+        yield subs_file, json.loads(subs_file.read_text())
+    finally:
+        service.kill()
+        service.wait()
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from server.auth import routes as auth_routes
 from server.auth.access import access_guard
 from server.auth.middleware import session_middleware
 from server.callups import adapter as callup_adapter
+from server.callups import messages as callup_messages
 from server.callups import routes as callup_routes
 from server.callups import warning_routes
 from server.db import Database, activate
@@ -105,7 +106,7 @@ def create_app(settings: Settings) -> Litestar:
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
     register(callup_adapter.CallupTargetAdapter())
-    callup_adapter.install()
+    callup_messages.install()
     return Litestar(
         route_handlers=[
             *shell_routes.ROUTES,

@@ -34,7 +34,7 @@ class Job:
 def jobs_for(settings: Settings) -> list[Job]:
     """Every periodic job of every domain."""
     from server.auth.service import prune_attempts
-    from server.callups import adapter as callups
+    from server.callups import messages as callups
     from server.callups.escalation import escalate
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local

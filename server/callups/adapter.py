@@ -1,5 +1,5 @@
 """A call-up confirmation as a sync mutation, and the other ways one arrives (the
-notification's 收到, a text reply): all end in service.confirm().
+notification's 收到, a text reply): all end in answers.confirm().
 
 Entity "callup_target", op "confirm", fields {answer, note, reason, lat, lng, standin}.
 The target themself confirms (on the page, online or queued offline); issuers and duty
@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.auth.service import Viewer
-from server.callups import service
+from server.callups import answers, service, trail
 from server.callups.kinds import Answer, Via
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupTarget
 from server.directory import service as directory
 from server.i18n import N_, gettext
-from server.notify import hooks
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
 from sync.mutation import Mutation
@@ -83,7 +82,7 @@ async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupR
     target = await CallupTarget.select().where(CallupTarget.id == record_id).first()
     if target is None:
         return None, None
-    callups = service.per_transaction("callups", dict)
+    callups = trail.per_transaction("callups", dict)
     callup = callups.get(target["callup_id"]) if callups is not None else None
     if callup is None:
         row = await Callup.select().where(Callup.id == target["callup_id"]).first()
@@ -91,14 +90,14 @@ async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupR
         if callups is not None and callup is not None:
             callups[callup.id] = callup
     found = (target, callup)
-    loaded = service.per_transaction("targets", dict)
+    loaded = trail.per_transaction("targets", dict)
     if loaded is not None:
         loaded[record_id] = found
     return found
 
 
 async def _loaded(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
-    loaded = service.per_transaction("targets", dict)
+    loaded = trail.per_transaction("targets", dict)
     if loaded is not None and record_id in loaded:
         return loaded[record_id]
     return await _target_and_callup(record_id)
@@ -188,9 +187,9 @@ class CallupTargetAdapter:
         phone = (
             datetime.fromtimestamp(mutation.phone_time / 1000, UTC) if mutation.phone_time else None
         )
-        await service.confirm(
+        await answers.confirm(
             target,
-            service.Confirmation(
+            answers.Confirmation(
                 answer=Answer(fields["answer"]),
                 at=trusted_time(mutation.phone_time, called, received),
                 via=Via.page if mine else Via.officer,
@@ -209,8 +208,8 @@ class CallupTargetAdapter:
 
     async def prefetch(self, record_ids: list[uuid.UUID]) -> None:
         """A group's targets (and their call-ups) in two queries, for load/refuse/record."""
-        loaded = service.per_transaction("targets", dict)
-        callups = service.per_transaction("callups", dict)
+        loaded = trail.per_transaction("targets", dict)
+        callups = trail.per_transaction("callups", dict)
         if loaded is None or callups is None:
             return
         wanted = [r for r in dict.fromkeys(record_ids) if r not in loaded]
@@ -224,7 +223,7 @@ class CallupTargetAdapter:
                 loaded[row["id"]] = (row, callups.get(row["callup_id"]))
 
     async def flush(self) -> None:
-        await service.flush_events()
+        await trail.flush_events()
 
     @staticmethod
     def labels() -> dict[str, str]:
@@ -238,109 +237,3 @@ class CallupTargetAdapter:
 
     def url(self, record_id: uuid.UUID) -> str:
         return f"/callups/targets/{record_id}"
-
-
-def callup_of(url: str) -> uuid.UUID | None:
-    match = re.fullmatch(r"/callups/([0-9a-f-]{36})/answer", url)
-    return uuid.UUID(match.group(1)) if match else None
-
-
-async def _target_for(message: hooks.Seen) -> dict | None:
-    callup_id = callup_of(message.url)
-    return await service.target_of(message.person_id, callup_id) if callup_id else None
-
-
-async def on_delivered(messages: list[hooks.Seen], at: datetime) -> None:
-    """A channel accepted a call-up message: the target's delivered time (the first)."""
-    touched: set[uuid.UUID] = set()
-    pairs: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for m in messages:
-        if callup_id := callup_of(m.url):
-            pairs.setdefault(callup_id, []).append(m.person_id)
-    for callup_id, people in pairs.items():
-        for at_ in range(0, len(people), 500):
-            done = (
-                await CallupTarget.update({CallupTarget.delivered_at: at})
-                .where(
-                    (CallupTarget.callup_id == callup_id)
-                    & CallupTarget.person_id.is_in(people[at_ : at_ + 500])
-                    & CallupTarget.delivered_at.is_null()
-                )
-                .returning(CallupTarget.id)
-            )
-            if done:
-                touched.add(callup_id)
-    for callup_id in touched:
-        await service.touch(callup_id)
-
-
-async def on_opened(message: hooks.Seen, at: datetime) -> None:
-    """Opened (已读) is recorded, and is not a confirmation."""
-    target = await _target_for(message)
-    if target and target["opened_at"] is None:
-        await CallupTarget.update({CallupTarget.opened_at: at}).where(
-            CallupTarget.id == target["id"]
-        )
-        await service.event(target["callup_id"], target["id"], "opened", message.person_id, {}, at)
-        await service.touch(target["callup_id"])
-
-
-async def on_acted(message: hooks.Seen, action: str, at: datetime, author: Any) -> None:
-    """收到 tapped on the notification (Android Chrome): a confirmation at the tap's
-    trusted time (the message hook judged it already)."""
-    target = await _target_for(message)
-    if target is None or action != "ack":
-        return
-    called = target["called_at"] or at
-    await service.confirm(
-        target,
-        service.Confirmation(
-            answer=Answer.received,
-            at=max(at, called),
-            via=Via.notification,
-            actor_id=message.person_id,
-        ),
-        set_answer=True,
-    )
-
-
-SMS_ANSWERS = (
-    (re.compile(r"^\s*(1|收到|确认|ok)\b", re.IGNORECASE), Answer.received),
-    (re.compile(r"^\s*(2|已?到岗)"), Answer.on_post),
-)
-
-
-async def on_inbound(person_id: uuid.UUID | None, mobile: str, text: str, at: datetime) -> str:
-    """A text reply "1" / "收到" (or "2" / "到岗") confirms the person's latest open call-up."""
-    if person_id is None:
-        return ""
-    answer = next((a for pattern, a in SMS_ANSWERS if pattern.search(text)), None)
-    if answer is None:
-        return ""
-    rows = (
-        await CallupTarget.select()
-        .where(
-            (CallupTarget.person_id == person_id)
-            & CallupTarget.confirmed_at.is_null()
-            & CallupTarget.callup_id.is_in(Callup.select(Callup.id).where(Callup.state == "sent"))
-        )
-        .order_by(CallupTarget.called_at, ascending=False)
-        .limit(1)
-    )
-    if not rows:
-        return ""
-    await service.confirm(
-        rows[0],
-        service.Confirmation(answer=answer, at=at, via=Via.sms, actor_id=person_id),
-        set_answer=True,
-    )
-    return gettext(N_("Confirmed: %(answer)s. Thank you."), answer=answer.label)
-
-
-def install() -> None:
-    """Tell notify what call-ups want to hear about their messages."""
-    hooks.DELIVERED["callup"] = on_delivered
-    hooks.OPENED["callup"] = on_opened
-    hooks.ACTED["callup"] = on_acted
-    if on_inbound not in hooks.INBOUND:
-        hooks.INBOUND.append(on_inbound)

@@ -56,6 +56,19 @@ class Board:
     pages: int
     names: dict[str, str] = field(default_factory=dict)
 
+    # what the pager macro reads (templates/_macros.html)
+    @property
+    def number(self) -> int:
+        return self.page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
 
 def _sum(condition: str, alias: str) -> QueryString:
     return QueryString(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)", alias=alias)

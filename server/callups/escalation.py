@@ -7,7 +7,7 @@ For a target not confirmed when its window ends:
 | 2..N  | again, and the post's superior and the duty officer are told         |
 | > N   | nothing more is sent; the target stays on the board as unanswered    |
 Each round waits one window. Every step is on the target's timeline. Only a confirmation
-stops it (service.confirm clears `next_at`); a closed call-up escalates no more.
+stops it (answers.confirm clears `next_at`); a closed call-up escalates no more.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from server import db
-from server.callups import service
+from server.callups import service, trail
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupTarget
 from server.callups.targets import duty_officers_over
@@ -81,16 +81,16 @@ async def _step(callup: CallupRecord, target: dict, now: datetime) -> None:
         if not claimed:
             return
         if last:
-            await service.event(
+            await trail.event(
                 callup.id, target["id"], "unanswered", None, {"rounds": round_ - 1}, now
             )
-            await service.touch(callup.id)
+            await trail.touch(callup.id)
             return
         await send_many([target["person_id"]], service.note_for(callup, again=True), EVERY_CHANNEL)
         told = []
         if round_ >= 2:
             told = await _up_the_chain(callup, target)
-        await service.event(
+        await trail.event(
             callup.id,
             target["id"],
             "renotified" if round_ == 1 else "escalated",
@@ -98,7 +98,7 @@ async def _step(callup: CallupRecord, target: dict, now: datetime) -> None:
             {"round": round_, "told": [str(p) for p in told]},
             now,
         )
-        await service.touch(callup.id)
+        await trail.touch(callup.id)
 
 
 async def _up_the_chain(callup: CallupRecord, target: dict) -> list:

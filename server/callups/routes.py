@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from server.auth.access import SIGNED_IN, allow
-from server.callups import board, export, service, warnings
+from server.callups import answers, board, export, service, warnings
 from server.callups.kinds import Answer, WarningLevel
 from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
 from server.callups.warning_routes import area_choices
@@ -199,7 +199,7 @@ async def _answer_context(
     row = await service.target_of(viewer.person_id, callup_id)
     if row is None:
         raise NotFound(service.NOT_FOUND)
-    await service.mark_opened(row)
+    await answers.mark_opened(row)
     [target] = await service.with_people([row])
     return {
         "c": callup,

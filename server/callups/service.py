@@ -1,10 +1,8 @@
-"""Call-ups: drafted with a computed target list the issuer may edit, sent, confirmed,
-closed. Confirmations from every path (page, notification, text reply, duty officer) meet in
-`confirm()`, which keeps the earliest trusted time and stops escalation."""
+"""Call-ups: drafted with a computed target list the issuer may edit, sent, watched, closed.
+(Confirmations are answers.py; the timeline and the board's version are trail.py.)"""
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,16 +11,17 @@ from typing import Any
 from server import db
 from server.auth.service import Viewer
 from server.callups import targets as targeting
-from server.callups.kinds import Answer, Via, WarningLevel
+from server.callups.kinds import WarningLevel
 from server.callups.records import CallupRecord, TargetRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
+from server.callups.trail import event
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.directory.scope import under
 from server.directory.tables import Person, Post
 from server.errors import Conflict, DomainError, NotFound
 from server.i18n import N_, gettext
-from server.notify.outbox import Note, send_many, send_to
+from server.notify.outbox import Note, send_many
 from sync.batch import insert_rows
 
 ISSUERS = frozenset(
@@ -284,164 +283,6 @@ async def close(viewer: Viewer, callup_id: uuid.UUID) -> None:
         await event(callup_id, None, "closed", viewer.person_id, {}, now)
 
 
-async def event(
-    callup_id: uuid.UUID,
-    target_id: uuid.UUID | None,
-    kind: str,
-    actor_id: uuid.UUID | None,
-    detail: dict[str, Any],
-    at: datetime | None = None,
-) -> None:
-    await insert_rows(CallupEvent, [_event_row(callup_id, target_id, kind, actor_id, detail, at)])
-
-
-def _event_row(
-    callup_id: uuid.UUID,
-    target_id: uuid.UUID | None,
-    kind: str,
-    actor_id: uuid.UUID | None,
-    detail: dict[str, Any],
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
-        "callup_id": callup_id,
-        "target_id": target_id,
-        "kind": kind,
-        "actor_id": actor_id,
-        "detail": detail,
-        "at": at or datetime.now(UTC),
-    }
-
-
-async def flush_events() -> None:
-    """Write the timeline events kept during this transaction (see confirm)."""
-    pending = per_transaction("events", list)
-    if pending:
-        rows = list(pending)
-        pending.clear()
-        for at in range(0, len(rows), 500):
-            await insert_rows(CallupEvent, rows[at : at + 500])
-
-
-async def touch(callup_id: uuid.UUID) -> None:
-    """Open boards poll this number: it changes whenever anything on the call-up does. Once
-    per transaction is enough (a group of 200 confirmations bumps it once, not 200 times)."""
-    touched = per_transaction("touched", set)
-    if touched is not None:
-        if callup_id in touched:
-            return
-        touched.add(callup_id)
-    await Callup.update({Callup.version: Callup.version + 1}).where(Callup.id == callup_id)
-
-
-#: (the transaction, its memo) for this task: replaced when another transaction asks
-_memo: contextvars.ContextVar[tuple[Any, dict[str, Any]] | None] = contextvars.ContextVar(
-    "callup_memo", default=None
-)
-
-
-def per_transaction(name: str, make: Any) -> Any:
-    """A memo that lives as long as the current transaction (None outside one)."""
-    transaction = db.current().engine.current_transaction.get()
-    if transaction is None:
-        return None
-    held = _memo.get()
-    if held is None or held[0] is not transaction:
-        held = (transaction, {})
-        _memo.set(held)
-    return held[1].setdefault(name, make())
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    answer: Answer
-    at: datetime
-    via: Via
-    phone_at: datetime | None = None
-    actor_id: uuid.UUID | None = None
-    note: str = ""
-    reason: str = ""
-    lat: float | None = None
-    lng: float | None = None
-    standin_id: uuid.UUID | None = None
-
-
-async def confirm(
-    target: dict[str, Any],
-    c: Confirmation,
-    *,
-    set_answer: bool,
-    columns: dict[Any, Any] | None = None,
-    defer_event: bool = False,
-) -> None:
-    """Inside a write transaction. The earliest trusted time is the one that counts (two
-    phones, or a text and a tap); any confirmation stops escalation. `set_answer` is False
-    where the answer was merged already (the sync adapter passes it in `columns`)."""
-    now = datetime.now(UTC)
-    update: dict[Any, Any] = {**(columns or {}), CallupTarget.next_at: None}
-    earlier = target["confirmed_at"] is None or c.at < target["confirmed_at"]
-    if earlier:
-        update.update(
-            {
-                CallupTarget.confirmed_at: c.at,
-                CallupTarget.phone_at: c.phone_at,
-                CallupTarget.received_at: now,
-                CallupTarget.via: c.via.value,
-                CallupTarget.recorded_by: c.actor_id if c.via is Via.officer else None,
-            }
-        )
-    if set_answer and not target["answer"]:
-        update[CallupTarget.answer] = c.answer.value
-    await CallupTarget.update(update).where(CallupTarget.id == target["id"])
-    written = {column._meta.name: value for column, value in update.items()}
-    target.update(written)
-    loaded = per_transaction("targets", dict)  # what the sync adapter read for this group
-    if loaded and target["id"] in loaded and loaded[target["id"]][0] is not target:
-        loaded[target["id"]][0].update(written)
-    detail = {"answer": c.answer.value, "via": c.via.value, "earliest": earlier}
-    if c.phone_at:
-        detail["phone_at"] = c.phone_at.isoformat()
-    if c.reason:
-        detail["reason"] = c.reason
-    row = _event_row(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
-    pending = per_transaction("events", list) if defer_event else None
-    if pending is not None:
-        pending.append(row)  # written with the others by the sync adapter's flush()
-    else:
-        await insert_rows(CallupEvent, [row])
-    if c.answer is Answer.unable and c.standin_id:
-        await _stand_in(target, c.standin_id, c.actor_id)
-    await touch(target["callup_id"])
-
-
-async def _stand_in(
-    target: dict[str, Any], person_id: uuid.UUID, actor_id: uuid.UUID | None
-) -> None:
-    """The named stand-in becomes a target with a window of their own."""
-    row = await Callup.select().where(Callup.id == target["callup_id"]).first()
-    callup = CallupRecord.from_row(row)
-    if callup.state != "sent" or await target_of(person_id, callup.id):
-        return
-    new = _target_row(
-        callup.id,
-        person_id,
-        None,
-        target["area_path"],
-        target["superior_id"],
-        "standin",
-        target["id"],
-    )
-    new["called_at"] = datetime.now(UTC)
-    new["next_at"] = new["called_at"] + timedelta(minutes=callup.window_minutes)
-    await insert_rows(CallupTarget, [new])
-    await CallupTarget.update({CallupTarget.standin_id: person_id}).where(
-        CallupTarget.id == target["id"]
-    )
-    await event(callup.id, new["id"], "standin", actor_id, {"for": str(target["id"])})
-    await send_to(person_id, note_for(callup))
-
-
 async def mine(viewer: Viewer) -> list[tuple[CallupRecord, TargetRecord]]:
     """The call-ups under way that the viewer has not confirmed: shown first on the phone."""
     rows = await CallupTarget.select().where(
@@ -483,22 +324,6 @@ async def timeline(callup_id: uuid.UUID, target_id: uuid.UUID) -> list[dict[str,
         .order_by(CallupEvent.at)
         .output(load_json=True)
     )
-
-
-async def mark_opened(target: dict[str, Any]) -> None:
-    """The target opened their answer page (已读); written only the first time."""
-    if target["opened_at"] is not None or target["confirmed_at"] is not None:
-        return
-    now = datetime.now(UTC)
-    async with db.current().write():
-        done = (
-            await CallupTarget.update({CallupTarget.opened_at: now})
-            .where((CallupTarget.id == target["id"]) & CallupTarget.opened_at.is_null())
-            .returning(CallupTarget.id)
-        )
-        if done:
-            await event(target["callup_id"], target["id"], "opened", target["person_id"], {}, now)
-            await touch(target["callup_id"])
 
 
 async def colleagues(target: dict[str, Any], limit: int = 30) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from tests.e2e.conftest import PHONE
 from tests.e2e.pages.callups import AnswerPage, Board, CallupForm
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
+from tests.e2e.pages.push import deliver_push, notifications
 from tests.e2e.pages.shell import Shell
 from tests.live import LiveServer
 
@@ -81,7 +82,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     [(message_id,)] = query(
         db, "SELECT id FROM message WHERE person_id = ? AND kind = 'callup'", a_person
     )
-    await deliver_push(a_context, a_page, live_server, message_id)
+    await push_callup(a_context, a_page, live_server, message_id)
     await a_page.evaluate(
         "(id) => navigator.serviceWorker.controller.postMessage({type: 'act', id, action: 'ack'})",
         message_id,
@@ -135,7 +136,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
-async def deliver_push(
+async def push_callup(
     context: BrowserContext, page: Page, server: LiveServer, message_id: str
 ) -> None:
     """What the push service would hand the phone: the call-up's own message."""
@@ -143,17 +144,6 @@ async def deliver_push(
     [(title, body, url, topic, actions)] = query(
         db, "SELECT title, body, url, topic, actions FROM message WHERE id = ?", message_id
     )
-    cdp = await context.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
-    )
-    await cdp.send("ServiceWorker.enable")
-    for _ in range(200):
-        if registrations:
-            break
-        await page.wait_for_timeout(100)
     payload = {
         "id": message_id,
         "kind": "callup",
@@ -163,19 +153,9 @@ async def deliver_push(
         "tag": topic,
         "actions": json.loads(actions),
     }
-    await cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": server.url + "/",
-            "registrationId": registrations[0],
-            "data": json.dumps(payload, ensure_ascii=False),
-        },
-    )
+    await deliver_push(context, page, server.url, payload)
     for _ in range(100):
-        shown = await page.evaluate(
-            "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length)"
-        )
-        if shown:
+        if await notifications(page):
             return
         await page.wait_for_timeout(100)
     raise AssertionError("the call-up notification was not shown")

@@ -3,7 +3,6 @@ own push delivery: headless Chromium has no push service to subscribe to)."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from playwright.async_api import BrowserContext, Page
 from server.settings import sqlite_path
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
+from tests.e2e.pages.push import deliver_push, notifications
 from tests.e2e.pages.shell import Shell
 from tests.live import LiveServer
 
@@ -26,17 +26,6 @@ async def test_a_push_shows_a_notification(
     await page.goto(live_server.url + "/me/notifications")
     await page.locator("[data-push-state='available']").wait_for()  # Chromium can have push
 
-    cdp = await context.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
-    )
-    await cdp.send("ServiceWorker.enable")
-    for _ in range(200):
-        if registrations:
-            break
-        await page.wait_for_timeout(100)
     payload = {
         "id": "00000000-0000-0000-0000-000000000001",
         "kind": "callup",
@@ -46,22 +35,10 @@ async def test_a_push_shows_a_notification(
         "tag": "callup-1",
         "actions": [{"action": "ack", "title": "收到"}],
     }
-    await cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": live_server.url + "/",
-            "registrationId": registrations[0],
-            "data": json.dumps(payload, ensure_ascii=False),
-        },
-    )
+    await deliver_push(context, page, live_server.url, payload)
     shown: list = []
     for _ in range(200):
-        shown = await page.evaluate(
-            """navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(
-                 n => ({title: n.title, body: n.body, tag: n.tag,
-                        actions: (n.actions || []).map(a => a.title),
-                        sticky: n.requireInteraction})))"""
-        )
+        shown = await notifications(page)
         if shown:
             break
         await page.wait_for_timeout(100)

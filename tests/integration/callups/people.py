@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from server.auth.service import Viewer
-from server.callups import adapter, service
+from server.callups import adapter, messages, service
 from server.callups.tables import CallupTarget
 from server.callups.targets import DEFAULT_KINDS
 from server.directory.service import area_by_code
@@ -50,7 +50,7 @@ async def issue(
 ) -> uuid.UUID:
     """A call-up to the flood-duty people of a town, sent at `now`."""
     syncing.register(adapter.CallupTargetAdapter())
-    adapter.install()
+    messages.install()
     town = await area_by_code(town_code)
     callup_id = await service.create(
         staff,
