@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import drain, fanout, hazards, home, sync
+from bench import callup, drain, fanout, hazards, home, sync
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     drain.main()
     hazards.main()
     fanout.main([])
+    callup.main([])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from server.callups.kinds import Answer, HazardType, TargetState, Via, WarningLevel, WarningState
@@ -49,11 +49,20 @@ class WarningRecord:
             **{k: row[k] for k in cls.__dataclass_fields__ if k not in _WARNING_TYPED},
             hazard_type=HazardType(row["hazard_type"]),
             level=WarningLevel(row["level"]),
-            state=WarningState(row["state"]),
+            state=_state_now(row),
             texts=_json(row["texts"]),
             area_codes=_json(row["area_codes"]),
             area_paths=_json(row["area_paths"]),
         )
+
+
+def _state_now(row: dict[str, Any]) -> WarningState:
+    """A warning in force whose validity has ended is shown as expired."""
+    state = WarningState(row["state"])
+    valid_to = row["valid_to"]
+    if state is WarningState.active and valid_to is not None and valid_to < datetime.now(UTC):
+        return WarningState.expired
+    return state
 
 
 _WARNING_TYPED = {"hazard_type", "level", "state", "texts", "area_codes", "area_paths"}
