@@ -19,7 +19,7 @@ from tests.e2e.pages.callups import AnswerPage, Board, CallupForm
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
 from tests.e2e.pages.push import deliver_push, notifications
-from tests.e2e.pages.shell import Shell
+from tests.e2e.pages.shell import Shell, overflow
 from tests.live import LiveServer
 
 BUREAU = "13900000002"
@@ -131,6 +131,19 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     kinds = await page.locator("#timeline li").evaluate_all("els => els.map(e => e.dataset.kind)")
     assert kinds == ["sent", "renotified", "escalated"]
     assert c_mobile in await page.locator("a[href^='tel:']").first.get_attribute("href")
+    for path in (
+        "/callups",
+        "/callups/new",
+        f"/callups/{callup_id}",
+        f"/callups/{callup_id}/report",
+        f"/callups/targets/{c_id}",
+        "/warnings",
+        "/warnings/new",
+    ):
+        await page.goto(live_server.url + path)
+        assert await overflow(page) <= 0, path  # nothing scrolls sideways on a phone
+    await b_page.goto(f"{live_server.url}/callups/{callup_id}/answer")
+    assert await overflow(b_page) <= 0
     for ctx in (a_context, b_context):
         await ctx.close()
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from tests.e2e.conftest import PHONE
 from tests.e2e.pages.hazards import HazardPage, ReportPage
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
-from tests.e2e.pages.shell import Shell
+from tests.e2e.pages.shell import Shell, overflow
 from tests.e2e.test_outbox import jpeg
 from tests.live import LiveServer
 
@@ -89,11 +89,6 @@ async def test_report_offline_then_the_whole_loop(
     assert summary["已销号"] == 1 and summary["整改率"] == 1.0
     await desk.close()
     assert page.console_errors == []  # type: ignore[attr-defined]
-
-
-async def overflow(page: Page) -> int:
-    """How far the page is wider than the phone (0: nothing to scroll sideways)."""
-    return await page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
 
 
 async def test_hazard_pages_fit_a_phone(live_server: LiveServer, page: Page) -> None:

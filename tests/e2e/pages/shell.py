@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
+from tests.e2e.conftest import PHONE
+
 
 class Shell:
     def __init__(self, page: Page, base_url: str) -> None:
@@ -42,3 +44,8 @@ class Shell:
 
     async def title(self) -> str:
         return (await self.page.locator("h1").inner_text()).strip()
+
+
+async def overflow(page: Page) -> int:
+    """How far the page is wider than the phone (0: nothing to scroll sideways)."""
+    return await page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
