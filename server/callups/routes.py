@@ -238,8 +238,8 @@ async def show_target(request: Request, target_id: FromPath[uuid.UUID]) -> Templ
     """A target's timeline, with the duty officer's form to record an answer taken by phone."""
     viewer = viewer_of(request)
     row = await service.target_row(target_id)
-    callup = await service.get(viewer, row["callup_id"])
-    if not service.can_watch(viewer, callup):
+    callup = await service.for_target(viewer, row)
+    if row["person_id"] == viewer.person_id and not service.can_watch(viewer, callup):
         return Redirect(service.ANSWER_URL.format(callup.id), status_code=303)
     await opened_page(viewer.person_id, f"/callups/targets/{target_id}")
     return render(request, "callups/target.html", await _target_context(viewer, target_id))
@@ -249,7 +249,7 @@ async def _target_context(
     viewer: Any, target_id: uuid.UUID, values: dict | None = None, error: str = ""
 ) -> dict[str, Any]:
     row = await service.target_row(target_id)
-    callup = await service.watchable(viewer, row["callup_id"])
+    callup = await service.for_target(viewer, row)
     [target] = await service.with_people([row])
     names = await directory.area_names([target.area_path])
     return {
@@ -261,6 +261,8 @@ async def _target_context(
         "colleagues": await service.colleagues(row),
         "values": values or {},
         "error": error,
+        # the superior told of a silent target sees the page; recording is for staff
+        "can_record": service.can_watch(viewer, callup),
     }
 
 

@@ -147,6 +147,20 @@ def can_watch(viewer: Viewer, callup: CallupRecord) -> bool:
     )
 
 
+async def for_target(viewer: Viewer, target: dict[str, Any]) -> CallupRecord:
+    """A target's call-up, for staff watching it, the target, and the superior told of it."""
+    row = await Callup.select().where(Callup.id == target["callup_id"]).first()
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    callup = CallupRecord.from_row(row)
+    if can_watch(viewer, callup) or viewer.person_id in (
+        target["person_id"],
+        target["superior_id"],
+    ):
+        return callup
+    raise NotFound(NOT_FOUND)
+
+
 async def watchable(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
     callup = await get(viewer, callup_id)
     if not can_watch(viewer, callup):

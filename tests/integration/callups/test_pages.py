@@ -116,3 +116,32 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
     assert len(rows) == count + 1
     answered = [r for r in rows[1:] if r[5] is not None]
     assert len(answered) == 1
+
+
+async def test_the_superior_opens_the_escalation_link(app: Litestar, demo) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from server.callups.escalation import escalate
+    from server.notify.tables import Message
+    from tests.integration.callups.people import issue, viewer
+
+    sent = datetime.now(UTC) - timedelta(hours=1)
+    callup_id = await issue(await viewer(BUREAU), window=10, now=sent)
+    rows = await CallupTarget.select().where(CallupTarget.callup_id == callup_id)
+    row = max(rows, key=lambda r: len(r["area_path"]))  # a dyke guarantor: the town chief above
+    await escalate(sent + timedelta(minutes=10, seconds=1))
+    await escalate(sent + timedelta(minutes=20, seconds=2))
+    told = await Message.select(Message.url).where(
+        (Message.kind == "callup_escalation") & (Message.person_id == row["superior_id"])
+    )
+    link = f"/callups/targets/{row['id']}"
+    assert link in {m["url"] for m in told}
+    boss = await Person.select(Person.mobile).where(Person.id == row["superior_id"]).first()
+    silent = await Person.select(Person.mobile).where(Person.id == row["person_id"]).first()
+    async with AsyncTestClient(app=app) as client:
+        assert (await log_in(client, boss["mobile"])).status_code == 303
+        page = await client.get(link)
+        assert page.status_code == 200
+        assert f'href="tel:{silent["mobile"]}"' in page.text
+        assert 'data-kind="escalated"' in page.text
+        assert 'id="officer-form"' not in page.text  # recording is for staff
