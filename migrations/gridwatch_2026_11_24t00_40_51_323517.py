@@ -73,19 +73,13 @@ class Post(Table, tablename="post", schema=None):
 
 ID = "2026-11-24T00:40:51:323517"
 VERSION = "1.38.0"
-DESCRIPTION = (
-    "directory: areas, places, people, posts; device sessions and login attempts"
-)
+DESCRIPTION = "directory: areas, places, people, posts; device sessions and login attempts"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Place", tablename="place", schema=None, columns=None
-    )
+    manager.add_table(class_name="Place", tablename="place", schema=None, columns=None)
 
     manager.add_table(
         class_name="LoginAttempt",
@@ -94,13 +88,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Area", tablename="area", schema=None, columns=None
-    )
+    manager.add_table(class_name="Area", tablename="area", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Person", tablename="person", schema=None, columns=None
-    )
+    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
 
     manager.add_table(
         class_name="DeviceSession",
@@ -109,9 +99,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Post", tablename="post", schema=None, columns=None
-    )
+    manager.add_table(class_name="Post", tablename="post", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Place",
@@ -338,9 +326,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "RiskGrade", {"A": "A", "B": "B", "C": "C", "D": "D"}
-            ),
+            "choices": Enum("RiskGrade", {"A": "A", "B": "B", "C": "C", "D": "D"}),
             "db_column_name": None,
             "secret": False,
         },

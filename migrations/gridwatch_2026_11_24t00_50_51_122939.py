@@ -12,9 +12,7 @@ INDEXES = (("area", "path"), ("place", "area_path"), ("post", "area_path"))
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     async def create():
         engine = engine_finder()

@@ -11,13 +11,13 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-24T01:14:42:846629"
 VERSION = "1.38.0"
-DESCRIPTION = "sync: mutation log, record versions, change feed, history, conflicts, devices, alerts"
+DESCRIPTION = (
+    "sync: mutation log, record versions, change feed, history, conflicts, devices, alerts"
+)
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SyncDevice",
@@ -61,9 +61,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="SyncAlert", tablename="sync_alert", schema=None, columns=None
-    )
+    manager.add_table(class_name="SyncAlert", tablename="sync_alert", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="SyncDevice",

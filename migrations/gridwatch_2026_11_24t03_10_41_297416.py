@@ -19,9 +19,7 @@ DESCRIPTION = "hazards: categories, hazards, timeline, inbox, chase keys"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="HazardNotice",
@@ -37,9 +35,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Hazard", tablename="hazard", schema=None, columns=None
-    )
+    manager.add_table(class_name="Hazard", tablename="hazard", schema=None, columns=None)
 
     manager.add_table(
         class_name="HazardChase",

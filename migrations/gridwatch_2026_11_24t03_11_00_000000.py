@@ -8,9 +8,7 @@ DESCRIPTION = "hazards: prefix index for area paths on PostgreSQL; the seeded ca
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     async def create():
         engine = engine_finder()

@@ -8,9 +8,7 @@ DESCRIPTION = "hazards: supervised level as a plain column"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Hazard",

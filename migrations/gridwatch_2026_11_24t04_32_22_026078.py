@@ -15,9 +15,7 @@ DESCRIPTION = "notifications: subscriptions, messages, delivery outbox, ladders,
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DeliveryLadder",
@@ -33,9 +31,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Message", tablename="message", schema=None, columns=None
-    )
+    manager.add_table(class_name="Message", tablename="message", schema=None, columns=None)
 
     manager.add_table(
         class_name="PushSubscription",
@@ -44,9 +40,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Delivery", tablename="delivery", schema=None, columns=None
-    )
+    manager.add_table(class_name="Delivery", tablename="delivery", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="DeliveryLadder",

@@ -18,9 +18,7 @@ DESCRIPTION = "Call-ups: early warnings, call-ups, targets and their timeline"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="EarlyWarning",
@@ -43,9 +41,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Callup", tablename="callup", schema=None, columns=None
-    )
+    manager.add_table(class_name="Callup", tablename="callup", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="EarlyWarning",

@@ -6,6 +6,7 @@ time-to-confirm buckets), so a board over 100,000 targets stays fast; lists are 
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import uuid
 from dataclasses import dataclass, field
@@ -147,13 +148,15 @@ async def silent(
 
 
 async def board(callup: CallupRecord, page: int = 1, town: str = "") -> Board:
-    whole, towns = await counts_by_town(callup.id)
-    people, pages = await silent(callup.id, page, town)
+    # independent reads: on PostgreSQL they run at once on the pool's connections
+    (whole, towns), buckets, (people, pages) = await asyncio.gather(
+        counts_by_town(callup.id), confirm_buckets(callup.id), silent(callup.id, page, town)
+    )
     names = await directory.area_names([t for t, _ in towns] + [p.area_path for p in people])
     return Board(
         counts=whole,
         towns=[(path, names.get(path, path or "—"), c) for path, c in towns],
-        buckets=await confirm_buckets(callup.id),
+        buckets=buckets,
         silent=people,
         page=page,
         pages=pages,

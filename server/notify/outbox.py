@@ -263,13 +263,17 @@ async def _live_subscriptions_of(
 
 
 async def _replace_topic(person_ids: list[uuid.UUID], topic: str) -> None:
-    """Pending deliveries of these people's earlier messages with this topic are replaced."""
-    earlier = Message.select(Message.id).where(
+    """Pending deliveries of these people's earlier messages with this topic are replaced.
+    Two steps: as one UPDATE with a subquery, PostgreSQL scanned every pending delivery for
+    each thousand people of a call-up (100,000 people: minutes)."""
+    earlier = await Message.select(Message.id).where(
         Message.person_id.is_in(person_ids) & (Message.topic == topic)
     )
-    await Delivery.update({Delivery.state: "replaced"}).where(
-        (Delivery.state == "pending") & Delivery.message_id.is_in(earlier)
-    )
+    ids = [r["id"] for r in earlier]
+    for at in range(0, len(ids), 1000):
+        await Delivery.update({Delivery.state: "replaced"}).where(
+            (Delivery.state == "pending") & Delivery.message_id.is_in(ids[at : at + 1000])
+        )
 
 
 async def claim(limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
