@@ -13,7 +13,7 @@ from server.callups.kinds import Answer, Via
 from server.callups.records import CallupRecord
 from server.callups.service import _target_row, note_for, target_of
 from server.callups.tables import Callup, CallupEvent, CallupTarget
-from server.callups.trail import _event_row, event, per_transaction, touch
+from server.callups.trail import event, event_row, per_transaction, touch
 from server.notify.outbox import send_to
 from sync.batch import insert_rows
 
@@ -69,7 +69,7 @@ async def confirm(
         detail["phone_at"] = c.phone_at.isoformat()
     if c.reason:
         detail["reason"] = c.reason
-    row = _event_row(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
+    row = event_row(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
     pending = per_transaction("events", list) if defer_event else None
     if pending is not None:
         pending.append(row)  # written with the others by the sync adapter's flush()

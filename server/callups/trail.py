@@ -21,10 +21,10 @@ async def event(
     detail: dict[str, Any],
     at: datetime | None = None,
 ) -> None:
-    await insert_rows(CallupEvent, [_event_row(callup_id, target_id, kind, actor_id, detail, at)])
+    await insert_rows(CallupEvent, [event_row(callup_id, target_id, kind, actor_id, detail, at)])
 
 
-def _event_row(
+def event_row(
     callup_id: uuid.UUID,
     target_id: uuid.UUID | None,
     kind: str,

@@ -113,6 +113,8 @@ async def test_escalation_never_fires_for_a_confirmed_target(bureau) -> None:
     assert quiet["superior_id"] is not None
     for person_id in told:
         assert await messages(person_id, "callup_escalation") >= 1
+    # ten silent people: the duty officer gets one note with the count, not ten
+    assert len(silent) > 3 and [await messages(o, "callup_escalation") for o in officers] == [1]
 
     assert await escalate(T + timedelta(minutes=30, seconds=3)) == len(silent)
     assert await events(quiet["id"]) == ["escalated", "renotified", "unanswered"]
