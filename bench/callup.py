@@ -23,7 +23,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import PG_URL, reset_postgres, write_result
+from bench.common import PG_URL, enqueue_and_drain, reset_postgres, write_result
 from bench.pushserver import running
 from server import db
 from server.auth.service import Viewer
@@ -266,8 +266,8 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
     # the named baseline: the same fan-out without the call-up around it
     start = time.perf_counter()
     people = [r["person_id"] for r in await PushSubscription.select(PushSubscription.person_id)]
-    await send_many(people, Note(kind="bench", title="基线", urgency="high"), ("webpush",))
-    await drain_all(sender)
+    note = Note(kind="bench", title="基线", urgency="high")
+    await enqueue_and_drain(send_many(people, note, ("webpush",)), lambda: drain_all(sender))
     result["baseline_fanout_only_s"] = round(time.perf_counter() - start, 2)
     async with database.write():
         await Delivery.delete(force=True)
@@ -279,9 +279,14 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
     created = time.perf_counter() - start
     start = time.perf_counter()  # "send" pressed
     sent_at = datetime.now(UTC)
-    await service.send(staff, callup_id)
-    queued = time.perf_counter() - start
-    await drain_all(sender)
+    queued = 0.0
+
+    async def send() -> None:
+        nonlocal queued
+        await service.send(staff, callup_id)
+        queued = time.perf_counter() - start
+
+    await enqueue_and_drain(send(), lambda: drain_all(sender))
     total = time.perf_counter() - start
     sent = await sent_webpush()
     waits = [(r["sent_at"] - sent_at).total_seconds() for r in sent]

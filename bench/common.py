@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,3 +179,17 @@ def each_engine(
             work.mkdir()
             with live_server(work, app=app, **env) as server:
                 yield engine, work, server
+
+
+async def enqueue_and_drain(work: Awaitable, drain: Callable[[], Awaitable]) -> None:
+    """What happens in production: the worker drains the outbox (every tick, until nothing
+    is due) while the web process is still writing a call-up's messages, instead of
+    waiting for the last of them."""
+    from server.worker import TICK_SECONDS
+
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await drain()
+        await asyncio.wait({task}, timeout=TICK_SECONDS)
+    await task
+    await drain()

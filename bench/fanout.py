@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import write_result
+from bench.common import enqueue_and_drain, write_result
 from bench.pushserver import running
 from server.db import Database, activate
 from server.notify.outbox import Note, drain_all, send_many
@@ -68,8 +68,8 @@ async def ours(workdir: Path, subs: list[dict], vapid) -> dict:
     cpu = time.process_time()
     enqueued_at = datetime.now(UTC)
     start = time.perf_counter()
-    await send_many(people, NOTE, ("webpush",))  # the push fan-out itself
-    await drain_all(sender)  # what the worker does
+    # the push fan-out itself, drained by the worker's job as it is written
+    await enqueue_and_drain(send_many(people, NOTE, ("webpush",)), lambda: drain_all(sender))
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu
     await sender.close()
