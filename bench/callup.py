@@ -260,7 +260,7 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
     syncing.register(adapter.CallupTargetAdapter())
     messages.install()
     path, staff = await seed(count, subs)
-    sender = PushSender(Signer(vapid, "mailto:ops@localhost"))
+    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), processes=1)
     result: dict = {"targets": count}
 
     # the named baseline: the same fan-out without the call-up around it
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         vapid = ensure_keys(workdir / "vapid.pem")
-        with running(public_key(vapid), count, workdir) as (_file, subs):
+        with running(public_key(vapid), count, workdir) as (_file, subs, _pid):
             asyncio.run(reset_postgres())
             results["postgres"] = run_fast(run_engine(PG_URL, count, subs, vapid))
             if args.sqlite:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,9 +36,10 @@ async def serve(vapid_public_key: str, count: int, out: Path, check_every: int) 
 
 
 @contextmanager
-def running(vapid_public_key: str, count: int, workdir: Path) -> Iterator[tuple[Path, list]]:
+def running(vapid_public_key: str, count: int, workdir: Path) -> Iterator[tuple[Path, list, int]]:
     """The service in its own process for the length of a `with`: yields the subscriptions
-    file and the subscriptions (endpoint and keys), as a browser would hand them over."""
+    file, the subscriptions (endpoint and keys) as a browser would hand them over, and the
+    process id (to read the CPU time the service itself used)."""
     subs_file = workdir / "subs.json"
     service = subprocess.Popen(
         [
@@ -57,7 +59,7 @@ def running(vapid_public_key: str, count: int, workdir: Path) -> Iterator[tuple[
     )
     try:
         assert service.stdout is not None and service.stdout.readline().strip() == "ready"
-        yield subs_file, json.loads(subs_file.read_text())
+        yield subs_file, json.loads(subs_file.read_text()), service.pid
     finally:
         service.kill()
         service.wait()
@@ -71,6 +73,12 @@ def main() -> None:
     parser.add_argument("--check-every", type=int, default=100)
     args = parser.parse_args()
     asyncio.run(serve(args.key, args.count, args.out, args.check_every))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -118,16 +118,23 @@ async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
     Piccolo render it cost more than the rest of applying a mutation. Columns a row does not
     name get the column's default, as Piccolo would give them."""
     columns = table._meta.columns
+    named = [(c, c._meta.name, isinstance(c, JSON)) for c in columns]
+    static: dict[str, Any] = {}  # defaults that are plain values are worked out once
+    for column, name, _json in named:
+        value = column.get_default_value()
+        if isinstance(value, (str, int, float, bool, type(None))):
+            static[name] = value
     args: list[Any] = []
     for row in rows:
-        for column in columns:
-            name = column._meta.name
+        for column, name, is_json in named:
             if name in row:
                 value = row[name]
-            else:
+            elif name in static:
+                value = static[name]
+            else:  # a fresh one for each row: an id, "now"
                 value = column.get_default_value()
                 value = value.python() if hasattr(value, "python") else value
-            if isinstance(column, JSON) and not isinstance(value, str):
+            if is_json and not isinstance(value, str):
                 value = dump_json(value)
             args.append(value)
     names = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)

@@ -37,7 +37,7 @@ from server.i18n import N_
 from server.notify import hooks, live
 from server.notify.gateway import Gateway, LogGateway
 from server.notify.tables import Delivery, DeliveryLadder, Message, PushSubscription
-from server.notify.webpush import Answer, PushSender
+from server.notify.webpush import Answer, Push, PushSender
 from sync.batch import insert_rows
 
 log = logging.getLogger("gridwatch.notify")
@@ -338,9 +338,24 @@ async def drain(
     people = [r["person_id"] for r in rows if r["channel"] != "webpush"]
     mobiles = await mobiles_of(people) if people else {}
     gateway = gateway or LogGateway()
-    answers = await asyncio.gather(
-        *(_send(sender, gateway, r, messages.get(r["message_id"]), subs, mobiles) for r in rows)
+    ready = [_prepare(r, messages.get(r["message_id"]), subs) for r in rows]
+    pushes = [(i, p) for i, p in enumerate(ready) if isinstance(p, Push)]
+    others = [
+        (i, r)
+        for i, (r, p) in enumerate(zip(rows, ready, strict=True))
+        if p is None  # texts and calls through the gateway
+    ]
+    pushed, called = await asyncio.gather(
+        sender.send_all([p for _i, p in pushes]),
+        asyncio.gather(
+            *(_call(gateway, r, messages[r["message_id"]], mobiles) for _i, r in others)
+        ),
     )
+    answers: list[Answer] = [p if isinstance(p, Answer) else Answer(0) for p in ready]
+    for (i, _p), answer in zip(pushes, pushed, strict=True):
+        answers[i] = answer
+    for (i, _r), answer in zip(others, called, strict=True):
+        answers[i] = answer
     await _record_all(rows, answers, done, now, messages)
     return done
 
@@ -361,23 +376,15 @@ async def drain_all(
     return total
 
 
-async def _send(
-    sender: PushSender,
-    gateway: Gateway,
-    row: dict,
-    message: dict | None,
-    subs: dict[uuid.UUID, dict],
-    mobiles: dict[uuid.UUID, str],
-) -> Answer:
+def _prepare(row: dict, message: dict | None, subs: dict[uuid.UUID, dict]) -> Answer | Push | None:
+    """What a row needs: an answer already (gone, skipped), a push to send, or None for a
+    text or call through the gateway."""
     if message is None:
         return Answer(410, error="message gone")
     if row["skip_if"] and message.get(f"{row['skip_if']}_at") is not None:
         return Answer(SKIPPED, error=f"the person had {row['skip_if']} it")
     if row["channel"] != "webpush":
-        text = f"{message['title']} {message['body']}".strip()
-        return await gateway.send(
-            row["channel"], row["person_id"], mobiles.get(row["person_id"], ""), text, message["id"]
-        )
+        return None
     sub = subs.get(row["subscription_id"])
     if sub is None:
         return Answer(410, error="subscription removed")
@@ -393,7 +400,7 @@ async def _send(
         },
         ensure_ascii=False,
     ).encode()
-    return await sender.send(
+    return Push(
         sub["endpoint"],
         sub["p256dh"],
         sub["auth"],
@@ -401,6 +408,13 @@ async def _send(
         ttl=message["ttl"],
         urgency=message["urgency"],
         topic=message["topic"],
+    )
+
+
+async def _call(gateway: Gateway, row: dict, message: dict, mobiles: dict) -> Answer:
+    text = f"{message['title']} {message['body']}".strip()
+    return await gateway.send(
+        row["channel"], row["person_id"], mobiles.get(row["person_id"], ""), text, message["id"]
     )
 
 

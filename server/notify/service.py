@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,7 +100,9 @@ class Drainer:
     async def __call__(self) -> None:
         if self.sender is None:
             vapid = keys_for(str(self.settings.vapid_private_key_path))
-            self.sender = PushSender(Signer(vapid, self.settings.vapid_subject))
+            # a helper process encrypts while this one sends, where there is a second core
+            helpers = 1 if (os.cpu_count() or 1) > 1 else 0
+            self.sender = PushSender(Signer(vapid, self.settings.vapid_subject), processes=helpers)
         # keep going while there is work (a call-up of 100,000 is many passes)
         await outbox.drain_all(self.sender, gateway=self.gateway)
 

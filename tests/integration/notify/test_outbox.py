@@ -5,6 +5,7 @@ two workers draining at once never send a row twice."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from server.notify import outbox
 from server.notify.outbox import Note, drain, send_to
 from server.notify.tables import Delivery, GatewayLog, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
-from server.notify.webpush import PushSender
+from server.notify.webpush import Push, PushSender
 from tests.pushservice import PushService, b64
 
 pytestmark = pytest.mark.db
@@ -185,3 +186,27 @@ async def test_rows_of_a_worker_that_died_are_sent_after_its_lease(service, pers
     after = datetime.now(UTC) + timedelta(seconds=outbox.LEASE_SECONDS + 1)
     assert (await drain(sender, now=after)).sent == 1
     assert len(push.subscribers["phone"].received) == 1
+
+
+async def test_encryption_in_a_helper_process_reaches_every_phone(service, tmp_path) -> None:
+    """A sender with a helper process encrypts in chunks there: each phone still decrypts
+    its own message (the push service checks the VAPID JWT and decrypts every one)."""
+    push, sender = service
+    helped = PushSender(sender.signer, timeout_seconds=5, processes=1)
+    names = [f"p{n}" for n in range(250)]
+    pushes = []
+    for name in names:
+        sub = push.subscribe(name)
+        body = json.dumps({"id": name, "title": "叫应"}, ensure_ascii=False).encode()
+        pushes.append(Push(push.endpoint(name), sub.p256dh, b64(sub.auth), body, 600, "high"))
+    broken = Push(push.endpoint(names[0]), "AAAA" * 22, "BBBBBBBBBBBBBBBBBBBBBA", b"{}", 60, "high")
+    try:
+        answers = await helped.send_all([*pushes, broken])
+    finally:
+        await helped.close()
+    assert [a.status for a in answers[:-1]] == [201] * len(names)
+    assert answers[-1].status == 400 and "cannot encrypt" in answers[-1].error
+    assert push.rejected == []
+    for name in names:
+        [got] = push.subscribers[name].received
+        assert got["payload"] == {"id": name, "title": "叫应"} and got["urgency"] == "high"
