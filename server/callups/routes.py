@@ -188,18 +188,28 @@ async def answer_page(request: Request, callup_id: FromPath[uuid.UUID]) -> Templ
     """The target's page: 收到 one tap away (iPhones have no notification buttons), 已到岗
     and 无法到岗 below. Opening it is 已读, never a confirmation."""
     viewer = viewer_of(request)
-    await opened_page(viewer.person_id, service.ANSWER_URL.format(callup_id))
-    return render(request, "callups/answer.html", await _answer_context(viewer, callup_id))
+    # the service worker keeps the page when the push arrives: that is not the person opening it
+    opened = request.headers.get("x-prefetch") != "1"
+    if opened:
+        await opened_page(viewer.person_id, service.ANSWER_URL.format(callup_id))
+    context = await _answer_context(viewer, callup_id, opened=opened)
+    return render(request, "callups/answer.html", context)
 
 
 async def _answer_context(
-    viewer: Any, callup_id: uuid.UUID, values: dict | None = None, error: str = ""
+    viewer: Any,
+    callup_id: uuid.UUID,
+    values: dict | None = None,
+    error: str = "",
+    *,
+    opened: bool = True,
 ) -> dict[str, Any]:
     callup = await service.get(viewer, callup_id)
     row = await service.target_of(viewer.person_id, callup_id)
     if row is None:
         raise NotFound(service.NOT_FOUND)
-    await answers.mark_opened(row)
+    if opened:
+        await answers.mark_opened(row)
     [target] = await service.with_people([row])
     return {
         "c": callup,

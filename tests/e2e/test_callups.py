@@ -50,7 +50,12 @@ async def phone(browser: Browser, server: LiveServer, mobile: str) -> tuple[Brow
     await context.grant_permissions(["notifications"], origin=server.url)
     page = await context.new_page()
     await LoginPage(page, server.url).as_person(mobile)
-    await Shell(page, server.url).wait_for_service_worker()
+    shell = Shell(page, server.url)
+    await shell.wait_for_service_worker()
+    for _ in range(100):  # ready is not yet in control of the page
+        if await shell.controlled():
+            break
+        await page.wait_for_timeout(100)
     return context, page
 
 
@@ -73,7 +78,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
         " JOIN person p ON p.id = t.person_id WHERE t.callup_id = ? ORDER BY p.mobile",
         callup_id,
     )
-    (a_id, a_mobile, a_person, _), (b_id, b_mobile, _, _), (c_id, c_mobile, _, c_boss) = rows
+    (a_id, a_mobile, a_person, _), (b_id, b_mobile, b_person, _), (c_id, c_mobile, _, c_boss) = rows
     [(issued,)] = query(db, "SELECT issued_at FROM callup WHERE id = ?", callup_id)
     issued_at = datetime.fromisoformat(issued)
 
@@ -90,19 +95,33 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     assert await board.wait_count("confirmed", 1) == 1
     assert query(db, "SELECT via FROM callup_target WHERE id = ?", a_id) == [("notification",)]
 
-    # B: opens the call-up from the home page, loses signal, taps 收到; it syncs later
+    # B: the push arrives (the service worker keeps the page), then B is out of signal when
+    # opening it: the page opens from the phone, 收到 is kept, and it syncs later
     b_context, b_page = await phone(browser, live_server, b_mobile)
-    await b_page.locator(f"#callup-{callup_id} a").click()
+    [(b_message,)] = query(
+        db, "SELECT id FROM message WHERE person_id = ? AND kind = 'callup'", b_person
+    )
+    answer_url = f"{live_server.url}/callups/{callup_id}/answer"
+    await push_callup(b_context, b_page, live_server, b_message)
+    for _ in range(100):
+        if await kept(b_page, answer_url):
+            break
+        await b_page.wait_for_timeout(100)
+    assert await kept(b_page, answer_url)
+    assert await board.count("opened") == 0  # kept on the phone is not opened
+    await b_context.set_offline(True)
+    await b_page.goto(answer_url)
     answer = AnswerPage(b_page, live_server.url)
     await b_page.locator("#ack-form").wait_for()
-    assert await board.wait_count("opened", 1) == 1  # 已读 is shown, and is not a confirmation
-    await b_context.set_offline(True)
     tapped = datetime.now(UTC)
     await answer.received()
     await b_page.get_by_text("已离线保存").first.wait_for()
     await b_page.wait_for_timeout(1500)
     assert query(db, "SELECT confirmed_at FROM callup_target WHERE id = ?", b_id) == [(None,)]
     await b_context.set_offline(False)
+    # back in signal, B opens the app again (a page made while the browser emulated
+    # "offline" is told navigator.onLine = true, so it never hears `online`: a load replays)
+    await b_page.goto(live_server.url + "/")
     assert (await Outbox(b_page).drained())["queued"] == 0
     assert await board.wait_count("confirmed", 2) == 2
     [(confirmed_at, via)] = query(
@@ -110,6 +129,12 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     )
     assert via == "page"
     assert abs((datetime.fromisoformat(confirmed_at) - tapped).total_seconds()) < 1.4
+
+    # C opens the call-up from the home page (已读 on the board), and does not answer
+    c_context, c_page = await phone(browser, live_server, c_mobile)
+    await c_page.locator(f"#callup-{callup_id} a").click()
+    await c_page.locator("#ack-form").wait_for()
+    assert await board.wait_count("opened", 1) == 1  # shown, and it is not a confirmation
 
     # C never answers: the window ends, then the next one (the clock is the test's)
     assert "escalated 1" in escalate(live_server, issued_at + timedelta(minutes=10, seconds=1))
@@ -129,7 +154,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     assert await board.count("confirmed") == 2 and await board.still_here()
     await page.goto(f"{live_server.url}/callups/targets/{c_id}")
     kinds = await page.locator("#timeline li").evaluate_all("els => els.map(e => e.dataset.kind)")
-    assert kinds == ["sent", "renotified", "escalated"]
+    assert kinds == ["sent", "opened", "renotified", "escalated"]
     assert c_mobile in await page.locator("a[href^='tel:']").first.get_attribute("href")
     for path in (
         "/callups",
@@ -144,9 +169,16 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
         assert await overflow(page) <= 0, path  # nothing scrolls sideways on a phone
     await b_page.goto(f"{live_server.url}/callups/{callup_id}/answer")
     assert await overflow(b_page) <= 0
-    for ctx in (a_context, b_context):
+    for ctx in (a_context, b_context, c_context):
         await ctx.close()
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+async def kept(page: Page, url: str) -> bool:
+    """Whether the phone keeps this page for offline use."""
+    return await page.evaluate(
+        "(url) => caches.open('gw-pages-v1').then(c => c.match(url)).then(r => !!r)", url
+    )
 
 
 async def push_callup(

@@ -4,6 +4,7 @@
 // the server; an action (e.g. 收到) is a mutation through the outbox: sent at once when the
 // network is there, kept and replayed when it is not, its phone time kept.
 import { enqueue, replay } from "../outbox.js";
+import { PAGES_CACHE } from "./caches.js";
 
 /** @param {ServiceWorkerGlobalScope} sw @param {PushEvent} event */
 export function showPush(sw, event) {
@@ -14,6 +15,9 @@ export function showPush(sw, event) {
     data = null;
   }
   if (!data || !data.title) return;
+  // A push means the network is there now: keep the page it opens, so that a tap in a dead
+  // zone a minute later still opens it (and its answer is queued). Not counted as opened.
+  event.waitUntil(keepPage(sw, data.url || "/"));
   event.waitUntil(sw.registration.showNotification(data.title, {
     body: data.body || "",
     tag: data.tag,
@@ -55,4 +59,22 @@ export function openFromNotification(sw, event) {
 export async function act(id, action) {
   await enqueue("message", "act", id, { action }, 0);
   await replay(); // online: sent now; offline: stays queued for the next trigger
+}
+
+/**
+ * Fetch and keep a same-origin page, marked as a prefetch (the server does not count it as
+ * the person opening the message). Failing is harmless: the tap fetches it again.
+ * @param {ServiceWorkerGlobalScope} sw @param {string} url
+ */
+async function keepPage(sw, url) {
+  const target = new URL(url, sw.location.origin);
+  if (target.origin !== sw.location.origin) return;
+  try {
+    const response = await fetch(target.href, { credentials: "same-origin", headers: { "X-Prefetch": "1" } });
+    if (response.ok && response.type === "basic") {
+      await (await caches.open(PAGES_CACHE)).put(target.href, response);
+    }
+  } catch {
+    // offline after all: nothing to keep
+  }
 }
