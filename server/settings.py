@@ -30,6 +30,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
     "HAZARD_VERIFY_M": ("100", "a major hazard is verified on site within this distance"),
     "HAZARD_REMIND_DAYS": ("3,1", "days before a deadline the assignee is reminded"),
+    "CALLUP_WINDOWS": (
+        "red=10,orange=20,yellow=30,blue=60",
+        "minutes a call-up's targets have to confirm, by level, before escalation",
+    ),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -59,6 +63,13 @@ class Settings:
     hazard_nearby_m: float = 100.0
     hazard_verify_m: float = 100.0
     hazard_remind_days: tuple[int, ...] = (3, 1)
+    #: (level, minutes) pairs: the default confirmation window of a call-up by level
+    callup_windows: tuple[tuple[str, int], ...] = (
+        ("red", 10),
+        ("orange", 20),
+        ("yellow", 30),
+        ("blue", 60),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -152,10 +163,25 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         hazard_nearby_m=_positive(get("HAZARD_NEARBY_M") or "100", "HAZARD_NEARBY_M"),
         hazard_verify_m=_positive(get("HAZARD_VERIFY_M") or "100", "HAZARD_VERIFY_M"),
         hazard_remind_days=_days(get("HAZARD_REMIND_DAYS") or "3,1"),
+        callup_windows=_windows(get("CALLUP_WINDOWS") or VARIABLES["CALLUP_WINDOWS"][0]),
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,
     )
+
+
+def _windows(value: str) -> tuple[tuple[str, int], ...]:
+    """ "red=10,orange=20,yellow=30,blue=60": every level once, 1 to 1,440 minutes."""
+    levels = ("red", "orange", "yellow", "blue")
+    found: dict[str, int] = {}
+    for part in value.split(","):
+        level, _, minutes = part.strip().partition("=")
+        if level not in levels or not minutes.strip().isdigit():
+            raise ValueError(f"CALLUP_WINDOWS: {part!r} is not level=minutes")
+        found[level] = int(minutes)
+    if set(found) != set(levels) or not all(1 <= m <= 1440 for m in found.values()):
+        raise ValueError("CALLUP_WINDOWS needs red, orange, yellow and blue, 1 to 1440 minutes")
+    return tuple((level, found[level]) for level in levels)
 
 
 @lru_cache(maxsize=1)

@@ -23,11 +23,6 @@ class WarningLevel(StrEnum):
     def roman(self) -> str:
         return {"red": "I", "orange": "II", "yellow": "III", "blue": "IV"}[self.value]
 
-    @property
-    def default_window_minutes(self) -> int:
-        """How long a target has to confirm before escalation starts (configurable)."""
-        return {"red": 10, "orange": 20, "yellow": 30, "blue": 60}[self.value]
-
 
 _LEVEL_LABELS = {
     WarningLevel.red: N_("Red (I)"),

@@ -69,6 +69,7 @@ async def new_callup(request: Request) -> Template:
 async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "values": values,
+        "windows": dict(request.app.state.settings.callup_windows),
         "levels": list(WarningLevel),
         "kinds": CHOOSABLE,
         "areas": await area_choices(viewer_of(request)),
@@ -93,7 +94,8 @@ async def create_callup(request: Request) -> Template | Redirect:
         area_paths=form.getall("areas") if "areas" in form else [],
         post_kinds=form.getall("post_kinds") if "post_kinds" in form else [],
         drill=form.get("drill") == "1",
-        window_minutes=_int(form.get("window"), None),
+        window_minutes=_int(form.get("window"), None)
+        or dict(request.app.state.settings.callup_windows).get(form.get("level") or ""),
         max_rounds=_int(form.get("rounds"), 3) or 0,
         warning_id=uuid.UUID(warning) if len(warning) == 36 else None,
     )

@@ -22,6 +22,7 @@ from server.directory.tables import Person, Post
 from server.errors import Conflict, DomainError, NotFound
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_many
+from server.settings import Settings
 from sync.batch import insert_rows
 
 ISSUERS = frozenset(
@@ -29,6 +30,8 @@ ISSUERS = frozenset(
 )
 NOT_FOUND = N_("This call-up does not exist, or you cannot see it.")
 ANSWER_URL = "/callups/{}/answer"
+#: windows by level when neither the issuer nor CALLUP_WINDOWS (the routes) say otherwise
+DEFAULT_WINDOWS = dict(Settings.callup_windows)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
                 body=draft.body.strip()[:400],
                 level=level.value,
                 drill=draft.drill,
-                window_minutes=draft.window_minutes or level.default_window_minutes,
+                window_minutes=draft.window_minutes or DEFAULT_WINDOWS[level.value],
                 max_rounds=draft.max_rounds,
                 area_paths=targeting.outermost(draft.area_paths),
                 post_kinds=sorted(set(draft.post_kinds)),

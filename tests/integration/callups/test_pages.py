@@ -70,6 +70,7 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
     callup_url = made.headers["location"]
     draft = (await bureau.get(callup_url)).text
     assert 'id="send-form"' in draft
+    assert "须在20分钟内确认" in draft  # orange: CALLUP_WINDOWS' default window
     count = len(re.findall(r'id="target-', draft))
     assert count > 3
     sent = await post_form(bureau, callup_url + "/send", {})
