@@ -7,7 +7,6 @@ transaction (sync/store.py): clean -> refuse -> merge -> save -> record.
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import NotFound
+from server.geo import distance_m
 from server.hazards import fields as hazard_fields
 from server.hazards.policy import (
     HAZARD_POLICY,
@@ -54,14 +54,6 @@ def may_handle(viewer: Viewer, area_path: str, assignee_id: str | None) -> bool:
             for p in viewer.posts
         )
     )
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine; plenty for 100 m judgements)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def to_values(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from server.auth.service import Viewer
 from server.directory.records import Page, paginate
 from server.directory.scope import all_of, under
 from server.errors import DomainError, NotFound
-from server.hazards.adapter import distance_m
+from server.geo import distance_m
 from server.hazards.categories import SEED
 from server.hazards.policy import OPEN, Status
 from server.hazards.records import Category, EventRecord, Filters, HazardRecord
