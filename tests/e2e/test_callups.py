@@ -52,10 +52,14 @@ async def phone(browser: Browser, server: LiveServer, mobile: str) -> tuple[Brow
     await LoginPage(page, server.url).as_person(mobile)
     shell = Shell(page, server.url)
     await shell.wait_for_service_worker()
-    for _ in range(100):  # ready is not yet in control of the page
+    # a page loaded before the worker was active is taken over only by its claim; a page
+    # loaded after it is controlled from the start
+    await page.goto(server.url + "/")
+    for _ in range(100):
         if await shell.controlled():
             break
         await page.wait_for_timeout(100)
+    assert await shell.controlled()
     return context, page
 
 
