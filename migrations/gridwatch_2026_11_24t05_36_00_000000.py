@@ -5,7 +5,7 @@ ID = "2026-11-24T05:36:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "call-ups: one target per person per call-up (also how hooks find a person's target), "
-    "and a partial index for the board's list of the unconfirmed"
+    "partial indexes for the board's list of the unconfirmed and a person's waiting call-ups"
 )
 
 INDEXES = (
@@ -13,6 +13,9 @@ INDEXES = (
     "ON callup_target (callup_id, person_id)",
     "CREATE INDEX IF NOT EXISTS callup_target_silent "
     "ON callup_target (callup_id, rounds DESC, area_path) WHERE confirmed_at IS NULL",
+    # a person's call-ups still waiting for them: the home page, text replies
+    "CREATE INDEX IF NOT EXISTS callup_target_waiting "
+    "ON callup_target (person_id) WHERE confirmed_at IS NULL",
 )
 
 
@@ -26,6 +29,7 @@ async def forwards():
 
     async def drop():
         engine = engine_finder()
+        await engine.run_ddl("DROP INDEX IF EXISTS callup_target_waiting")
         await engine.run_ddl("DROP INDEX IF EXISTS callup_target_silent")
         await engine.run_ddl("DROP INDEX IF EXISTS callup_target_callup_person")
 
