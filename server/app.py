@@ -40,6 +40,7 @@ from server.notify import live
 from server.notify import routes as notify_routes
 from server.notify.acks import MessageAdapter
 from server.notify.routes import LIVE_PATH
+from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> Litestar:
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
     register(callup_adapter.CallupTargetAdapter())
+    register(PatrolAdapter())
     callup_messages.install()
     return Litestar(
         route_handlers=[

@@ -20,6 +20,7 @@ from server.notify.tables import (
     Message,
     PushSubscription,
 )
+from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan, TrackPoint
 from server.settings import ROOT
 from sync.tables import (
     SyncAlert,
@@ -61,6 +62,11 @@ TABLES = [
     Callup,
     CallupTarget,
     CallupEvent,
+    PatrolPlan,
+    Checkpoint,
+    Patrol,
+    TrackPoint,
+    CheckIn,
 ]
 
 APP_CONFIG = AppConfig(

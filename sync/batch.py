@@ -113,7 +113,9 @@ class Batch:
         self._changed_versions.clear()
 
 
-async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
+async def insert_rows(
+    table: type[Table], rows: list[dict[str, Any]], *, skip_existing: bool = False
+) -> None:
     """Many rows in one INSERT, built directly: making a Table object per row and letting
     Piccolo render it cost more than the rest of applying a mutation. Columns a row does not
     name get the column's default, as Piccolo would give them."""
@@ -140,6 +142,8 @@ async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
     names = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
     # names from the table's own metadata; every value is a bound parameter
     head = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES '  # noqa: S608
+    # rows whose key is there already are left as they are (a replayed batch of a phone's)
+    tail = " ON CONFLICT DO NOTHING" if skip_existing else ""
     engine = table._meta.db
     transaction = engine.current_transaction.get()
     if transaction is not None:
@@ -150,16 +154,16 @@ async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> None:
         width = len(columns)
         if isinstance(engine, SQLiteEngine):
             one = "(" + ", ".join("?" * width) + ")"
-            await transaction.connection.execute(head + ", ".join([one] * len(rows)), args)
+            await transaction.connection.execute(head + ", ".join([one] * len(rows)) + tail, args)
         else:
             marks = (
                 "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
                 for r in range(len(rows))
             )
-            await transaction.connection.execute(head + ", ".join(marks), *args)
+            await transaction.connection.execute(head + ", ".join(marks) + tail, *args)
         return
     one = "(" + ", ".join("{}" for _ in columns) + ")"
-    await table.raw(head + ", ".join([one] * len(rows)), *args)
+    await table.raw(head + ", ".join([one] * len(rows)) + tail, *args)
 
 
 _LOGGED = (

@@ -1,0 +1,1 @@
+"""Patrols (巡查): plans with checkpoints, patrols with GPS tracks and check-ins."""
