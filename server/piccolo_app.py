@@ -20,7 +20,14 @@ from server.notify.tables import (
     Message,
     PushSubscription,
 )
-from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan, TrackPoint
+from server.patrols.tables import (
+    CheckIn,
+    Checkpoint,
+    Patrol,
+    PatrolMiss,
+    PatrolPlan,
+    TrackPoint,
+)
 from server.settings import ROOT
 from sync.tables import (
     SyncAlert,
@@ -67,6 +74,7 @@ TABLES = [
     Patrol,
     TrackPoint,
     CheckIn,
+    PatrolMiss,
 ]
 
 APP_CONFIG = AppConfig(

@@ -13,6 +13,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from server.settings import Settings, get_settings
@@ -39,15 +40,20 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
     from server.notify.service import Drainer
+    from server.patrols.windows import flag_missed
 
     async def chase_hazards() -> None:
         await chase(today_local(), settings.hazard_remind_days)
+
+    async def patrols_missed() -> None:
+        await flag_missed(datetime.now(UTC))
 
     callups.install()  # the drain tells call-ups what was delivered
     return [
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("callups.escalate", 5, escalate),
         Job("hazards.chase", 10 * 60, chase_hazards),
+        Job("patrols.missed", 10 * 60, patrols_missed),
         Job("notify.drain", 1, Drainer(settings)),
     ]
 

@@ -9,7 +9,6 @@ is flagged for review, never refused.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from server.auth.service import Viewer
 from server.geo import Fix, distance_m, length_m, too_fast
 from server.i18n import N_, gettext
 from server.patrols import fields as patrol_fields
+from server.patrols.service import assignees_of
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan, TrackPoint
 from sync.batch import insert_rows
 from sync.hlc import trusted_time
@@ -162,7 +162,7 @@ async def _may_start(viewer: Viewer, fields: dict[str, Any]) -> str:
         plan = await PatrolPlan.select().where(PatrolPlan.id == fields["plan_id"]).first()
         if plan is None or not plan["active"]:
             return N_("This patrol plan does not exist.")
-        assigned = str(viewer.person_id) in {str(a) for a in _listed(plan["assignees"])}
+        assigned = viewer.person_id in assignees_of(plan)
         if not assigned and not viewer.scope.covers_path(plan["area_path"]):
             return N_("This patrol plan is not yours.")
         fields["area_path"] = plan["area_path"]
@@ -170,10 +170,6 @@ async def _may_start(viewer: Viewer, fields: dict[str, Any]) -> str:
     if not fields.get("area_path") or not viewer.scope.covers_path(fields["area_path"]):
         return N_("Patrol in your own grid.")
     return ""
-
-
-def _listed(value: Any) -> list:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 async def _add_points(patrol_id: uuid.UUID, points: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,13 @@ from server.i18n import N_
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan
 
 SCHEDULES = ("daily", "twice_daily", "weekly", "on_warning")
+
+
+def assignees_of(plan: dict) -> list[uuid.UUID]:
+    """A plan row's assignees (JSON text on SQLite, a list on PostgreSQL)."""
+    value = plan["assignees"]
+    listed = json.loads(value) if isinstance(value, str) else value
+    return [uuid.UUID(str(a)) for a in listed or []]
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,15 @@ class CheckIn(Table):
     distance_m = DoublePrecision(null=True, default=None)
     flagged = Boolean(default=False)
     at = Timestamptz(null=True, default=None)
+
+
+class PatrolMiss(Table):
+    """A checkpoint of a plan nobody checked in at within one of the plan's windows: found
+    once by the worker after the window, and told to the station and the assignees."""
+
+    id = UUID(primary_key=True)
+    plan_id = UUID(index=True)
+    checkpoint_id = UUID()
+    window_start = Timestamptz()
+    window_end = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())

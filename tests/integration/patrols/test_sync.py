@@ -205,3 +205,50 @@ async def test_what_others_may_not_do(setup) -> None:
         mutation("start", uuid.uuid4(), {"area_path": "/nowhere/"}), grid
     )
     assert elsewhere.verdict == "rejected"
+
+
+async def test_missed_checkpoints_are_flagged_once_after_the_window(setup) -> None:
+    """Two of three checkpoints checked in yesterday (local time); the worker's pass today
+    flags the third once, and tells the station and the assignee."""
+    from server.notify.tables import Message
+    from server.patrols.tables import PatrolMiss, PatrolPlan
+    from server.patrols.windows import ZONE, flag_missed
+
+    grid, station, places, plan_id = (
+        setup["grid"],
+        setup["station"],
+        setup["places"],
+        setup["plan_id"],
+    )
+    now = datetime.now(UTC)
+    await PatrolPlan.update({PatrolPlan.created_at: now - timedelta(days=3)}).where(
+        PatrolPlan.id == plan_id
+    )
+    yesterday = (now.astimezone(ZONE) - timedelta(days=1)).replace(hour=10, minute=0)
+    at_ms = int(yesterday.timestamp() * 1000)
+    patrol_id = uuid.uuid4()
+    await syncing.submit(mutation("start", patrol_id, {"plan_id": str(plan_id)}), grid)
+    points_of = {
+        r["place_id"]: r["id"]
+        for r in await Checkpoint.select().where(Checkpoint.plan_id == plan_id)
+    }
+    checkins = [
+        {
+            "id": str(uuid.uuid4()),
+            "checkpoint_id": str(points_of[p["id"]]),
+            "method": "qr",
+            "token": p["qr_token"],
+            "at": at_ms,
+        }
+        for p in places[:2]
+    ]
+    await syncing.submit(mutation("checkin", patrol_id, {"checkins": checkins}), grid)
+    assert await flag_missed(now) == 1
+    [miss] = await PatrolMiss.select().where(PatrolMiss.plan_id == plan_id)
+    assert miss["checkpoint_id"] == points_of[places[2]["id"]]
+    assert await flag_missed(now) == 0  # once per window
+    for person in (station, grid):
+        told = await Message.count().where(
+            (Message.person_id == person.person_id) & (Message.kind == "patrol_missed")
+        )
+        assert told == 1
