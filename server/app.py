@@ -40,6 +40,7 @@ from server.notify import live
 from server.notify import routes as notify_routes
 from server.notify.acks import MessageAdapter
 from server.notify.routes import LIVE_PATH
+from server.patrols import routes as patrol_routes
 from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
             *notify_routes.ROUTES,
             *callup_routes.ROUTES,
             *warning_routes.ROUTES,
+            *patrol_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],

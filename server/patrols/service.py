@@ -10,9 +10,9 @@ from datetime import datetime
 from server import db
 from server.auth.service import Viewer
 from server.directory import service as directory
-from server.errors import DomainError
+from server.errors import DomainError, NotFound
 from server.i18n import N_
-from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan
+from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolMiss, PatrolPlan
 
 SCHEDULES = ("daily", "twice_daily", "weekly", "on_warning")
 
@@ -111,4 +111,48 @@ async def coverage(plan_id: uuid.UUID, since: datetime, until: datetime) -> Cove
         required=len(points),
         covered=[p for p in points if p in done],
         missed=[p for p in points if p not in done],
+    )
+
+
+NOT_FOUND = N_("This patrol plan does not exist, or you cannot see it.")
+
+
+def _sees(viewer: Viewer, plan: dict) -> bool:
+    return viewer.scope.covers_path(plan["area_path"]) or viewer.person_id in assignees_of(plan)
+
+
+async def plans_for(viewer: Viewer, limit: int = 200) -> list[dict]:
+    """Active plans the viewer walks or supervises, by name."""
+    rows = await PatrolPlan.select().where(PatrolPlan.active.eq(True)).order_by(PatrolPlan.name)
+    return [r for r in rows if _sees(viewer, r)][:limit]
+
+
+async def get_plan(viewer: Viewer, plan_id: uuid.UUID) -> dict:
+    row = await PatrolPlan.select().where(PatrolPlan.id == plan_id).first()
+    if row is None or not _sees(viewer, row):
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+async def checkpoints(plan_id: uuid.UUID) -> list[dict]:
+    return (
+        await Checkpoint.select().where(Checkpoint.plan_id == plan_id).order_by(Checkpoint.position)
+    )
+
+
+async def misses(plan_id: uuid.UUID, limit: int = 50) -> list[dict]:
+    return (
+        await PatrolMiss.select()
+        .where(PatrolMiss.plan_id == plan_id)
+        .order_by(PatrolMiss.window_start, ascending=False)
+        .limit(limit)
+    )
+
+
+async def recent_patrols(plan_id: uuid.UUID, limit: int = 20) -> list[dict]:
+    return (
+        await Patrol.select()
+        .where(Patrol.plan_id == plan_id)
+        .order_by(Patrol.started_at, ascending=False)
+        .limit(limit)
     )

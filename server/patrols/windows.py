@@ -41,6 +41,14 @@ def last_window(
     return end - length, end
 
 
+def current_window(
+    schedule: str, now: datetime, zone: ZoneInfo = ZONE
+) -> tuple[datetime, datetime]:
+    """The window under way (from its start to now); on-demand plans: the last day."""
+    last = last_window(schedule, now, zone)
+    return (last[1], now) if last else (now - timedelta(days=1), now)
+
+
 async def flag_missed(now: datetime, zone: ZoneInfo = ZONE) -> int:
     """For each active plan whose last window has ended: record its missed checkpoints once
     and tell the station over the plan's area and the assignees. Returns misses recorded."""

@@ -118,6 +118,10 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/callups/targets/{target_id:uuid}"): SIGNED_IN,
     ("GET", "/callups/{callup_id:uuid}/report"): ISSUERS,
     ("GET", "/callups/{callup_id:uuid}/report.xlsx"): ISSUERS,
+    ("GET", "/patrols/plans"): SIGNED_IN,
+    ("GET", "/patrols/plans/new"): STAFF,
+    ("POST", "/patrols/plans"): STAFF,
+    ("GET", "/patrols/plans/{plan_id:uuid}"): SIGNED_IN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)

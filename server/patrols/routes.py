@@ -1,0 +1,129 @@
+"""Patrol plan pages: the list, a new plan for a grid (checkpoints from its places), and a
+plan with its checkpoints, coverage now and in its last window, and what was missed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.auth.access import SIGNED_IN, STAFF, allow
+from server.auth.service import Viewer
+from server.directory import service as directory
+from server.directory.kinds import PostKind
+from server.errors import DomainError
+from server.i18n import gettext
+from server.patrols import service, windows
+from server.web.forms import viewer_of
+from server.web.render import render
+
+
+async def _grids(viewer: Viewer) -> list[Any]:
+    found: dict[str, Any] = {}
+    for area in await directory.home_areas(viewer.scope):
+        for grid in await directory.grids_under(area):
+            found[grid.path] = grid
+    return sorted(found.values(), key=lambda g: g.code)
+
+
+@get("/patrols/plans", opt=allow(SIGNED_IN))
+async def list_plans(request: Request) -> Template:
+    viewer = viewer_of(request)
+    now = datetime.now(UTC)
+    plans = []
+    for plan in await service.plans_for(viewer):
+        start, end = windows.current_window(plan["schedule"], now)
+        plans.append((plan, await service.coverage(plan["id"], start, end)))
+    return render(
+        request, "patrols/plans.html", {"plans": plans, "staff": bool(viewer.kinds & STAFF)}
+    )
+
+
+async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    viewer = viewer_of(request)
+    grids = await _grids(viewer)
+    grid = next((g for g in grids if g.path == values.get("area_path")), None)
+    places, people = [], []
+    if grid is not None:
+        places = [p for p in await directory.places_under(viewer.scope, grid) if p.lat is not None]
+        people = [
+            person
+            for person, post in await directory.people_of_area(viewer.scope, grid)
+            if post.kind is PostKind.grid_member
+        ]
+    return {
+        "values": values,
+        "grids": grids,
+        "grid": grid,
+        "places": places,
+        "people": people,
+        "schedules": service.SCHEDULES,
+    }
+
+
+@get("/patrols/plans/new", opt=allow(STAFF))
+async def new_plan(request: Request) -> Template:
+    values = {"area_path": request.query_params.get("area", ""), "schedule": "daily"}
+    return render(request, "patrols/plan_new.html", await _new_context(request, values))
+
+
+@post("/patrols/plans", opt=allow(STAFF), status_code=200)
+async def create_plan(request: Request) -> Template | Redirect:
+    form = await request.form()
+    values = {
+        "name": (form.get("name") or "").strip(),
+        "area_path": form.get("area_path") or "",
+        "schedule": form.get("schedule") or "daily",
+        "radius_m": form.get("radius_m") or "50",
+        "place_ids": form.getall("places") if "places" in form else [],
+        "assignee_ids": form.getall("assignees") if "assignees" in form else [],
+    }
+    try:
+        plan_id = await service.create_plan(
+            viewer_of(request),
+            service.NewPlan(
+                name=values["name"],
+                area_path=values["area_path"],
+                place_ids=[uuid.UUID(p) for p in values["place_ids"]],
+                assignee_ids=[uuid.UUID(a) for a in values["assignee_ids"]],
+                schedule=values["schedule"],
+                radius_m=int(values["radius_m"]) if values["radius_m"].isdigit() else 0,
+            ),
+        )
+    except (DomainError, ValueError) as exc:
+        context = await _new_context(request, values)
+        context["error"] = gettext(exc.message) if isinstance(exc, DomainError) else str(exc)
+        return render(request, "patrols/plan_new.html", context, status_code=422)
+    return Redirect(f"/patrols/plans/{plan_id}", status_code=303)
+
+
+@get("/patrols/plans/{plan_id:uuid}", opt=allow(SIGNED_IN))
+async def show_plan(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
+    viewer = viewer_of(request)
+    plan = await service.get_plan(viewer, plan_id)
+    now = datetime.now(UTC)
+    current = windows.current_window(plan["schedule"], now)
+    last = windows.last_window(plan["schedule"], now)
+    points = await service.checkpoints(plan_id)
+    return render(
+        request,
+        "patrols/plan.html",
+        {
+            "plan": plan,
+            "points": points,
+            "names": {p["id"]: p["name"] for p in points},
+            "now_window": current,
+            "now_cover": await service.coverage(plan_id, *current),
+            "last_window": last,
+            "last_cover": await service.coverage(plan_id, *last) if last else None,
+            "misses": await service.misses(plan_id),
+            "patrols": await service.recent_patrols(plan_id),
+        },
+    )
+
+
+ROUTES = [list_plans, new_plan, create_plan, show_plan]
