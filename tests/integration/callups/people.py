@@ -14,9 +14,8 @@ from server.callups.targets import DEFAULT_KINDS
 from server.directory.service import area_by_code
 from server.settings import ROOT
 from server.syncing import service as syncing
-from sync.hlc import HLC
 from sync.store import Result
-from tests.integration.hazards.people import viewer
+from tests.integration.hazards.people import envelope, viewer
 
 BUREAU = "13900000002"
 DUTY_OFFICER = "13900000003"
@@ -89,19 +88,9 @@ async def answer(
     device: int = 1,
 ) -> Result:
     """A confirmation as a phone sends it (its own device and clock)."""
-    phone_ms = phone_ms if phone_ms is not None else syncing.now_ms()
-    raw = {
-        "mutation_id": str(uuid.uuid4()),
-        "device_id": str(uuid.UUID(int=device)),
-        "device_seq": next(_seq),
-        "entity": "callup_target",
-        "record_id": str(target_id),
-        "op": "confirm",
-        "base_seq": 0,
-        "fields": fields,
-        "hlc": str(HLC(phone_ms, 0, f"phone{device}")),
-        "phone_time": phone_ms,
-    }
+    raw = envelope(
+        "confirm", target_id, fields, entity="callup_target", phone_ms=phone_ms, device=device
+    )
     result = await syncing.submit(raw, who)
     assert result is not None
     return result

@@ -40,18 +40,29 @@ async def other_station() -> str:
     return next(r["mobile"] for r in rows if r["mobile"] != STATION)
 
 
-def envelope(op: str, record_id: uuid.UUID, fields: dict[str, Any], base_seq: int = 0) -> dict:
+def envelope(
+    op: str,
+    record_id: uuid.UUID,
+    fields: dict[str, Any],
+    base_seq: int = 0,
+    *,
+    entity: str = "hazard",
+    phone_ms: int | None = None,
+    device: int = 7,
+) -> dict:
+    """A mutation as a phone sends it (its own device, its own clock)."""
+    phone_ms = syncing.now_ms() if phone_ms is None else phone_ms
     return {
         "mutation_id": str(uuid.uuid4()),
-        "device_id": str(uuid.UUID(int=7)),
+        "device_id": str(uuid.UUID(int=device)),
         "device_seq": next(_device_seq),
-        "entity": "hazard",
+        "entity": entity,
         "record_id": str(record_id),
         "op": op,
         "base_seq": base_seq,
         "fields": fields,
-        "hlc": str(HLC(syncing.now_ms(), 0, "phone")),
-        "phone_time": syncing.now_ms(),
+        "hlc": str(HLC(phone_ms, 0, f"phone{device}")),
+        "phone_time": phone_ms,
     }
 
 

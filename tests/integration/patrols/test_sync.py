@@ -19,8 +19,7 @@ from server.patrols.adapter import PatrolAdapter
 from server.patrols.service import NewPlan, coverage, create_plan
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, TrackPoint
 from server.syncing import service as syncing
-from sync.hlc import HLC
-from tests.integration.hazards.people import GRID_MEMBER, STATION, viewer
+from tests.integration.hazards.people import GRID_MEMBER, STATION, envelope, viewer
 
 pytestmark = pytest.mark.db
 METRE = math.degrees(1 / EARTH_RADIUS_M)
@@ -29,21 +28,8 @@ ACCEPTED = ("applied", "merged")
 _seq = itertools.count(1)
 
 
-def mutation(op: str, patrol_id: uuid.UUID, fields: dict[str, Any], **extra: Any) -> dict:
-    now = syncing.now_ms()
-    return {
-        "mutation_id": str(uuid.uuid4()),
-        "device_id": str(uuid.UUID(int=77)),
-        "device_seq": next(_seq),
-        "entity": "patrol",
-        "record_id": str(patrol_id),
-        "op": op,
-        "base_seq": 0,
-        "fields": fields,
-        "hlc": str(HLC(now, 0, "phone")),
-        "phone_time": now,
-        **extra,
-    }
+def mutation(op: str, patrol_id: uuid.UUID, fields: dict[str, Any]) -> dict:
+    return envelope(op, patrol_id, fields, entity="patrol", device=77)
 
 
 def walk(lat: float, lng: float, n: int, start_ms: int, step_m: float = 10) -> list[dict]:
