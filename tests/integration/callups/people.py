@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,6 @@ DUTY_OFFICER = "13900000003"
 OURS_CAP = ROOT / "tests" / "fixtures" / "cap"
 QINGXI = "339901002"  # 清溪镇: a river town, with dyke guarantors and a reservoir
 TAOYUAN = "339922002"  # 桃源乡
-_seq = itertools.count(1)
 
 __all__ = [
     "BUREAU",

@@ -4,7 +4,6 @@ coverage of the plan; and what others may not do."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,6 @@ pytestmark = pytest.mark.db
 METRE = math.degrees(1 / EARTH_RADIUS_M)
 #: a phone that has not heard back since starting sends base_seq 0: its batches merge
 ACCEPTED = ("applied", "merged")
-_seq = itertools.count(1)
 
 
 def mutation(op: str, patrol_id: uuid.UUID, fields: dict[str, Any]) -> dict:
