@@ -1,5 +1,5 @@
 """The `gridwatch` command: serve, migrate, worker, demo, import, createadmin, vapid, cap,
-callups."""
+callups, patrols."""
 
 from __future__ import annotations
 
@@ -165,6 +165,22 @@ def cmd_callups(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
+def cmd_patrols(settings: Settings, args: argparse.Namespace) -> None:
+    """`missed [--at TIME]`: flag the checkpoints missed in each plan's last window."""
+    from datetime import UTC, datetime
+
+    from server.patrols.windows import flag_missed
+
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        raise SystemExit("--at needs a time zone, e.g. 2026-07-21T00:30:00+08:00")
+
+    async def work() -> None:
+        print(f"flagged {await flag_missed(at)} missed checkpoints")
+
+    asyncio.run(_with_database(settings, work))
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for printing."""
     if "@" in url and "://" in url:
@@ -184,6 +200,7 @@ COMMANDS = {
     "createadmin": (cmd_createadmin, "create an administrator"),
     "cap": (cmd_cap, "cap import FILE: import a CAP 1.1/1.2 alert as a warning"),
     "callups": (cmd_callups, "callups escalate [--at TIME]: one escalation pass"),
+    "patrols": (cmd_patrols, "patrols missed [--at TIME]: flag missed checkpoints"),
     "vapid": (cmd_vapid, "make the web push (VAPID) key pair if missing; print its public key"),
 }
 
@@ -205,8 +222,8 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "cap":
             cmd.add_argument("action", choices=["import"])
             cmd.add_argument("file")
-        elif name == "callups":
-            cmd.add_argument("action", choices=["escalate"])
+        elif name in ("callups", "patrols"):
+            cmd.add_argument("action", choices=["escalate" if name == "callups" else "missed"])
             cmd.add_argument("--at", default=None, help="ISO time with zone")
         elif name == "createadmin":
             cmd.add_argument("--mobile", required=True)

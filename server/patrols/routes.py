@@ -126,4 +126,26 @@ async def show_plan(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
     )
 
 
-ROUTES = [list_plans, new_plan, create_plan, show_plan]
+@get("/patrols", opt=allow(SIGNED_IN))
+async def my_patrols(request: Request) -> Template:
+    """Today's tasks: the plans this person walks, with what is checked so far."""
+    viewer = viewer_of(request)
+    now = datetime.now(UTC)
+    tasks = []
+    for plan in await service.plans_for(viewer):
+        if viewer.person_id in service.assignees_of(plan):
+            start, end = windows.current_window(plan["schedule"], now)
+            tasks.append((plan, await service.coverage(plan["id"], start, end)))
+    return render(request, "patrols/mine.html", {"tasks": tasks})
+
+
+@get("/patrols/walk/{plan_id:uuid}", opt=allow(SIGNED_IN))
+async def walk(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
+    """The walk page: works offline once opened (the patrol is made on the phone)."""
+    plan = await service.get_plan(viewer_of(request), plan_id)
+    return render(
+        request, "patrols/walk.html", {"plan": plan, "points": await service.checkpoints(plan_id)}
+    )
+
+
+ROUTES = [list_plans, new_plan, create_plan, show_plan, my_patrols, walk]

@@ -122,6 +122,8 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/plans/new"): STAFF,
     ("POST", "/patrols/plans"): STAFF,
     ("GET", "/patrols/plans/{plan_id:uuid}"): SIGNED_IN,
+    ("GET", "/patrols"): SIGNED_IN,
+    ("GET", "/patrols/walk/{plan_id:uuid}"): SIGNED_IN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)

@@ -69,3 +69,19 @@ export function watchLocation(doc) {
     if (event.target instanceof Element) locateNewForms(event.target);
   });
 }
+
+/**
+ * Follow the phone's position while a patrol is walked (watchPosition). Returns a function
+ * that stops following. Fixes come with their accuracy; the caller decides what to keep.
+ * @param {(fix: {lat: number, lng: number, accuracy: number, at: number}) => void} onFix
+ * @param {() => void} onError
+ * @returns {() => void}
+ */
+export function follow(onFix, onError) {
+  if (!("geolocation" in navigator)) { onError(); return () => undefined; }
+  const id = navigator.geolocation.watchPosition((position) => {
+    const { latitude, longitude, accuracy } = position.coords;
+    onFix({ lat: latitude, lng: longitude, accuracy, at: position.timestamp || Date.now() });
+  }, onError, { enableHighAccuracy: true, timeout: 30_000, maximumAge: 5_000 });
+  return () => navigator.geolocation.clearWatch(id);
+}

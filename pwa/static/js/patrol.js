@@ -1,0 +1,107 @@
+// @ts-check
+// The patrol walk page: start, follow the route while the page is open, check in at
+// checkpoints, end. Every step is a mutation through the outbox (kept offline, sent when the
+// network is there), so a patrol started and ended in a dead zone syncs whole. The route is
+// thinned on the phone (a fix is kept when it moved 5 m or after 30 s) and sent in batches.
+import { follow } from "./geo.js";
+import { enqueue, replay } from "./outbox.js";
+
+const KEEP_METRES = 5;
+const KEEP_MS = 30_000;
+const BATCH = 20;
+
+/** @param {number} lat1 @param {number} lng1 @param {number} lat2 @param {number} lng2 */
+function metres(lat1, lng1, lat2, lng2) {
+  const rad = Math.PI / 180;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2
+    + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** @param {Document} doc */
+export function watchPatrols(doc) {
+  doc.addEventListener("htmx:load", () => setUp(doc));
+  setUp(doc);
+}
+
+/** @param {Document} doc */
+function setUp(doc) {
+  const page = doc.querySelector("[data-patrol]");
+  if (!(page instanceof HTMLElement) || page.dataset.ready) return;
+  page.dataset.ready = "1";
+  const patrolId = crypto.randomUUID();
+  const planId = page.dataset.plan || "";
+  /** @type {{id: string, lat: number, lng: number, accuracy: number, at: number}[]} */
+  let pending = [];
+  /** @type {{lat: number, lng: number, accuracy: number, at: number} | null} */
+  let last = null;
+  let walked = 0;
+  let started = 0;
+  let stop = () => undefined;
+  /** @type {WakeLockSentinel | null} */
+  let lock = null;
+  const done = new Set();
+  const show = (/** @type {string} */ name, /** @type {string} */ value) => {
+    const el = page.querySelector(`[data-show="${name}"]`);
+    if (el) el.textContent = value;
+  };
+  const flush = async () => {
+    if (!pending.length) return;
+    const points = pending;
+    pending = [];
+    await enqueue("patrol", "track", patrolId, { points }, 0);
+  };
+  const onFix = (/** @type {{lat: number, lng: number, accuracy: number, at: number}} */ fix) => {
+    if (last && metres(last.lat, last.lng, fix.lat, fix.lng) < KEEP_METRES && fix.at - last.at < KEEP_MS) return;
+    if (last) walked += metres(last.lat, last.lng, fix.lat, fix.lng);
+    last = fix;
+    pending.push({ id: crypto.randomUUID(), ...fix });
+    show("distance", String(Math.round(walked)));
+    show("fix", `${fix.lat.toFixed(5)}, ${fix.lng.toFixed(5)} ±${Math.round(fix.accuracy)}`);
+    if (pending.length >= BATCH) flush();
+  };
+  page.querySelector("[data-patrol-start]")?.addEventListener("click", async () => {
+    started = Date.now();
+    await enqueue("patrol", "start", patrolId, { plan_id: planId }, 0);
+    page.dataset.state = "walking";
+    stop = follow(onFix, () => show("fix", page.dataset.noFix || ""));
+    // keep the screen on where the browser allows: iPhones stop tracking when it locks
+    lock = await navigator.wakeLock?.request("screen").catch(() => null) ?? null;
+    replay();
+  });
+  page.querySelectorAll("[data-checkin]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!(form instanceof HTMLFormElement) || !started) return;
+      const data = new FormData(form);
+      const method = String(data.get("method") || "code");
+      const checkin = {
+        id: crypto.randomUUID(),
+        checkpoint_id: form.dataset.checkin,
+        method,
+        token: String(data.get("token") || ""),
+        result: String(data.get("result") || "normal"),
+        note: String(data.get("note") || ""),
+        at: Date.now(),
+        ...(last ? { lat: last.lat, lng: last.lng, accuracy: last.accuracy } : {}),
+      };
+      if (method === "geofence" && !last) return;
+      await flush();
+      await enqueue("patrol", "checkin", patrolId, { checkins: [checkin] }, 0);
+      done.add(form.dataset.checkin);
+      form.closest("li")?.setAttribute("data-done", "yes");
+      show("covered", String(done.size));
+      replay();
+    });
+  });
+  page.querySelector("[data-patrol-end]")?.addEventListener("click", async () => {
+    if (!started) return;
+    stop();
+    await lock?.release().catch(() => undefined);
+    await flush();
+    await enqueue("patrol", "end", patrolId, {}, 0);
+    page.dataset.state = "ended";
+    show("minutes", String(Math.round((Date.now() - started) / 60_000)));
+    replay();
+  });
+}
