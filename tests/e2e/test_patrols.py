@@ -15,6 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from server.patrols.windows import ZONE
 from server.settings import sqlite_path
 from tests.e2e.conftest import PHONE
+from tests.e2e.pages.hazards import ReportPage
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
 from tests.e2e.pages.shell import Shell, overflow
@@ -80,11 +81,14 @@ async def test_a_patrol_walked_offline(
     errors: list[str] = []
     walker.on("pageerror", lambda e: errors.append(str(e)))
     await LoginPage(walker, live_server.url).as_person(GRID_MEMBER)
-    await Shell(walker, live_server.url).wait_for_service_worker()
+    shell = Shell(walker, live_server.url)
+    await shell.wait_for_service_worker()
     await walker.goto(f"{live_server.url}/patrols")
     await walker.locator(f"#task-{plan_id}").click()
     await walker.locator("[data-patrol-start]").wait_for()
     assert await overflow(walker) <= 0
+    await shell.wait_until_cached("/hazards/new")  # the phone keeps the report form
+    walk_url = walker.url
 
     await phone.set_offline(True)
     await walker.locator("[data-patrol-start]").click()
@@ -92,7 +96,19 @@ async def test_a_patrol_walked_offline(
     await walker.locator("[data-show=fix]:not(:empty)").wait_for()  # the first fix
     first = walker.locator(f"[data-checkin='{points[0][0]}']")  # at the first place: its plate
     await first.locator("input[name=token]").fill(token1)
+    await first.get_by_label("结果").select_option("hazard")  # and something wrong there
     await first.get_by_role("button", name="签到").click()
+    # the report opens from the phone's copy, linked to the check-in, at the place
+    report = ReportPage(walker, live_server.url)
+    await walker.locator("#report-form [data-place-line]:not([hidden])").wait_for()
+    hazard_id = await report.record_id()
+    assert await walker.locator("#report-form input[name=place_id]").input_value()
+    await walker.get_by_label("类别").select_option("fire.ebike")
+    await walker.get_by_label("描述").fill("堤脚有渗水点")
+    await report.submit()
+    await walker.get_by_text("已离线保存").first.wait_for()
+    await walker.goto(walk_url)  # back to the walk: it goes on where it was
+    await walker.locator(".patrol[data-state=walking]").wait_for()
     await walker.locator(f"#point-{points[0][0]}[data-done=yes]").wait_for()
     for step in range(1, 7):  # then on to the second place
         f = step / 6
@@ -121,6 +137,12 @@ async def test_a_patrol_walked_offline(
         db, "SELECT method, flagged FROM check_in WHERE patrol_id = ? ORDER BY at", patrol_id
     )
     assert checkins == [("code", 0), ("geofence", 0)]
+    [(linked,)] = query(db, "SELECT hazard_id FROM check_in WHERE method = 'code'")
+    assert linked.replace("-", "") == hazard_id.replace("-", "")
+    [(place, reporter)] = query(
+        db, "SELECT place_id, reporter_name FROM hazard WHERE id = ?", linked
+    )
+    assert place and reporter  # the hazard reached the server, at the checkpoint's place
     await page.goto(f"{live_server.url}/patrols/plans/{plan_id}")
     assert await page.locator("[data-covered=yes]").count() == 2
 

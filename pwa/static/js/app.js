@@ -8,6 +8,7 @@ import { watchNetwork } from "./network.js";
 import { watchPatrols } from "./patrol.js";
 import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
+import { watchPrefill } from "./prefill.js";
 import { watchPushSettings } from "./push.js";
 import { startReplay } from "./replay-triggers.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
@@ -19,6 +20,7 @@ startReplay(document);
 watchPending(document);
 watchPhotoInputs(document);
 watchFormIds(document);
+watchPrefill(document); // after the fresh ids: a linked record keeps its id
 watchLocation(document);
 watchPushSettings(document);
 watchLive(document);

@@ -29,18 +29,22 @@ function setUp(doc) {
   const page = doc.querySelector("[data-patrol]");
   if (!(page instanceof HTMLElement) || page.dataset.ready) return;
   page.dataset.ready = "1";
-  const patrolId = crypto.randomUUID();
   const planId = page.dataset.plan || "";
+  // a walk survives leaving the page (a hazard report opened from a check-in) and coming back
+  const key = `gw-patrol:${planId}`;
+  const saved = JSON.parse(sessionStorage.getItem(key) || "null");
+  const patrolId = saved ? saved.patrolId : crypto.randomUUID();
   /** @type {{id: string, lat: number, lng: number, accuracy: number, at: number}[]} */
   let pending = [];
   /** @type {{lat: number, lng: number, accuracy: number, at: number} | null} */
   let last = null;
-  let walked = 0;
-  let started = 0;
+  let walked = saved ? saved.walked : 0;
+  let started = saved ? saved.started : 0;
   let stop = () => undefined;
   /** @type {WakeLockSentinel | null} */
   let lock = null;
-  const done = new Set();
+  const done = new Set(saved ? saved.done : []);
+  const keep = () => sessionStorage.setItem(key, JSON.stringify({ patrolId, started, walked, done: [...done] }));
   const show = (/** @type {string} */ name, /** @type {string} */ value) => {
     const el = page.querySelector(`[data-show="${name}"]`);
     if (el) el.textContent = value;
@@ -52,6 +56,7 @@ function setUp(doc) {
     await enqueue("patrol", "track", patrolId, { points }, 0);
   };
   const onFix = (/** @type {{lat: number, lng: number, accuracy: number, at: number}} */ fix) => {
+    // a walk resumed after a detour: its last fix is not known, the distance goes on from here
     if (last && metres(last.lat, last.lng, fix.lat, fix.lng) < KEEP_METRES && fix.at - last.at < KEEP_MS) return;
     if (last) walked += metres(last.lat, last.lng, fix.lat, fix.lng);
     last = fix;
@@ -60,27 +65,40 @@ function setUp(doc) {
     show("fix", `${fix.lat.toFixed(5)}, ${fix.lng.toFixed(5)} ±${Math.round(fix.accuracy)}`);
     if (pending.length >= BATCH) flush();
   };
-  page.querySelector("[data-patrol-start]")?.addEventListener("click", async () => {
-    started = Date.now();
-    await enqueue("patrol", "start", patrolId, { plan_id: planId }, 0);
+  const walk = async () => {
     page.dataset.state = "walking";
     stop = follow(onFix, () => show("fix", page.dataset.noFix || ""));
     // keep the screen on where the browser allows: iPhones stop tracking when it locks
     lock = await navigator.wakeLock?.request("screen").catch(() => null) ?? null;
+  };
+  page.querySelector("[data-patrol-start]")?.addEventListener("click", async () => {
+    started = Date.now();
+    keep();
+    await enqueue("patrol", "start", patrolId, { plan_id: planId }, 0);
+    await walk();
     replay();
   });
+  if (saved) {
+    for (const id of done) page.querySelector(`[data-checkin="${id}"]`)?.closest("li")?.setAttribute("data-done", "yes");
+    show("covered", String(done.size));
+    show("distance", String(Math.round(walked)));
+    walk();
+  }
   page.querySelectorAll("[data-checkin]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!(form instanceof HTMLFormElement) || !started) return;
       const data = new FormData(form);
       const method = String(data.get("method") || "code");
+      const result = String(data.get("result") || "normal");
+      const hazardId = result === "hazard" ? crypto.randomUUID() : "";
       const checkin = {
         id: crypto.randomUUID(),
+        ...(hazardId ? { hazard_id: hazardId } : {}),
         checkpoint_id: form.dataset.checkin,
         method,
         token: String(data.get("token") || ""),
-        result: String(data.get("result") || "normal"),
+        result,
         note: String(data.get("note") || ""),
         at: Date.now(),
         ...(last ? { lat: last.lat, lng: last.lng, accuracy: last.accuracy } : {}),
@@ -91,7 +109,16 @@ function setUp(doc) {
       done.add(form.dataset.checkin);
       form.closest("li")?.setAttribute("data-done", "yes");
       show("covered", String(done.size));
+      keep();
       replay();
+      if (hazardId) {
+        // the report of what was found, linked to this check-in by its id; it opens from
+        // the phone's copy of the report form when there is no signal
+        const query = new URLSearchParams({ record_id: hazardId, place: form.dataset.place || "", place_name: form.dataset.placeName || "" });
+        if (last) for (const [k, v] of Object.entries({ lat: last.lat, lng: last.lng, accuracy: last.accuracy })) query.set(k, String(v));
+        stop();
+        location.assign(`/hazards/new?${query}`);
+      }
     });
   });
   page.querySelector("[data-patrol-end]")?.addEventListener("click", async () => {
@@ -100,6 +127,7 @@ function setUp(doc) {
     await lock?.release().catch(() => undefined);
     await flush();
     await enqueue("patrol", "end", patrolId, {}, 0);
+    sessionStorage.removeItem(key);
     page.dataset.state = "ended";
     show("minutes", String(Math.round((Date.now() - started) / 60_000)));
     replay();

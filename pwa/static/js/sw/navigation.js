@@ -30,7 +30,8 @@ export async function handleNavigation(event, names, offlineUrl) {
   ]);
   if ("response" in outcome) return outcome.response;
 
-  const cached = await caches.match(request.url, { cacheName: names.pages });
+  const cached = await caches.match(request.url, { cacheName: names.pages })
+    || await prefillable(request.url, names.pages);
   if (cached) return cached;
   if ("slow" in outcome) {
     // Nothing cached: a slow network is still better than the offline page.
@@ -60,4 +61,17 @@ export async function cachePage(cacheName, url, origin) {
 /** @param {number} ms */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Pages that read their query on the phone (prefill.js): offline, their plain copy will do. */
+const PREFILLED = new Set(["/hazards/new"]);
+
+/**
+ * @param {string} url @param {string} cacheName
+ * @returns {Promise<Response | undefined>}
+ */
+async function prefillable(url, cacheName) {
+  const parsed = new URL(url);
+  if (!PREFILLED.has(parsed.pathname) || !parsed.search) return undefined;
+  return caches.match(parsed.origin + parsed.pathname, { cacheName });
 }
