@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import callup, drain, fanout, hazards, home, sync
+from bench import callup, drain, fanout, hazards, home, patrols, sync
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     hazards.main()
     fanout.main([])
     callup.main([])
+    patrols.main([])
 
 
 if __name__ == "__main__":
