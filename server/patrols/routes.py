@@ -4,10 +4,10 @@ plan with its checkpoints, coverage now and in its last window, and what was mis
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -17,7 +17,7 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError
 from server.i18n import gettext
-from server.patrols import service, windows
+from server.patrols import ledger, service, windows
 from server.web.forms import viewer_of
 from server.web.render import render
 
@@ -148,4 +148,61 @@ async def walk(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
     )
 
 
-ROUTES = [list_plans, new_plan, create_plan, show_plan, my_patrols, walk]
+def _week(request: Request) -> tuple[datetime, datetime, date]:
+    """The week holding ?week=YYYY-MM-DD (any day of it), else this week (local time)."""
+    try:
+        day = date.fromisoformat(request.query_params.get("week") or "")
+    except ValueError:
+        day = datetime.now(windows.ZONE).date()
+    start, end = ledger.week_of(day)
+    return start, end, day
+
+
+@get("/patrols/coverage", opt=allow(STAFF))
+async def weekly_coverage(request: Request) -> Template:
+    start, end, day = _week(request)
+    grids = await ledger.coverage_by_grid(viewer_of(request), start, end)
+    context = {
+        "grids": grids,
+        "start": start,
+        "end": end - timedelta(days=1),
+        "week": day.isoformat(),
+        "previous": (day - timedelta(days=7)).isoformat(),
+        "next": (day + timedelta(days=7)).isoformat(),
+    }
+    return render(request, "patrols/coverage.html", context)
+
+
+@get("/patrols/ledger.xlsx", opt=allow(STAFF))
+async def ledger_xlsx(request: Request) -> Response:
+    start, end, day = _week(request)
+    data = ledger.xlsx(await ledger.rows(viewer_of(request), start, end))
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="patrols-{day}.xlsx"'},
+    )
+
+
+@get("/patrols/ledger.csv", opt=allow(STAFF))
+async def ledger_csv(request: Request) -> Response:
+    start, end, day = _week(request)
+    text = ledger.csv_text(await ledger.rows(viewer_of(request), start, end))
+    return Response(
+        text.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="patrols-{day}.csv"'},
+    )
+
+
+ROUTES = [
+    list_plans,
+    new_plan,
+    create_plan,
+    show_plan,
+    my_patrols,
+    walk,
+    weekly_coverage,
+    ledger_xlsx,
+    ledger_csv,
+]

@@ -124,6 +124,9 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/plans/{plan_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols"): SIGNED_IN,
     ("GET", "/patrols/walk/{plan_id:uuid}"): SIGNED_IN,
+    ("GET", "/patrols/coverage"): STAFF,
+    ("GET", "/patrols/ledger.xlsx"): STAFF,
+    ("GET", "/patrols/ledger.csv"): STAFF,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)

@@ -53,3 +53,84 @@ async def test_plan_a_grid_patrol(app: Litestar, demo) -> None:
         assert (await log_in(elsewhere, await other_station())).status_code == 303
         assert (await elsewhere.get(plan_url)).status_code == 404
         assert "每日巡查" not in (await elsewhere.get("/patrols/plans")).text
+
+
+async def test_ledger_and_weekly_coverage(app: Litestar, demo) -> None:
+    """A patrol that checked 2 of 3 checkpoints: a line in the ledger (.xlsx and CSV) and
+    2/3 for its grid on the week's coverage page."""
+    import csv
+    import io
+    import uuid
+
+    import openpyxl
+
+    from server.patrols.adapter import PatrolAdapter
+    from server.patrols.tables import Checkpoint
+    from server.syncing import service as syncing
+    from tests.integration.hazards.people import envelope
+
+    syncing.register(PatrolAdapter())
+    grid = await viewer(GRID_MEMBER)
+    grid_path = next(p.area_path for p in grid.posts if p.kind is PostKind.grid_member)
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        form = (await station.get("/patrols/plans/new", params={"area": grid_path})).text
+        places = re.findall(r'name="places" value="([^"]+)"', form)[:3]
+        made = await post_form(
+            station,
+            "/patrols/plans",
+            {
+                "name": "周巡",
+                "area_path": grid_path,
+                "places": places,
+                "assignees": str(grid.person_id),
+            },
+        )
+        plan_id = made.headers["location"].rsplit("/", 1)[1]
+        points = (
+            await Checkpoint.select()
+            .where(Checkpoint.plan_id == plan_id)
+            .order_by(Checkpoint.position)
+        )
+        patrol_id = uuid.uuid4()
+        now = syncing.now_ms()
+
+        def send(op: str, fields: dict) -> dict:
+            return envelope(op, patrol_id, fields, entity="patrol", device=88)
+
+        await syncing.submit(send("start", {"plan_id": plan_id}), grid)
+        track = [
+            {
+                "id": str(uuid.uuid4()),
+                "lat": points[0]["lat"] + i * 1e-4,
+                "lng": points[0]["lng"],
+                "accuracy": 5,
+                "at": now - 60_000 + i * 10_000,
+            }
+            for i in range(4)
+        ]
+        await syncing.submit(send("track", {"points": track}), grid)
+        checkins = [
+            {
+                "id": str(uuid.uuid4()),
+                "checkpoint_id": str(p["id"]),
+                "method": "code",
+                "token": p["qr_token"],
+                "at": now,
+            }
+            for p in points[:2]
+        ]
+        await syncing.submit(send("checkin", {"checkins": checkins}), grid)
+        await syncing.submit(send("end", {}), grid)
+
+        page = (await station.get("/patrols/coverage")).text
+        assert re.search(r"<td>2/3 \(67%\)</td>", page)
+        book = openpyxl.load_workbook(
+            io.BytesIO((await station.get("/patrols/ledger.xlsx")).content), read_only=True
+        )
+        sheet = book[book.sheetnames[0]]
+        lines = list(sheet.iter_rows(values_only=True))
+        assert len(lines) == 2 and lines[1][3] == "周巡" and lines[1][7] == 4 and lines[1][8] == 2
+        text = (await station.get("/patrols/ledger.csv")).content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len(rows) == 2 and rows[1][3] == "周巡"
