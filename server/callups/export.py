@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -16,6 +15,7 @@ from server.callups.records import CallupRecord
 from server.callups.service import with_people
 from server.callups.tables import CallupTarget
 from server.i18n import N_, gettext
+from server.localtime import wall
 
 BATCH = 5000
 
@@ -69,7 +69,7 @@ async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
                     t.area_path,
                     t.state.label,
                     t.answer.label if t.answer else "",
-                    _local(t.confirmed_at, zone),
+                    wall(t.confirmed_at, zone),
                     t.via.label if t.via else "",
                     _minutes(float(seconds[t.id]) if seconds[t.id] is not None else None),
                     t.rounds,
@@ -77,10 +77,6 @@ async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
                 ]
             )
         offset += BATCH
-
-
-def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
 def _build(report: Report, lines: list[list]) -> bytes:

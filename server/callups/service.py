@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from server import db
+from server import db, localtime
 from server.auth.service import Viewer
 from server.callups import targets as targeting
 from server.callups.kinds import WarningLevel
@@ -79,11 +79,13 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
     database = db.current()
     async with database.write():
         await database.serialize("callup_code")
-        today = await Callup.count().where(Callup.created_at >= now.replace(hour=0, minute=0))
+        # the number counts the city's day, not UTC's (08:00 in Shanghai is a new UTC day)
+        midnight = datetime.combine(localtime.today(now), time.min, localtime.ZONE)
+        today = await Callup.count().where(Callup.created_at >= midnight)
         await Callup.insert(
             Callup(
                 id=callup_id,
-                code=f"JY{now:%Y%m%d}-{today + 1:04d}",
+                code=f"JY{localtime.today(now):%Y%m%d}-{today + 1:04d}",
                 warning_id=draft.warning_id,
                 title=draft.title.strip()[:120],
                 body=draft.body.strip()[:400],

@@ -251,6 +251,15 @@ async def grids_under(area: AreaRecord) -> list[AreaRecord]:
     return [AreaRecord.from_row(r) for r in rows]
 
 
+async def grids_in_scope(scope: Scope) -> list[AreaRecord]:
+    """The grids a person works in: their own, or all under their areas, by code."""
+    grids: dict[str, AreaRecord] = {}
+    for area in await home_areas(scope):
+        for grid in await grids_under(area):
+            grids[grid.path] = grid
+    return sorted(grids.values(), key=lambda g: g.code)
+
+
 async def place_by_code(code: str) -> PlaceRecord | None:
     row = await Place.select(*_PLACE_COLUMNS).where(Place.code == code).first()
     return PlaceRecord.from_row(row) if row else None

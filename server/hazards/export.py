@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +25,7 @@ from server.auth.service import Viewer
 from server.hazards import figures, service
 from server.hazards.records import Filters, HazardRecord
 from server.i18n import N_, gettext
+from server.localtime import wall
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ class Column:
     header: str
     value: Callable[[HazardRecord, date], Any]
     width: int
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    """Excel has no time zones: the wall time in the city's zone, without tzinfo."""
-    return moment.astimezone(ZoneInfo(service.ZONE.key)).replace(tzinfo=None) if moment else None
 
 
 COLUMNS = [
@@ -50,11 +45,11 @@ COLUMNS = [
     Column(N_("Address"), lambda h, _: h.address, 28),
     Column(N_("Description"), lambda h, _: h.description, 36),
     Column(N_("Reported by"), lambda h, _: h.reporter_name, 10),
-    Column(N_("Reported at"), lambda h, _: _local(h.reported_at), 18),
+    Column(N_("Reported at"), lambda h, _: wall(h.reported_at), 18),
     Column(N_("Responsible unit"), lambda h, _: h.assignee_unit, 20),
     Column(N_("Responsible person"), lambda h, _: h.assignee_name, 10),
     Column(N_("Deadline"), lambda h, _: h.deadline, 12),
-    Column(N_("Closed at"), lambda h, _: _local(h.closed_at), 18),
+    Column(N_("Closed at"), lambda h, _: wall(h.closed_at), 18),
 ]
 
 

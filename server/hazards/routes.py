@@ -39,21 +39,12 @@ from server.web.forms import page_number, viewer_of
 from server.web.render import render
 
 
-async def _grids(viewer: Viewer) -> list[Any]:
-    """The grids a person may report in: their own, or all under their areas."""
-    grids: dict[str, Any] = {}
-    for area in await directory.home_areas(viewer.scope):
-        for grid in await directory.grids_under(area):
-            grids[grid.path] = grid
-    return sorted(grids.values(), key=lambda g: g.code)
-
-
 async def _report_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     viewer = viewer_of(request)
     return {
         "categories": await service.categories(),
         "label": service.category_label,
-        "grids": await _grids(viewer),
+        "grids": await directory.grids_in_scope(viewer.scope),
         "levels": list(Level),
         "values": values,
         "record_id": values.get("record_id") or uuid.uuid4(),

@@ -8,11 +8,10 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Combinable
 
-from server import db
+from server import db, localtime
 from server.audit.service import record_event
 from server.auth.service import Viewer
 from server.directory.records import Page, paginate
@@ -100,7 +99,7 @@ def where_of(viewer: Viewer, filters: Filters, today: date) -> Combinable | None
     )
 
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = localtime.ZONE
 
 
 def _start_of(day: date) -> datetime:
@@ -108,7 +107,7 @@ def _start_of(day: date) -> datetime:
 
 
 def today_local(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(ZONE).date()
+    return localtime.today(now)
 
 
 async def ledger(

@@ -13,10 +13,9 @@ from openpyxl import Workbook
 
 from server.auth.service import Viewer
 from server.directory import service as directory
-from server.directory.scope import under
 from server.i18n import N_, gettext
+from server.localtime import ZONE, wall
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan
-from server.patrols.windows import ZONE
 
 HEADERS = (
     N_("Started"),
@@ -69,8 +68,8 @@ async def rows(viewer: Viewer, start: datetime, end: datetime, limit: int = 100_
         started, ended = p["started_at"], p["ended_at"]
         out.append(
             [
-                _local(started),
-                _local(ended),
+                wall(started),
+                wall(ended),
                 grids.get(p["area_path"], ""),
                 plans.get(p["plan_id"], ""),
                 names.get(p["person_id"], ""),
@@ -82,11 +81,6 @@ async def rows(viewer: Viewer, start: datetime, end: datetime, limit: int = 100_
             ]
         )
     return out
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    """Excel has no time zones: the wall time in the city's zone."""
-    return moment.astimezone(ZONE).replace(tzinfo=None) if moment else None
 
 
 def xlsx(lines: list[list]) -> bytes:
@@ -126,37 +120,49 @@ class GridWeek:
         return round(100 * self.covered / self.checkpoints) if self.checkpoints else 0
 
 
+def _scoped(viewer: Viewer, column: Any, where: Any) -> Any:
+    scope = viewer.scope.where(column)
+    return where & scope if scope is not None else where
+
+
 async def coverage_by_grid(viewer: Viewer, start: datetime, end: datetime) -> list[GridWeek]:
     """For each grid under the viewer's areas with a plan: patrols in the week, their
-    distance, and how many of the grid's checkpoints had an unflagged check-in."""
+    distance, and how many of the grid's checkpoints had an unflagged check-in. Four
+    queries for the whole city, grouped here by grid (a plan's area is a grid or below)."""
+    grids = await directory.grids_in_scope(viewer.scope)
+    plans = await PatrolPlan.select(PatrolPlan.id, PatrolPlan.area_path).where(
+        _scoped(viewer, PatrolPlan.area_path, PatrolPlan.active.eq(True))
+    )
+    plan_ids = [p["id"] for p in plans] or [None]
+    points = await Checkpoint.select(Checkpoint.id, Checkpoint.plan_id).where(
+        Checkpoint.plan_id.is_in(plan_ids)
+    )
+    patrols = await Patrol.select(Patrol.id, Patrol.area_path, Patrol.distance_m).where(
+        _scoped(viewer, Patrol.area_path, (Patrol.started_at >= start) & (Patrol.started_at < end))
+    )
+    checked = {
+        c["checkpoint_id"]
+        for c in await CheckIn.select(CheckIn.checkpoint_id).where(
+            CheckIn.patrol_id.is_in([p["id"] for p in patrols] or [None])
+            & CheckIn.flagged.eq(False)
+            & (CheckIn.at >= start)
+            & (CheckIn.at < end)
+        )
+    }
+    path_of = {p["id"]: p["area_path"] for p in plans}
     found = []
-    for area in await directory.home_areas(viewer.scope):
-        for grid in await directory.grids_under(area):
-            plans = PatrolPlan.select(PatrolPlan.id).where(
-                under(PatrolPlan.area_path, grid.path) & PatrolPlan.active.eq(True)
+    for grid in grids:
+        ids = {c["id"] for c in points if path_of[c["plan_id"]].startswith(grid.path)}
+        if not ids:
+            continue
+        walked = [p for p in patrols if p["area_path"].startswith(grid.path)]
+        found.append(
+            GridWeek(
+                grid.name,
+                len(walked),
+                sum(p["distance_m"] for p in walked),
+                len(ids),
+                len(ids & checked),
             )
-            points = await Checkpoint.select(Checkpoint.id).where(Checkpoint.plan_id.is_in(plans))
-            if not points:
-                continue
-            patrols = await Patrol.select(Patrol.id, Patrol.distance_m).where(
-                under(Patrol.area_path, grid.path)
-                & (Patrol.started_at >= start)
-                & (Patrol.started_at < end)
-            )
-            checked = await CheckIn.select(CheckIn.checkpoint_id).where(
-                CheckIn.patrol_id.is_in([p["id"] for p in patrols] or [None])
-                & CheckIn.flagged.eq(False)
-                & (CheckIn.at >= start)
-                & (CheckIn.at < end)
-            )
-            ids = {p["id"] for p in points}
-            found.append(
-                GridWeek(
-                    grid.name,
-                    len(patrols),
-                    sum(p["distance_m"] for p in patrols),
-                    len(ids),
-                    len(ids & {c["checkpoint_id"] for c in checked}),
-                )
-            )
+        )
     return found

@@ -11,8 +11,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from server import localtime
 from server.auth.access import SIGNED_IN, STAFF, allow
-from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError
@@ -20,14 +20,6 @@ from server.i18n import gettext
 from server.patrols import ledger, service, windows
 from server.web.forms import viewer_of
 from server.web.render import render
-
-
-async def _grids(viewer: Viewer) -> list[Any]:
-    found: dict[str, Any] = {}
-    for area in await directory.home_areas(viewer.scope):
-        for grid in await directory.grids_under(area):
-            found[grid.path] = grid
-    return sorted(found.values(), key=lambda g: g.code)
 
 
 @get("/patrols/plans", opt=allow(SIGNED_IN))
@@ -45,7 +37,7 @@ async def list_plans(request: Request) -> Template:
 
 async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     viewer = viewer_of(request)
-    grids = await _grids(viewer)
+    grids = await directory.grids_in_scope(viewer.scope)
     grid = next((g for g in grids if g.path == values.get("area_path")), None)
     places, people = [], []
     if grid is not None:
@@ -153,7 +145,7 @@ def _week(request: Request) -> tuple[datetime, datetime, date]:
     try:
         day = date.fromisoformat(request.query_params.get("week") or "")
     except ValueError:
-        day = datetime.now(windows.ZONE).date()
+        day = localtime.today()
     start, end = ledger.week_of(day)
     return start, end, day
 

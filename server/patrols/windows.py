@@ -10,11 +10,11 @@ from server import db
 from server.directory.kinds import PostKind
 from server.directory.service import holders_over
 from server.i18n import N_, gettext
+from server.localtime import ZONE
 from server.notify.outbox import Note, send_to
 from server.patrols.service import assignees_of, coverage
 from server.patrols.tables import PatrolMiss, PatrolPlan
 
-ZONE = ZoneInfo("Asia/Shanghai")
 LENGTHS = {
     "daily": timedelta(days=1),
     "twice_daily": timedelta(hours=12),

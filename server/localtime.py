@@ -1,0 +1,20 @@
+"""The city's wall clock, in one place: which day it is, and a moment as Excel shows it.
+
+Asia/Shanghai is TIMEZONE's default; pages show dates in TIMEZONE, and these helpers take a
+zone where a caller has the settings at hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def today(now: datetime | None = None, zone: ZoneInfo = ZONE) -> date:
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def wall(moment: datetime | None, zone: ZoneInfo = ZONE) -> datetime | None:
+    """Excel has no time zones: the wall time in the city's zone, without tzinfo."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
