@@ -149,36 +149,38 @@ def cmd_cap(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
-def cmd_callups(settings: Settings, args: argparse.Namespace) -> None:
-    """`escalate [--at TIME]`: one escalation pass now, or as if it were TIME (drills, tests)."""
+def _run_at(
+    settings: Settings, args: argparse.Namespace, job: Callable[..., Awaitable[int]], says: str
+) -> None:
+    """A worker job run once, now or as if it were --at TIME (drills, tests): the clock is
+    the caller's."""
     from datetime import UTC, datetime
 
-    from server.callups.escalation import escalate
-
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError:
+        raise SystemExit(f"--at is not a time: {args.at!r}") from None
     if at.tzinfo is None:
         raise SystemExit("--at needs a time zone, e.g. 2026-07-21T14:05:00+08:00")
 
     async def work() -> None:
-        print(f"escalated {await escalate(at)} targets")
+        print(says.format(await job(at)))
 
     asyncio.run(_with_database(settings, work))
+
+
+def cmd_callups(settings: Settings, args: argparse.Namespace) -> None:
+    """`escalate [--at TIME]`: one escalation pass."""
+    from server.callups.escalation import escalate
+
+    _run_at(settings, args, escalate, "escalated {} targets")
 
 
 def cmd_patrols(settings: Settings, args: argparse.Namespace) -> None:
     """`missed [--at TIME]`: flag the checkpoints missed in each plan's last window."""
-    from datetime import UTC, datetime
-
     from server.patrols.windows import flag_missed
 
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
-    if at.tzinfo is None:
-        raise SystemExit("--at needs a time zone, e.g. 2026-07-21T00:30:00+08:00")
-
-    async def work() -> None:
-        print(f"flagged {await flag_missed(at)} missed checkpoints")
-
-    asyncio.run(_with_database(settings, work))
+    _run_at(settings, args, flag_missed, "flagged {} missed checkpoints")
 
 
 def _safe_url(url: str) -> str:

@@ -14,6 +14,7 @@ from server.callups.board import Report, Span, seconds_to_confirm
 from server.callups.records import CallupRecord
 from server.callups.service import with_people
 from server.callups.tables import CallupTarget
+from server.directory import service as directory
 from server.i18n import N_, gettext
 from server.localtime import wall
 
@@ -45,28 +46,29 @@ async def report_xlsx(report: Report, zone: str) -> bytes:
 
 
 async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
+    """Every target's line, read in keyset batches (an offset would rescan what came before)."""
     lines: list[list] = []
-    offset = 0
+    where = CallupTarget.callup_id == callup.id
     while True:
         rows = (
             await CallupTarget.select(
                 *CallupTarget.all_columns(),
                 QueryString("{}", seconds_to_confirm(), alias="seconds"),
             )
-            .where(CallupTarget.callup_id == callup.id)
+            .where(where)
             .order_by(CallupTarget.id)
             .limit(BATCH)
-            .offset(offset)
         )
         if not rows:
             return lines
         seconds = {r["id"]: r["seconds"] for r in rows}
+        places = await directory.area_names([r["area_path"] for r in rows])
         for t in await with_people(rows):
             lines.append(
                 [
                     t.name,
                     t.mobile,
-                    t.area_path,
+                    places.get(t.area_path, ""),
                     t.state.label,
                     t.answer.label if t.answer else "",
                     wall(t.confirmed_at, zone),
@@ -76,7 +78,7 @@ async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
                     t.reason,
                 ]
             )
-        offset += BATCH
+        where = (CallupTarget.callup_id == callup.id) & (CallupTarget.id > rows[-1]["id"])
 
 
 def _build(report: Report, lines: list[list]) -> bytes:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.auth.service import Viewer
-from server.geo import Fix, distance_m, length_m, too_fast
+from server.geo import Fix, distance_m, inside, length_m, too_fast
 from server.i18n import N_, gettext
 from server.patrols import fields as patrol_fields
 from server.patrols.service import assignees_of
@@ -205,7 +205,10 @@ async def _add_checkins(patrol_id: uuid.UUID, checkins: list[dict], now: datetim
         )
         wrong_code = c["method"] in ("qr", "code") and c["token"] != point["qr_token"]
         far = away is not None and away > point["radius_m"] + FAR_M
-        outside = c["method"] == "geofence" and (away is None or away > point["radius_m"])
+        outside = c["method"] == "geofence" and not (
+            away is not None
+            and inside(Fix(c["lat"], c["lng"]), point["lat"], point["lng"], point["radius_m"])
+        )
         at = datetime.fromtimestamp(c["at"] / 1000, UTC) if c["at"] else now
         rows.append(
             {

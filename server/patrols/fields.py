@@ -33,6 +33,14 @@ def _coordinate(value: Any, low: float, high: float) -> float:
     return number
 
 
+def _number(value: Any, message: str, kind: type = float) -> Any:
+    """A number a phone sent (0 when absent); the message, translated, when it is not one."""
+    try:
+        return kind(value or 0)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+
+
 def _point(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ValueError(N_("A track point could not be read."))
@@ -40,8 +48,8 @@ def _point(raw: Any) -> dict[str, Any]:
         "id": _uuid(raw.get("id"), N_("A track point could not be read.")),
         "lat": _coordinate(raw.get("lat"), -90, 90),
         "lng": _coordinate(raw.get("lng"), -180, 180),
-        "accuracy": max(0.0, float(raw.get("accuracy") or 0)),
-        "at": int(raw.get("at") or 0),
+        "accuracy": max(0.0, _number(raw.get("accuracy"), N_("A track point could not be read."))),
+        "at": _number(raw.get("at"), N_("A track point could not be read."), int),
     }
 
 
@@ -68,14 +76,16 @@ def _checkin(raw: Any) -> dict[str, Any]:
         "token": token,
         "lat": _coordinate(raw["lat"], -90, 90) if has_fix else None,
         "lng": _coordinate(raw["lng"], -180, 180) if has_fix else None,
-        "accuracy": float(raw.get("accuracy") or 0) if has_fix else None,
+        "accuracy": _number(raw.get("accuracy"), N_("The location could not be read."))
+        if has_fix
+        else None,
         "result": result,
         "note": str(raw.get("note") or "").strip()[:300],
         "photos": [p for p in photos if isinstance(p, Mapping)][:6],
         "hazard_id": _uuid(raw["hazard_id"], N_("A check-in could not be read."))
         if raw.get("hazard_id")
         else None,
-        "at": int(raw.get("at") or 0),
+        "at": _number(raw.get("at"), N_("A check-in could not be read."), int),
     }
 
 

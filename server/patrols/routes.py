@@ -25,11 +25,7 @@ from server.web.render import render
 @get("/patrols/plans", opt=allow(SIGNED_IN))
 async def list_plans(request: Request) -> Template:
     viewer = viewer_of(request)
-    now = datetime.now(UTC)
-    plans = []
-    for plan in await service.plans_for(viewer):
-        start, end = windows.current_window(plan["schedule"], now)
-        plans.append((plan, await service.coverage(plan["id"], start, end)))
+    plans = await windows.with_coverage(await service.plans_for(viewer), datetime.now(UTC))
     return render(
         request, "patrols/plans.html", {"plans": plans, "staff": bool(viewer.kinds & STAFF)}
     )
@@ -122,12 +118,10 @@ async def show_plan(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
 async def my_patrols(request: Request) -> Template:
     """Today's tasks: the plans this person walks, with what is checked so far."""
     viewer = viewer_of(request)
-    now = datetime.now(UTC)
-    tasks = []
-    for plan in await service.plans_for(viewer):
-        if viewer.person_id in service.assignees_of(plan):
-            start, end = windows.current_window(plan["schedule"], now)
-            tasks.append((plan, await service.coverage(plan["id"], start, end)))
+    mine = [
+        p for p in await service.plans_for(viewer) if viewer.person_id in service.assignees_of(p)
+    ]
+    tasks = await windows.with_coverage(mine, datetime.now(UTC))
     return render(request, "patrols/mine.html", {"tasks": tasks})
 
 

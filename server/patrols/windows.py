@@ -12,7 +12,7 @@ from server.directory.service import holders_over
 from server.i18n import N_, gettext
 from server.localtime import ZONE
 from server.notify.outbox import Note, send_to
-from server.patrols.service import assignees_of, coverage
+from server.patrols.service import Coverage, assignees_of, coverage
 from server.patrols.tables import PatrolMiss, PatrolPlan
 
 LENGTHS = {
@@ -47,6 +47,14 @@ def current_window(
     """The window under way (from its start to now); on-demand plans: the last day."""
     last = last_window(schedule, now, zone)
     return (last[1], now) if last else (now - timedelta(days=1), now)
+
+
+async def with_coverage(plans: list[dict], now: datetime) -> list[tuple[dict, Coverage]]:
+    """Each plan with what is checked in its window under way (lists of plans)."""
+    found = []
+    for plan in plans:
+        found.append((plan, await coverage(plan["id"], *current_window(plan["schedule"], now))))
+    return found
 
 
 async def flag_missed(now: datetime, zone: ZoneInfo = ZONE) -> int:

@@ -44,7 +44,9 @@ async def test_plan_a_grid_patrol(app: Litestar, demo) -> None:
         assert made.status_code == 303
         plan_url = made.headers["location"]
         page = (await station.get(plan_url)).text
-        assert page.count('data-covered="no"') == 3 and "40" in page
+        assert (
+            page.count('data-covered="no"') == 3 and page.count("半径40米") == 3
+        )  # the radius asked for
     async with AsyncTestClient(app=app) as phone:
         assert (await log_in(phone, GRID_MEMBER)).status_code == 303
         assert "每日巡查" in (await phone.get("/patrols/plans")).text

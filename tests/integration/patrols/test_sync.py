@@ -185,6 +185,9 @@ async def test_what_others_may_not_do(setup) -> None:
     assert missing.verdict == "rejected"
     bad = await syncing.submit(mutation("track", patrol_id, {"points": [{"id": "x"}]}), grid)
     assert bad.verdict == "rejected"
+    garbled = {**points[0], "id": str(uuid.uuid4()), "accuracy": "fast"}
+    bad = await syncing.submit(mutation("track", patrol_id, {"points": [garbled]}), grid)
+    assert bad.verdict == "rejected" and bad.reason == "A track point could not be read."
     elsewhere = await syncing.submit(
         mutation("start", uuid.uuid4(), {"area_path": "/nowhere/"}), grid
     )
