@@ -12,6 +12,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from server.settings import sqlite_path
@@ -149,3 +150,13 @@ def current() -> Database:
     if _current is None:
         raise RuntimeError("no database activated: create_app() or activate() first")
     return _current
+
+
+def seconds_between(later: Any, earlier: Any) -> QueryString:
+    """SQL for the seconds from one timestamp column to another, in each engine's own
+    arithmetic (figures and boards aggregate it without bringing rows to Python)."""
+    if isinstance(later._meta.table._meta.db, SQLiteEngine):
+        template = "((julianday({}) - julianday({})) * 86400.0)"
+    else:
+        template = "EXTRACT(EPOCH FROM ({} - {}))"
+    return QueryString(template, later, earlier)

@@ -11,13 +11,13 @@ import statistics
 import uuid
 from dataclasses import dataclass, field
 
-from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.methods.select import Count
 from piccolo.querystring import QueryString
 
 from server.callups.records import CallupRecord, TargetRecord
 from server.callups.service import with_people
 from server.callups.tables import Callup, CallupTarget
+from server.db import seconds_between
 from server.directory import service as directory
 
 PER_PAGE = 50
@@ -85,12 +85,8 @@ _STATES = (
 
 
 def seconds_to_confirm() -> QueryString:
-    """From being called to the trusted confirmation time, in the engine's own arithmetic."""
-    if isinstance(CallupTarget._meta.db, SQLiteEngine):
-        template = "((julianday({}) - julianday({})) * 86400.0)"
-    else:
-        template = "EXTRACT(EPOCH FROM ({} - {}))"
-    return QueryString(template, CallupTarget.confirmed_at, CallupTarget.called_at)
+    """From being called to the trusted confirmation time."""
+    return seconds_between(CallupTarget.confirmed_at, CallupTarget.called_at)
 
 
 async def counts_by_town(callup_id: uuid.UUID) -> tuple[Counts, list[tuple[str, Counts]]]:

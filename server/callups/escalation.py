@@ -24,8 +24,9 @@ from server import db
 from server.callups import service, trail
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
-from server.callups.targets import duty_officers_over
-from server.directory.tables import Area, Person
+from server.callups.targets import duty_officers_for
+from server.directory import service as directory
+from server.directory.tables import Person
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_many, send_to
 from sync.batch import insert_rows
@@ -139,23 +140,12 @@ async def _up_the_chain(callup: CallupRecord, silent: list[dict]) -> dict[uuid.U
             Person.id.is_in([t["person_id"] for t in silent])
         )
     }
-    paths = list({t["area_path"] for t in silent if t["area_path"]})
-    places = (
-        {
-            r["path"]: r["name"]
-            for r in await Area.select(Area.path, Area.name).where(Area.path.is_in(paths))
-        }
-        if paths
-        else {}
-    )
-    officers: dict[str, list] = {}
+    places = await directory.area_names([t["area_path"] for t in silent])
+    officers = await duty_officers_for(list({t["area_path"] or "/" for t in silent}))
     told: dict[uuid.UUID, list] = defaultdict(list)
     about: dict[uuid.UUID, list[dict]] = defaultdict(list)
     for t in silent:
-        path = t["area_path"] or "/"
-        if path not in officers:
-            officers[path] = await duty_officers_over(path)
-        for person_id in dict.fromkeys([t["superior_id"], *officers[path]]):
+        for person_id in dict.fromkeys([t["superior_id"], *officers[t["area_path"] or "/"]]):
             if person_id and person_id != t["person_id"]:
                 about[person_id].append(t)
                 told[t["id"]].append(person_id)

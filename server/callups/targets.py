@@ -91,14 +91,20 @@ async def count(area_paths: list[str], kinds: list[str]) -> int:
 
 async def duty_officers_over(path: str) -> list[uuid.UUID]:
     """The duty officers of the nearest area above (or at) `path` that has any."""
-    parts = path.strip("/").split("/")
-    above = ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    return (await duty_officers_for([path]))[path]
+
+
+async def duty_officers_for(paths: list[str]) -> dict[str, list[uuid.UUID]]:
+    """For each path, the duty officers of the nearest area above (or at) it that has any:
+    duty officers are few (city, districts, towns), so all of them are read once."""
     rows = await Post.select(Post.person, Post.area_path).where(
-        Post.area_path.is_in(above)
-        & (Post.kind == PostKind.duty_officer.value)
-        & Post.active.eq(True)
+        (Post.kind == PostKind.duty_officer.value) & Post.active.eq(True)
     )
-    if not rows:
-        return []
-    nearest = max(len(r["area_path"]) for r in rows)
-    return list(dict.fromkeys(r["person"] for r in rows if len(r["area_path"]) == nearest))
+    found: dict[str, list[uuid.UUID]] = {}
+    for path in paths:
+        over = [r for r in rows if r["area_path"] and path.startswith(r["area_path"])]
+        nearest = max((len(r["area_path"]) for r in over), default=0)
+        found[path] = list(
+            dict.fromkeys(r["person"] for r in over if len(r["area_path"]) == nearest)
+        )
+    return found

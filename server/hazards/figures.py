@@ -14,11 +14,11 @@ from datetime import date
 from typing import Any
 
 from piccolo.columns.combination import Combinable
-from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from server.auth.service import Viewer
+from server.db import seconds_between
 from server.directory import service as directory
 from server.directory.records import AreaRecord
 from server.directory.scope import all_of
@@ -77,11 +77,7 @@ async def _count(where: Combinable | None, today: date) -> dict[str, Any]:
 
 def _days_to_close() -> QueryString:
     """Days from report to closure, in the engine's own date arithmetic."""
-    if isinstance(Hazard._meta.db, SQLiteEngine):
-        template = "(julianday({}) - julianday({}))"
-    else:
-        template = "(EXTRACT(EPOCH FROM ({} - {})) / 86400.0)"
-    return QueryString(template, Hazard.closed_at, Hazard.reported_at)
+    return QueryString("({} / 86400.0)", seconds_between(Hazard.closed_at, Hazard.reported_at))
 
 
 async def _median_days(where: Combinable | None, closed: int) -> float | None:
