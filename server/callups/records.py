@@ -11,7 +11,8 @@ from typing import Any
 from server.callups.kinds import Answer, HazardType, TargetState, Via, WarningLevel, WarningState
 
 
-def _json(value: Any) -> Any:
+def as_json(value: Any) -> Any:
+    """A JSON column as Python: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -50,9 +51,9 @@ class WarningRecord:
             hazard_type=HazardType(row["hazard_type"]),
             level=WarningLevel(row["level"]),
             state=_state_now(row),
-            texts=_json(row["texts"]),
-            area_codes=_json(row["area_codes"]),
-            area_paths=_json(row["area_paths"]),
+            texts=as_json(row["texts"]),
+            area_codes=as_json(row["area_codes"]),
+            area_paths=as_json(row["area_paths"]),
         )
 
 
@@ -97,8 +98,8 @@ class CallupRecord:
         return cls(
             **{k: row[k] for k in cls.__dataclass_fields__ if k not in _CALLUP_TYPED},
             level=WarningLevel(row["level"]),
-            area_paths=_json(row["area_paths"]),
-            post_kinds=_json(row["post_kinds"]),
+            area_paths=as_json(row["area_paths"]),
+            post_kinds=as_json(row["post_kinds"]),
         )
 
 

@@ -16,7 +16,6 @@ from server.auth.access import SIGNED_IN, allow
 from server.callups import answers, board, export, service, warnings
 from server.callups.kinds import Answer, WarningLevel
 from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
-from server.callups.warning_routes import area_choices
 from server.directory import service as directory
 from server.errors import DomainError, NotFound
 from server.i18n import gettext
@@ -72,7 +71,7 @@ async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, An
         "windows": dict(request.app.state.settings.callup_windows),
         "levels": list(WarningLevel),
         "kinds": CHOOSABLE,
-        "areas": await area_choices(viewer_of(request)),
+        "areas": await directory.areas_above_grids(viewer_of(request).scope),
     }
 
 

@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.auth.access import allow
-from server.auth.service import Viewer
 from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
 from server.callups.service import ISSUERS
@@ -22,19 +21,6 @@ from server.web.forms import viewer_of
 from server.web.render import render
 
 XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
-
-
-async def area_choices(viewer: Viewer) -> list[Any]:
-    """The viewer's areas and what lies under them down to villages, in tree order, for
-    choosing what a warning or a call-up covers (grids are too fine for a call-up)."""
-    found: dict[str, Any] = {}
-    todo = list(await directory.home_areas(viewer.scope))
-    while todo:
-        area = todo.pop()
-        found[area.path] = area
-        if area.level.value != "village":
-            todo += await directory.children(viewer.scope, area)
-    return sorted(found.values(), key=lambda a: a.path)
 
 
 @get("/warnings", opt=allow(ISSUERS))
@@ -52,7 +38,7 @@ async def _form_context(request: Request, values: dict[str, Any]) -> dict[str, A
         "values": values,
         "types": list(HazardType),
         "levels": list(WarningLevel),
-        "areas": await area_choices(viewer_of(request)),
+        "areas": await directory.areas_above_grids(viewer_of(request).scope),
     }
 
 

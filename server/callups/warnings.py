@@ -3,7 +3,6 @@ update or cancellation supersedes the warning it names, which stays on record as
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from server.auth.service import Viewer
 from server.callups import cap
 from server.callups import targets as targeting
 from server.callups.kinds import HazardType, WarningLevel, WarningState
-from server.callups.records import WarningRecord
+from server.callups.records import WarningRecord, as_json
 from server.callups.tables import EarlyWarning
 from server.directory.tables import Area
 from server.errors import DomainError, NotFound
@@ -126,7 +125,7 @@ async def _row_of(
         level = base["level"] if base else WarningLevel.blue.value
         kind = base["hazard_type"] if base else HazardType.other.value
         headline = f"{base['headline'] if base else alert.identifier}"[:200]
-        paths = paths or (_json_list(base["area_paths"]) if base else [])
+        paths = paths or (as_json(base["area_paths"]) if base else [])
         texts: list[dict] = []
         main_fields = {"description": "", "instruction": "", "valid_from": None, "valid_to": None}
     else:
@@ -172,10 +171,6 @@ async def _row_of(
         "created_by": actor_id,
         **main_fields,
     }
-
-
-def _json_list(value: Any) -> list:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 async def _targets(warning: WarningRecord) -> int:

@@ -251,6 +251,21 @@ async def grids_under(area: AreaRecord) -> list[AreaRecord]:
     return [AreaRecord.from_row(r) for r in rows]
 
 
+async def areas_above_grids(scope: Scope, limit: int = 2000) -> list[AreaRecord]:
+    """The person's areas and everything under them down to villages, in tree order: what
+    lists and call-ups choose from (grids are too fine). One query per home area."""
+    found: dict[str, AreaRecord] = {}
+    for home in await home_areas(scope):
+        rows = (
+            await Area.select()
+            .where(under(Area.path, home.path) & (Area.level != Level.grid.value))
+            .order_by(Area.path)
+            .limit(limit)
+        )
+        found.update((r["path"], AreaRecord.from_row(r)) for r in rows)
+    return sorted(found.values(), key=lambda a: a.path)[:limit]
+
+
 async def grids_in_scope(scope: Scope) -> list[AreaRecord]:
     """The grids a person works in: their own, or all under their areas, by code."""
     grids: dict[str, AreaRecord] = {}

@@ -134,21 +134,6 @@ def _filters(request: Request) -> Filters:
     )
 
 
-async def _area_choices(viewer: Viewer, limit: int = 300) -> list[Any]:
-    """Areas to filter by: the viewer's own and two levels below them."""
-    found: list[Any] = []
-    level = await directory.home_areas(viewer.scope)
-    for _depth in range(3):
-        found += level
-        if len(found) >= limit:
-            break
-        below = []
-        for area in level:
-            below += [c for c in await directory.children(viewer.scope, area)]
-        level = [a for a in below if a.level.value != "grid"]
-    return found[:limit]
-
-
 @get("/hazards", name="hazards", opt=allow(SIGNED_IN))
 async def list_hazards(request: Request) -> Template:
     viewer = viewer_of(request)
@@ -169,7 +154,7 @@ async def list_hazards(request: Request) -> Template:
             "levels": list(Level),
             "today": service.today_local(),
             "staff": bool(viewer.kinds & STAFF),
-            "areas": await _area_choices(viewer),
+            "areas": await directory.areas_above_grids(viewer.scope, limit=300),
         },
         fragment="hazards/_rows.html",
     )
