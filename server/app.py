@@ -48,14 +48,14 @@ from server.syncing.service import register
 from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
-from server.web.security import security_headers
+from server.web.security import security_headers_for
 from server.worker import Worker, jobs_for
 
 TEMPLATES_DIR = ROOT / "pwa" / "templates"
 CSRF_COOKIE = "gw_csrf"
 
 
-def _configure_jinja(settings: Settings, assets: Assets):
+def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
     zone = ZoneInfo(settings.timezone)
 
     def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -74,6 +74,8 @@ def _configure_jinja(settings: Settings, assets: Assets):
             rendered_at=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
             # a new id for an offline-capable form (see _macros.html mutation_fields)
             fresh=uuid.uuid4,
+            # a photo named by a record may still be on its way from the phone
+            photo_ready=lambda sha: media.path(sha).exists(),
         )
         env.filters["local_time"] = local_time
 
@@ -104,6 +106,7 @@ def _lifespan(settings: Settings, database: Database):
 def create_app(settings: Settings) -> Litestar:
     database = Database(settings.database_url, pool=settings.database_pool)
     assets = Assets.scan()
+    media = MediaStore(settings.media_dir)
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
@@ -133,7 +136,7 @@ def create_app(settings: Settings) -> Litestar:
                 "db": database,
                 "assets": assets,
                 "worker": worker,
-                "media": MediaStore(settings.media_dir),
+                "media": media,
             }
         ),
         request_class=HTMXRequest,
@@ -141,7 +144,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=_configure_jinja(settings, assets),
+            engine_callback=_configure_jinja(settings, assets, media),
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -158,7 +161,7 @@ def create_app(settings: Settings) -> Litestar:
             exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN],
         ),
         middleware=[
-            security_headers,
+            security_headers_for(settings.map_tile_url),
             i18n.language_middleware(settings.default_language),
             session_middleware(secure=settings.cookies_secure),
         ],

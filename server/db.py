@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -150,6 +151,11 @@ def current() -> Database:
     if _current is None:
         raise RuntimeError("no database activated: create_app() or activate() first")
     return _current
+
+
+def as_json(value: Any) -> Any:
+    """A JSON column as Python: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def seconds_between(later: Any, earlier: Any) -> QueryString:

@@ -34,6 +34,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "red=10,orange=20,yellow=30,blue=60",
         "minutes a call-up's targets have to confirm, by level, before escalation",
     ),
+    "MAP_TILE_URL": (
+        "",
+        "map tiles for patrol tracks, a Leaflet URL template in WGS-84 such as 天地图's"
+        " https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=KEY"
+        " (empty: a plain grid with a scale bar)",
+    ),
+    "MAP_TILE_SUBDOMAINS": ("01234567", "what {s} in MAP_TILE_URL stands for, one character each"),
+    "MAP_TILE_ATTRIBUTION": ("", "the tile provider's credit shown on the map, e.g. 天地图"),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -70,6 +78,9 @@ class Settings:
         ("yellow", 30),
         ("blue", 60),
     )
+    map_tile_url: str = ""
+    map_tile_subdomains: str = "01234567"
+    map_tile_attribution: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -164,10 +175,23 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         hazard_verify_m=_positive(get("HAZARD_VERIFY_M") or "100", "HAZARD_VERIFY_M"),
         hazard_remind_days=_days(get("HAZARD_REMIND_DAYS") or "3,1"),
         callup_windows=_windows(get("CALLUP_WINDOWS") or VARIABLES["CALLUP_WINDOWS"][0]),
+        map_tile_url=_tile_url(get("MAP_TILE_URL") or ""),
+        map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
+        map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,
     )
+
+
+def _tile_url(value: str) -> str:
+    if value and not (
+        value.startswith(("https://", "http://")) and all(k in value for k in ("{x}", "{y}", "{z}"))
+    ):
+        raise ValueError(
+            f"MAP_TILE_URL must be an http(s) URL with {{x}}, {{y}} and {{z}}: {value!r}"
+        )
+    return value
 
 
 def _windows(value: str) -> tuple[tuple[str, int], ...]:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from server.callups.kinds import Answer, HazardType, TargetState, Via, WarningLevel, WarningState
-
-
-def as_json(value: Any) -> Any:
-    """A JSON column as Python: text on SQLite, already decoded on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
+from server.db import as_json
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from server.auth.service import Viewer
 from server.callups import cap
 from server.callups import targets as targeting
 from server.callups.kinds import HazardType, WarningLevel, WarningState
-from server.callups.records import WarningRecord, as_json
+from server.callups.records import WarningRecord
 from server.callups.tables import EarlyWarning
+from server.db import as_json
 from server.directory.tables import Area
 from server.errors import DomainError, NotFound
 from server.i18n import N_

@@ -23,11 +23,11 @@ from server.hazards.policy import (
     Who,
 )
 from server.i18n import N_
+from server.media.storage import photo_refs
 
 #: sent with an op, used to judge it, never stored as the hazard's fields (the timeline keeps them)
 TRANSIENT = frozenset({"verify_lat", "verify_lng", "verify_accuracy"})
 SOURCES = frozenset({"grid", "staff", "tipoff", "patrol"})
-_SHA = re.compile(r"^[0-9a-f]{64}$")
 _PATH = re.compile(r"^/([0-9A-Za-z-]+/)+$")
 _LIMITS = {
     "description": 2000,
@@ -173,13 +173,10 @@ def _list(value: Any) -> list:
 
 
 def _photos(value: Any) -> list[dict[str, str]]:
-    photos = []
-    for item in _list(value):
-        sha = item.get("sha256") if isinstance(item, dict) else item
-        if not isinstance(sha, str) or not _SHA.match(sha):
-            raise FieldError(N_("A photo reference is damaged."))
-        photos.append({"id": sha, "sha256": sha})
-    return photos
+    try:
+        return photo_refs(_list(value))
+    except ValueError as exc:
+        raise FieldError(str(exc)) from None
 
 
 def _notes(value: Any, mutation_id: uuid.UUID) -> list[dict[str, str]]:

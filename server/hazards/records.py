@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from server.db import as_json
 from server.hazards.policy import OPEN, Level, RejectReason, Status
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ class HazardRecord:
         names = cls.__dataclass_fields__
         values = {k: row[k] for k in names if k in row}
         for key in ("photos_before", "photos_after", "followers", "supervision"):
-            values[key] = _json(values[key])
+            values[key] = as_json(values[key])
         values["level"] = Level(row["level"])
         values["status"] = Status(row["status"])
         values["category_name"] = categories.get(row["category"], row["category"])
@@ -100,7 +96,7 @@ class EventRecord:
     def from_row(cls, row: dict[str, Any]) -> EventRecord:
         names = cls.__dataclass_fields__
         values = {k: row[k] for k in names}
-        values["data"] = _json(values["data"]) or {}
+        values["data"] = as_json(values["data"]) or {}
         return cls(**values)
 
     @property

@@ -162,7 +162,6 @@ async def list_hazards(request: Request) -> Template:
 
 async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, Any]:
     viewer = viewer_of(request)
-    media = request.app.state.media
     staff = bool(viewer.kinds & STAFF)
     people = []
     if staff and hazard.status in (Status.accepted, Status.reported, Status.assigned):
@@ -192,7 +191,6 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
         "levels": list(Level),
         "today": service.today_local(),
         "default_deadline": service.today_local() + timedelta(days=default_days),
-        "photo_ready": lambda sha: media.path(sha).exists(),
         "supervision_fields": [(k, gettext(v)) for k, v in SUPERVISION_FIELDS.items()],
         **LABELS,
     }

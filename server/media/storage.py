@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,18 @@ def _write(path: Path, chunk: bytes) -> None:
         fh.write(chunk)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def photo_refs(items: list) -> list[dict[str, str]]:
+    """Photos a record names, as the phone sends them (a hash, or {"sha256": hash}): a list
+    of {"id", "sha256"} (the hash is the id: the same photo twice is one)."""
+    photos = []
+    for item in items:
+        sha = item.get("sha256") if isinstance(item, Mapping) else item
+        if not isinstance(sha, str) or not SHA256.match(sha):
+            raise ValueError(N_("A photo reference is damaged."))
+        photos.append({"id": sha, "sha256": sha})
+    return photos
 
 
 def _check(sha: str) -> None:

@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.i18n import N_
+from server.media.storage import photo_refs
 
 OPS = ("start", "track", "checkin", "end")
 #: a phone sends its track in batches; more than this in one is a bug or an attack
 MAX_POINTS = 2000
 METHODS = ("qr", "code", "geofence")
 RESULTS = ("normal", "hazard", "note")
+MAX_PHOTOS = 6
 
 
 def _uuid(value: Any, message: str) -> str:
@@ -69,6 +71,8 @@ def _checkin(raw: Any) -> dict[str, Any]:
     if method in ("qr", "code") and not token:
         raise ValueError(N_("A check-in by code needs the code."))
     photos = raw.get("photos") or []
+    if not isinstance(photos, list) or len(photos) > MAX_PHOTOS:
+        raise ValueError(N_("A check-in holds at most 6 photos."))
     return {
         "id": _uuid(raw.get("id"), N_("A check-in could not be read.")),
         "checkpoint_id": _uuid(raw.get("checkpoint_id"), N_("Choose the checkpoint.")),
@@ -81,7 +85,7 @@ def _checkin(raw: Any) -> dict[str, Any]:
         else None,
         "result": result,
         "note": str(raw.get("note") or "").strip()[:300],
-        "photos": [p for p in photos if isinstance(p, Mapping)][:6],
+        "photos": photo_refs(photos),
         "hazard_id": _uuid(raw["hazard_id"], N_("A check-in could not be read."))
         if raw.get("hazard_id")
         else None,

@@ -17,7 +17,7 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError
 from server.i18n import gettext
-from server.patrols import ledger, service, windows
+from server.patrols import ledger, review, service, windows
 from server.web.forms import viewer_of
 from server.web.render import render
 
@@ -134,6 +134,27 @@ async def walk(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
     )
 
 
+@get("/patrols/list", opt=allow(SIGNED_IN))
+async def list_patrols(request: Request) -> Template:
+    """The newest patrols in the viewer's areas (a grid member: their own)."""
+    return render(
+        request, "patrols/list.html", {"patrols": await review.listing(viewer_of(request))}
+    )
+
+
+@get("/patrols/{patrol_id:uuid}", opt=allow(SIGNED_IN))
+async def show_patrol(request: Request, patrol_id: FromPath[uuid.UUID]) -> Template:
+    """One patrol: its summary, its track and check-ins on the map, what was flagged."""
+    view = await review.get_patrol(viewer_of(request), patrol_id)
+    settings = request.app.state.settings
+    tiles = {
+        "url": settings.map_tile_url,
+        "subdomains": settings.map_tile_subdomains,
+        "attribution": settings.map_tile_attribution,
+    }
+    return render(request, "patrols/patrol.html", {"v": view, "tiles": tiles})
+
+
 def _week(request: Request) -> tuple[datetime, datetime, date]:
     """The week holding ?week=YYYY-MM-DD (any day of it), else this week (local time)."""
     try:
@@ -188,6 +209,8 @@ ROUTES = [
     show_plan,
     my_patrols,
     walk,
+    list_patrols,
+    show_patrol,
     weekly_coverage,
     ledger_xlsx,
     ledger_csv,

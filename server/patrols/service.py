@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ SCHEDULES = ("daily", "twice_daily", "weekly", "on_warning")
 def assignees_of(plan: dict) -> list[uuid.UUID]:
     """A plan row's assignees (JSON text on SQLite, a list on PostgreSQL)."""
     value = plan["assignees"]
-    listed = json.loads(value) if isinstance(value, str) else value
+    listed = db.as_json(value)
     return [uuid.UUID(str(a)) for a in listed or []]
 
 

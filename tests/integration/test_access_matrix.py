@@ -124,6 +124,8 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/plans/{plan_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols"): SIGNED_IN,
     ("GET", "/patrols/walk/{plan_id:uuid}"): SIGNED_IN,
+    ("GET", "/patrols/list"): SIGNED_IN,
+    ("GET", "/patrols/{patrol_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols/coverage"): STAFF,
     ("GET", "/patrols/ledger.xlsx"): STAFF,
     ("GET", "/patrols/ledger.csv"): STAFF,

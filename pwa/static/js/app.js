@@ -11,6 +11,7 @@ import { watchPhotoInputs } from "./photos.js";
 import { watchPrefill } from "./prefill.js";
 import { watchPushSettings } from "./push.js";
 import { startReplay } from "./replay-triggers.js";
+import { watchTrackMaps } from "./track-map.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
 watchNetwork(document.documentElement);
@@ -26,3 +27,4 @@ watchPushSettings(document);
 watchLive(document);
 watchBoards(document);
 watchPatrols(document);
+watchTrackMaps(document);

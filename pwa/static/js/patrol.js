@@ -5,6 +5,7 @@
 // thinned on the phone (a fix is kept when it moved 5 m or after 30 s) and sent in batches.
 import { follow } from "./geo.js";
 import { enqueue, replay } from "./outbox.js";
+import { canStream, scanStill, scanStream, tokenOf } from "./qr-scan.js";
 
 const KEEP_METRES = 5;
 const KEEP_MS = 30_000;
@@ -46,8 +47,7 @@ function setUp(doc) {
   const done = new Set(saved ? saved.done : []);
   const keep = () => sessionStorage.setItem(key, JSON.stringify({ patrolId, started, walked, done: [...done] }));
   const show = (/** @type {string} */ name, /** @type {string} */ value) => {
-    const el = page.querySelector(`[data-show="${name}"]`);
-    if (el) el.textContent = value;
+    for (const el of page.querySelectorAll(`[data-show="${name}"]`)) el.textContent = value;
   };
   const flush = async () => {
     if (!pending.length) return;
@@ -89,7 +89,11 @@ function setUp(doc) {
       event.preventDefault();
       if (!(form instanceof HTMLFormElement) || !started) return;
       const data = new FormData(form);
-      const method = String(data.get("method") || "code");
+      const token = String(data.get("token") || "").trim();
+      // "qr" only when the code was read by the camera and not changed by hand afterwards
+      const chosen = String(data.get("method") || "code");
+      const method = chosen === "code" && token && data.get("scanned") === token ? "qr" : chosen;
+      const photos = data.getAll("photos").map(String).filter(Boolean).map((sha) => ({ id: sha, sha256: sha }));
       const result = String(data.get("result") || "normal");
       const hazardId = result === "hazard" ? crypto.randomUUID() : "";
       const checkin = {
@@ -97,7 +101,8 @@ function setUp(doc) {
         ...(hazardId ? { hazard_id: hazardId } : {}),
         checkpoint_id: form.dataset.checkin,
         method,
-        token: String(data.get("token") || ""),
+        token,
+        photos,
         result,
         note: String(data.get("note") || ""),
         at: Date.now(),
@@ -108,6 +113,8 @@ function setUp(doc) {
       await enqueue("patrol", "checkin", patrolId, { checkins: [checkin] }, 0);
       done.add(form.dataset.checkin);
       form.closest("li")?.setAttribute("data-done", "yes");
+      // the photos are the outbox's now: a second check-in here starts without them
+      form.querySelectorAll("input[type=hidden][name=photos], [data-photo-preview] > *").forEach((el) => el.remove());
       show("covered", String(done.size));
       keep();
       replay();
@@ -121,6 +128,7 @@ function setUp(doc) {
       }
     });
   });
+  wireScanner(page);
   page.querySelector("[data-patrol-end]")?.addEventListener("click", async () => {
     if (!started) return;
     stop();
@@ -132,4 +140,58 @@ function setUp(doc) {
     show("minutes", String(Math.round((Date.now() - started) / 60_000)));
     replay();
   });
+}
+
+/**
+ * The QR buttons of the checkpoints: the live camera in a full-screen view, or a still photo
+ * of the plate; what is read fills the checkpoint's code. Typing stays possible throughout.
+ * @param {HTMLElement} page
+ */
+function wireScanner(page) {
+  const view = page.querySelector("[data-scanner]");
+  const video = view?.querySelector("video");
+  if (!(view instanceof HTMLElement) || !(video instanceof HTMLVideoElement)) return;
+  /** @type {AbortController | null} */
+  let scanning = null;
+  const close = () => { scanning?.abort(); scanning = null; view.hidden = true; };
+  view.querySelector("[data-scan-cancel]")?.addEventListener("click", close);
+  /** @param {HTMLFormElement} form @param {string | null} text @param {string} otherwise */
+  const fill = (form, text, otherwise) => {
+    const said = form.querySelector("[data-scan-said]");
+    if (!text) {
+      if (said) said.textContent = otherwise;
+      return;
+    }
+    const token = tokenOf(text);
+    for (const name of ["token", "scanned"]) {
+      const input = form.elements.namedItem(name);
+      if (input instanceof HTMLInputElement) input.value = token;
+    }
+    const code = form.querySelector("input[name=method][value=code]");
+    if (code instanceof HTMLInputElement) code.checked = true;
+    if (said) said.textContent = `${page.dataset.scanRead || ""} ${token}`;
+  };
+  page.querySelectorAll("[data-scan]").forEach((button) => button.addEventListener("click", async () => {
+    const form = button.closest("form");
+    if (!form) return;
+    if (!canStream()) return fill(form, null, page.dataset.scanFailed || "");
+    scanning?.abort();
+    const mine = new AbortController();
+    scanning = mine;
+    view.hidden = false;
+    try {
+      const text = await scanStream(video, mine.signal);
+      if (text) fill(form, text, "");
+    } catch {
+      fill(form, null, page.dataset.scanFailed || "");
+    } finally {
+      if (scanning === mine) close();
+    }
+  }));
+  page.querySelectorAll("input[data-scan-still]").forEach((input) => input.addEventListener("change", async () => {
+    if (!(input instanceof HTMLInputElement) || !input.form || !input.files?.[0]) return;
+    const text = await scanStill(input.files[0]).catch(() => null);
+    input.value = "";
+    fill(input.form, text, page.dataset.scanNone || "");
+  }));
 }
