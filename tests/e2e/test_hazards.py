@@ -39,6 +39,7 @@ async def test_report_offline_then_the_whole_loop(
     shell = Shell(page, base)
     await shell.wait_for_service_worker()
     await shell.wait_until_cached("/hazards/new")  # kept before it was ever opened
+    await shell.wait_until_cached("/sync/pending")  # the last of the working set
 
     await context.set_offline(True)
     report = ReportPage(page, base)
