@@ -115,3 +115,15 @@ def too_fast(track: Sequence[Fix], max_kmh: float) -> list[int]:
         if seconds <= 0 or moved / seconds * 3.6 > max_kmh:
             flagged.append(i)
     return flagged
+
+
+def inside_polygon(lat: float, lng: float, ring: list[tuple[float, float]]) -> bool:
+    """Whether a point lies in a ring of (lat, lng): ray casting on the degrees (fine at a
+    town's scale)."""
+    inside = False
+    for (lat1, lng1), (lat2, lng2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (lng1 > lng) != (lng2 > lng):
+            cross = lat1 + (lng - lng1) * (lat2 - lat1) / (lng2 - lng1)
+            if lat < cross:
+                inside = not inside
+    return inside

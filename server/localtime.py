@@ -5,7 +5,7 @@ zone where a caller has the settings at hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -13,6 +13,11 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 def today(now: datetime | None = None, zone: ZoneInfo = ZONE) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def start_of_day(now: datetime | None = None, zone: ZoneInfo = ZONE) -> datetime:
+    """Midnight that began the city's day (numbers like JY20261124-0001 count from it)."""
+    return datetime.combine(today(now, zone), time.min, zone)
 
 
 def wall(moment: datetime | None, zone: ZoneInfo = ZONE) -> datetime | None:

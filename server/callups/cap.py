@@ -256,14 +256,3 @@ def admin_codes(area: CapArea) -> list[str]:
         for scheme, value in area.geocodes
         if not scheme.startswith(FOREIGN_SCHEMES) and re.fullmatch(r"\d{6}(\d{3}){0,2}", value)
     ]
-
-
-def inside_polygon(lat: float, lng: float, ring: list[tuple[float, float]]) -> bool:
-    """Ray casting on lat/lng (fine at a town's scale)."""
-    inside = False
-    for (lat1, lng1), (lat2, lng2) in zip(ring, ring[1:] + ring[:1], strict=True):
-        if (lng1 > lng) != (lng2 > lng):
-            cross = lat1 + (lng - lng1) * (lat2 - lat1) / (lng2 - lng1)
-            if lat < cross:
-                inside = not inside
-    return inside

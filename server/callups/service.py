@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server import db, localtime
@@ -80,8 +80,7 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
     async with database.write():
         await database.serialize("callup_code")
         # the number counts the city's day, not UTC's (08:00 in Shanghai is a new UTC day)
-        midnight = datetime.combine(localtime.today(now), time.min, localtime.ZONE)
-        today = await Callup.count().where(Callup.created_at >= midnight)
+        today = await Callup.count().where(Callup.created_at >= localtime.start_of_day(now))
         await Callup.insert(
             Callup(
                 id=callup_id,

@@ -3,13 +3,12 @@ update or cancellation supersedes the warning it names, which stays on record as
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server import db
+from server import db, geo
 from server.auth.service import Viewer
 from server.callups import cap
 from server.callups import targets as targeting
@@ -52,7 +51,7 @@ async def match_areas(
         )
         for r in rows:
             lat, lng = r["center_lat"], r["center_lng"]
-            if any(cap.inside_polygon(lat, lng, ring) for ring in polygons) or any(
+            if any(geo.inside_polygon(lat, lng, ring) for ring in polygons) or any(
                 _within(lat, lng, c) for c in circles
             ):
                 paths.append(r["path"])
@@ -61,10 +60,7 @@ async def match_areas(
 
 def _within(lat: float, lng: float, circle: tuple[float, float, float]) -> bool:
     clat, clng, radius_km = circle
-    p1, p2 = math.radians(lat), math.radians(clat)
-    dp, dl = p2 - p1, math.radians(clng - lng)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(a)) <= radius_km
+    return geo.distance_m(lat, lng, clat, clng) <= radius_km * 1000
 
 
 async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported:

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.columns.combination import Combinable, WhereRaw
+
 from server import db
 from server.auth.service import Viewer
 from server.directory import service as directory
@@ -120,10 +122,23 @@ def _sees(viewer: Viewer, plan: dict) -> bool:
     return viewer.scope.covers_path(plan["area_path"]) or viewer.person_id in assignees_of(plan)
 
 
+def _assigned_to(person_id: uuid.UUID) -> Combinable:
+    """Plans whose assignees list holds the person: a match on the JSON list's text (a UUID
+    cannot appear inside another by accident)."""
+    if db.current().is_sqlite:
+        return PatrolPlan.assignees.like(f"%{person_id}%")
+    return WhereRaw("assignees::text LIKE {}", f"%{person_id}%")
+
+
 async def plans_for(viewer: Viewer, limit: int = 200) -> list[dict]:
-    """Active plans the viewer walks or supervises, by name."""
-    rows = await PatrolPlan.select().where(PatrolPlan.active.eq(True)).order_by(PatrolPlan.name)
-    return [r for r in rows if _sees(viewer, r)][:limit]
+    """Active plans the viewer walks or supervises, by name (filtered in the database: a
+    city has tens of thousands of plans)."""
+    where = PatrolPlan.active.eq(True)
+    scope = viewer.scope.where(PatrolPlan.area_path)
+    if scope is not None:
+        where = where & (scope | _assigned_to(viewer.person_id))
+    rows = await PatrolPlan.select().where(where).order_by(PatrolPlan.name).limit(limit)
+    return [r for r in rows if _sees(viewer, r)]
 
 
 async def get_plan(viewer: Viewer, plan_id: uuid.UUID) -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.callups.cap import CapInfo, inside_polygon
+from server.callups.cap import CapInfo
 from server.callups.kinds import HazardType, WarningLevel
+from server.geo import inside_polygon
 
 RED, ORANGE, YELLOW, BLUE = (
     WarningLevel.red,

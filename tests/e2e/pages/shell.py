@@ -19,7 +19,13 @@ class Shell:
         await self.page.reload()
 
     async def wait_for_service_worker(self) -> None:
-        await self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        """Until the worker is active and controls this page (it claims open pages once its
+        activation has cleaned the old caches: a message sent before then finds no one)."""
+        await self.page.evaluate(
+            """navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
+                || new Promise((resolve) => navigator.serviceWorker.addEventListener(
+                    "controllerchange", resolve, { once: true }))).then(() => true)"""
+        )
 
     async def wait_until_cached(self, path: str, timeout_s: float = 10) -> None:
         """Wait until the service worker holds a copy of `path` for offline use."""
