@@ -45,6 +45,8 @@ from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
+from server.tipoffs import routes as tipoff_routes
+from server.tipoffs.service import Stores
 from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
@@ -127,6 +129,7 @@ def create_app(settings: Settings) -> Litestar:
             *callup_routes.ROUTES,
             *warning_routes.ROUTES,
             *patrol_routes.ROUTES,
+            *tipoff_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],
@@ -137,6 +140,8 @@ def create_app(settings: Settings) -> Litestar:
                 "assets": assets,
                 "worker": worker,
                 "media": media,
+                # a tip-off's photos as sent stay apart from everything served
+                "tipoff_stores": Stores(media, MediaStore(settings.media_dir / "originals")),
             }
         ),
         request_class=HTMXRequest,

@@ -29,6 +29,7 @@ from server.patrols.tables import (
     TrackPoint,
 )
 from server.settings import ROOT
+from server.tipoffs.tables import BlockEntry, Reward, RewardRule, TipOff, TipOffEvent
 from sync.tables import (
     SyncAlert,
     SyncChange,
@@ -75,6 +76,11 @@ TABLES = [
     TrackPoint,
     CheckIn,
     PatrolMiss,
+    TipOff,
+    TipOffEvent,
+    RewardRule,
+    Reward,
+    BlockEntry,
 ]
 
 APP_CONFIG = AppConfig(

@@ -34,6 +34,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "red=10,orange=20,yellow=30,blue=60",
         "minutes a call-up's targets have to confirm, by level, before escalation",
     ),
+    "TIPOFF_LIMITS": (
+        "ip=10/1h,mobile=5/1d,all=2000/1h",
+        "public tip-offs allowed per sender IP, per mobile number and in all, per window"
+        " (m, h or d)",
+    ),
     "MAP_TILE_URL": (
         "",
         "map tiles for patrol tracks, a Leaflet URL template in WGS-84 such as 天地图's"
@@ -77,6 +82,12 @@ class Settings:
         ("orange", 20),
         ("yellow", 30),
         ("blue", 60),
+    )
+    #: (who, count, seconds): ip, mobile and all
+    tipoff_limits: tuple[tuple[str, int, int], ...] = (
+        ("ip", 10, 3600),
+        ("mobile", 5, 86400),
+        ("all", 2000, 3600),
     )
     map_tile_url: str = ""
     map_tile_subdomains: str = "01234567"
@@ -175,6 +186,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         hazard_verify_m=_positive(get("HAZARD_VERIFY_M") or "100", "HAZARD_VERIFY_M"),
         hazard_remind_days=_days(get("HAZARD_REMIND_DAYS") or "3,1"),
         callup_windows=_windows(get("CALLUP_WINDOWS") or VARIABLES["CALLUP_WINDOWS"][0]),
+        tipoff_limits=_limits(get("TIPOFF_LIMITS") or VARIABLES["TIPOFF_LIMITS"][0]),
         map_tile_url=_tile_url(get("MAP_TILE_URL") or ""),
         map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
@@ -182,6 +194,24 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,
     )
+
+
+def _limits(value: str) -> tuple[tuple[str, int, int], ...]:
+    """ "ip=10/1h,mobile=5/1d,all=2000/1h": each of ip, mobile and all once."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    found: dict[str, tuple[int, int]] = {}
+    for part in value.split(","):
+        who, _, rule = part.strip().partition("=")
+        count, _, window = rule.partition("/")
+        amount, unit = window[:-1] or "1", window[-1:]
+        if who not in ("ip", "mobile", "all") or not count.isdigit() or unit not in units:
+            raise ValueError(f"TIPOFF_LIMITS: {part!r} is not who=count/window like ip=10/1h")
+        if not amount.isdigit() or int(count) < 1 or int(amount) < 1:
+            raise ValueError(f"TIPOFF_LIMITS: {part!r} needs a count and a window of at least 1")
+        found[who] = (int(count), int(amount) * units[unit])
+    if set(found) != {"ip", "mobile", "all"}:
+        raise ValueError("TIPOFF_LIMITS needs ip, mobile and all")
+    return tuple((who, *found[who]) for who in ("ip", "mobile", "all"))
 
 
 def _tile_url(value: str) -> str:

@@ -41,6 +41,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.hazards.service import today_local
     from server.notify.service import Drainer
     from server.patrols.windows import flag_missed
+    from server.tipoffs.handling import settle
 
     async def chase_hazards() -> None:
         await chase(today_local(), settings.hazard_remind_days)
@@ -48,12 +49,16 @@ def jobs_for(settings: Settings) -> list[Job]:
     async def patrols_missed() -> None:
         await flag_missed(datetime.now(UTC))
 
+    async def tipoffs_settle() -> None:
+        await settle()
+
     callups.install()  # the drain tells call-ups what was delivered
     return [
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("callups.escalate", 5, escalate),
         Job("hazards.chase", 10 * 60, chase_hazards),
         Job("patrols.missed", 10 * 60, patrols_missed),
+        Job("tipoffs.settle", 5 * 60, tipoffs_settle),
         Job("notify.drain", 1, Drainer(settings)),
     ]
 

@@ -6,6 +6,7 @@ import uuid
 
 from piccolo.columns.combination import Combinable
 
+from server.db import as_json
 from server.directory.kinds import Level, PlaceKind, PostKind
 from server.directory.records import (
     AreaRecord,
@@ -18,6 +19,7 @@ from server.directory.records import (
 from server.directory.scope import Scope, all_of, contains, under
 from server.directory.tables import Area, Person, Place, Post
 from server.errors import NotFound
+from server.geo import inside_polygon
 from server.i18n import N_
 
 PER_PAGE = 50
@@ -318,3 +320,25 @@ async def first_holders(kinds: list[PostKind]) -> list[tuple[PostKind, PersonRec
             where = row["place_name"] or row["area_name"] or ""
             found.append((kind, PersonRecord.from_row(row), where))
     return found
+
+
+#: a grid's centre lies within this many degrees (~11 km) of any point inside it
+_GRID_REACH_DEG = 0.1
+
+
+async def grid_at(lat: float, lng: float) -> AreaRecord | None:
+    """The grid whose boundary holds the point (grids near it by centre, then their polygon)."""
+    rows = await Area.select().where(
+        (Area.level == Level.grid.value)
+        & Area.center_lat.is_not_null()
+        & (Area.center_lat >= lat - _GRID_REACH_DEG)
+        & (Area.center_lat <= lat + _GRID_REACH_DEG)
+        & (Area.center_lng >= lng - _GRID_REACH_DEG)
+        & (Area.center_lng <= lng + _GRID_REACH_DEG)
+    )
+    for row in rows:
+        polygon = as_json(row["polygon"]) or {}
+        rings = polygon.get("coordinates") or [] if polygon.get("type") == "Polygon" else []
+        if rings and inside_polygon(lat, lng, [(y, x) for x, y in rings[0]]):
+            return AreaRecord.from_row(row)
+    return None

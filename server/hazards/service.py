@@ -6,6 +6,7 @@ import math
 import re
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -70,9 +71,7 @@ async def category_names() -> dict[str, str]:
 def where_of(viewer: Viewer, filters: Filters, today: date) -> Combinable | None:
     category = filters.category
     return all_of(
-        viewer.scope.where(
-            Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
-        ),
+        _visible(viewer),
         under(Hazard.area_path, filters.area) if filters.area else None,
         (Hazard.category == category) | Hazard.category.like(category + ".%") if category else None,
         (Hazard.level == filters.level) if filters.level else None,
@@ -148,17 +147,61 @@ async def ledger_batches(
             return
 
 
-async def get(viewer: Viewer, hazard_id: uuid.UUID) -> HazardRecord:
-    where = all_of(
-        Hazard.id == hazard_id,
-        viewer.scope.where(
-            Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
-        ),
+def _visible(viewer: Viewer) -> Combinable | None:
+    """Hazards the viewer sees: in their areas, at their places, or assigned to them."""
+    return viewer.scope.where(
+        Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
     )
+
+
+async def get(viewer: Viewer, hazard_id: uuid.UUID) -> HazardRecord:
+    where = all_of(Hazard.id == hazard_id, _visible(viewer))
     row = await Hazard.select().where(where).first()
     if row is None:
         raise NotFound(HAZARD_NOT_FOUND)
     return HazardRecord.from_row(row, await category_names())
+
+
+async def by_code(viewer: Viewer, code: str) -> uuid.UUID | None:
+    """The id of the hazard with this number, if the viewer sees it."""
+    where = all_of(Hazard.code == code[:24], _visible(viewer))
+    row = await Hazard.select(Hazard.id).where(where).first()
+    return row["id"] if row else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a hazard ended up, for someone outside who follows it (a tip-off's reporter):
+    a merged hazard's outcome is the one it was merged into."""
+
+    id: uuid.UUID
+    code: str
+    status: Status
+    closed_at: datetime | None
+
+
+async def outcomes(hazard_ids: list[uuid.UUID]) -> dict[uuid.UUID, Outcome]:
+    """Each hazard's outcome, following merges (a chain is at most a few links)."""
+    found: dict[uuid.UUID, Outcome] = {}
+    for start in set(hazard_ids):
+        current, seen = start, set()
+        while current not in seen:
+            seen.add(current)
+            row = (
+                await Hazard.select(
+                    Hazard.id, Hazard.code, Hazard.status, Hazard.closed_at, Hazard.merged_into
+                )
+                .where(Hazard.id == current)
+                .first()
+            )
+            if row is None:
+                break
+            if row["status"] == Status.merged.value and row["merged_into"]:
+                current = row["merged_into"]
+                continue
+            found[start] = Outcome(row["id"], row["code"], Status(row["status"]), row["closed_at"])
+            break
+    return found
 
 
 async def timeline(hazard_id: uuid.UUID) -> list[EventRecord]:

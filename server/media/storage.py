@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,19 @@ class MediaStore:
                 return UploadState(received, False)
             await asyncio.to_thread(self._finish, sha, partial)
             return UploadState(total, True)
+
+    def put(self, data: bytes) -> str:
+        """Store a whole photo checked by the caller; its name is its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        final = self.path(sha)
+        if not final.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._partial(f"{sha}")
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            temp = partial.with_suffix(f".{uuid.uuid4().hex}")
+            _write(temp, data)
+            os.replace(temp, final)  # atomic: a photo is either whole or absent
+        return sha
 
     def _finish(self, sha: str, partial: Path) -> None:
         data = partial.read_bytes()

@@ -48,15 +48,40 @@ def envelope(
         base_seq = max(0, int(form.get("base_seq") or 0))
     except ValueError:
         base_seq = 0
+    return mutation_for(
+        viewer,
+        entity=entity,
+        op=op,
+        record_id=record_id,
+        fields={**form_fields(form), **(extra or {})},
+        base_seq=base_seq,
+        mutation_id=form.get("mutation_id") or "",
+        hlc=form.get("hlc") or "",
+    )
+
+
+def mutation_for(
+    viewer: Viewer,
+    *,
+    entity: str,
+    op: str,
+    record_id: uuid.UUID,
+    fields: dict[str, Any],
+    base_seq: int = 0,
+    mutation_id: str = "",
+    hlc: str = "",
+) -> dict[str, Any]:
+    """A mutation made on the server for a person at a desk (a form, or another domain
+    acting for them): it travels the same path as a phone's."""
     return {
-        "mutation_id": form.get("mutation_id") or str(uuid.uuid4()),
+        "mutation_id": mutation_id or str(uuid.uuid4()),
         "device_id": str(uuid.uuid5(viewer.session_id, "online-form")),
         "device_seq": 1,
         "entity": entity,
         "record_id": str(record_id),
         "op": op,
         "base_seq": base_seq,
-        "fields": {**form_fields(form), **(extra or {})},
-        "hlc": form.get("hlc") or str(HLC(now_ms(), 0, "server")),
+        "fields": fields,
+        "hlc": hlc or str(HLC(now_ms(), 0, "server")),
         "phone_time": now_ms(),
     }

@@ -129,6 +129,17 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/coverage"): STAFF,
     ("GET", "/patrols/ledger.xlsx"): STAFF,
     ("GET", "/patrols/ledger.csv"): STAFF,
+    ("GET", "/tipoffs/new"): PUBLIC,
+    ("POST", "/tipoffs"): PUBLIC,
+    ("GET", "/tipoffs/track"): PUBLIC,
+    ("GET", "/t/{code:str}"): PUBLIC,
+    ("GET", "/t/{code:str}/photos/{n:int}"): PUBLIC,
+    ("GET", "/tipoffs"): STAFF,
+    ("GET", "/tipoffs/{tipoff_id:uuid}"): STAFF,
+    ("GET", "/tipoffs/{tipoff_id:uuid}/photos/{n:int}/original"): STAFF,
+    ("POST", "/tipoffs/{tipoff_id:uuid}/accept"): STAFF,
+    ("POST", "/tipoffs/{tipoff_id:uuid}/reject"): STAFF,
+    ("POST", "/tipoffs/{tipoff_id:uuid}/reply"): STAFF,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)
@@ -167,7 +178,12 @@ def allowed(expected: object, role: PostKind | None) -> bool:
 
 async def test_matrix(app: Litestar, demo) -> None:
     city = await area_by_code(CITY[0])
-    samples = {"area_id": str(city.id), "name:path": "app.css", "token:str": "no-such-token"}
+    samples = {
+        "area_id": str(city.id),
+        "name:path": "app.css",
+        "token:str": "no-such-token",
+        "n:int": "0",
+    }
     results: list[str] = []
     for role in ROLES:
         async with AsyncTestClient(app=app) as client:

@@ -1,0 +1,233 @@
+"""Tip-off pages. Public (no account): the form, the receipt and tracking page by code, its
+photos without metadata. Staff: the list, one tip-off with its handling, the originals."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+
+from server.auth.access import PUBLIC, STAFF, allow
+from server.auth.service import Viewer
+from server.directory import service as directory
+from server.directory.qr import svg_of
+from server.errors import DomainError
+from server.hazards import service as hazards
+from server.hazards.policy import Level
+from server.i18n import gettext
+from server.media.storage import MediaStore
+from server.tipoffs import handling, limits, service
+from server.tipoffs.codes import normalize
+from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
+from server.web.forms import client_ip, viewer_of
+from server.web.render import render
+
+#: six photos as phones take them (a few MB each) and the form; more is refused with a message
+MAX_BODY = 40 * 1024 * 1024
+
+
+def stores_of(request: Request) -> service.Stores:
+    return request.app.state.tipoff_stores
+
+
+async def _form_context(values: dict[str, Any], error: str = "", field: str = "") -> dict:
+    categories = await hazards.categories()
+    return {
+        "values": values,
+        "categories": categories,
+        "label": hazards.category_label,
+        "error": error,
+        "error_field": field,
+    }
+
+
+@get("/tipoffs/new", opt=allow(PUBLIC))
+async def new_tipoff(request: Request) -> Template:
+    return render(request, "tipoffs/new.html", await _form_context({}))
+
+
+async def read_photos(files: list[Any]) -> list[bytes]:
+    """The bytes of each photo chosen (a file input left empty sends one empty part)."""
+    photos = []
+    for upload in files:
+        if isinstance(upload, UploadFile):
+            data = await upload.read(MAX_PHOTO_BYTES + 1)
+            if data:
+                photos.append(data)
+    return photos
+
+
+@post("/tipoffs", opt=allow(PUBLIC), status_code=200, request_max_body_size=MAX_BODY)
+async def submit_tipoff(request: Request) -> Template | Redirect:
+    form = await request.form()
+    values = {k: form.get(k) for k in form if k != "photos" and isinstance(form.get(k), str)}
+    settings = request.app.state.settings
+    try:
+        photos = await read_photos(form.getall("photos") if "photos" in form else [])
+        categories = {c.code for c in await hazards.categories()}
+        receipt = await service.submit(
+            clean(values, photos, categories),
+            stores=stores_of(request),
+            rules=limits.limits_from(settings.tipoff_limits),
+            secret=settings.secret_key,
+            ip=client_ip(request),
+        )
+    except FieldProblem as exc:
+        context = await _form_context(values, gettext(exc.message), exc.name)
+        return render(request, "tipoffs/new.html", context, status_code=422)
+    except limits.Refused as exc:
+        context = await _form_context(values, gettext(exc.message))
+        return render(request, "tipoffs/new.html", context, status_code=exc.status_code)
+    return Redirect(f"/t/{receipt.code}?new=1", status_code=303)
+
+
+@get("/tipoffs/track", opt=allow(PUBLIC))
+async def track_form(request: Request) -> Template | Redirect:
+    typed = request.query_params.get("code")
+    if typed is None:
+        return render(request, "tipoffs/track.html", {"typed": ""})
+    code = normalize(typed)
+    if code is None:
+        error = gettext(service.NOT_FOUND)
+        return render(
+            request, "tipoffs/track.html", {"typed": typed, "error": error}, status_code=404
+        )
+    return Redirect(f"/t/{code}", status_code=303)
+
+
+@get("/t/{code:str}", opt=allow(PUBLIC))
+async def show_status(request: Request, code: FromPath[str]) -> Template:
+    """What the reporter sees: the state, the reply, the photos (without metadata)."""
+    row = await service.by_code(code)
+    outcome = (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"])
+    settings = request.app.state.settings
+    link = f"{settings.base_url}/t/{row['code']}"
+    context = {
+        "t": row,
+        "outcome": outcome,
+        "link": link,
+        "qr": svg_of(link, row["number"]),
+        "category": (await hazards.category_names()).get(row["category"], row["category"]),
+        "fresh": request.query_params.get("new") == "1",
+    }
+    return render(request, "tipoffs/status.html", context)
+
+
+def _photo_file(store: MediaStore, sha: str) -> File:
+    if not store.state(sha).complete:
+        raise NotFoundException()
+    return File(
+        path=store.path(sha),
+        media_type="image/png" if store.path(sha).read_bytes()[:2] == b"\x89P" else "image/jpeg",
+        content_disposition_type="inline",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
+
+
+@get("/t/{code:str}/photos/{n:int}", opt=allow(PUBLIC))
+async def status_photo(request: Request, code: FromPath[str], n: FromPath[int]) -> File:
+    row = await service.by_code(code)
+    if not 0 <= n < len(row["photos"]):
+        raise NotFoundException()
+    return _photo_file(stores_of(request).public, row["photos"][n]["sha256"])
+
+
+@get("/tipoffs", opt=allow(STAFF))
+async def list_tipoffs(request: Request) -> Template:
+    state = request.query_params.get("state", "")
+    rows = await service.listing(viewer_of(request), state)
+    names = await hazards.category_names()
+    grids = await directory.area_names([r["area_path"] for r in rows])
+    context = {"rows": rows, "state": state, "names": names, "grids": grids}
+    return render(request, "tipoffs/list.html", context)
+
+
+async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", status: int = 200):
+    viewer = viewer_of(request)
+    row = await service.get(viewer, tipoff_id)
+    context = {
+        "t": row,
+        "events": await service.events(tipoff_id),
+        "category": (await hazards.category_names()).get(row["category"], row["category"]),
+        "grid": (await directory.area_names([row["area_path"]])).get(row["area_path"], ""),
+        "grids": await directory.grids_in_scope(viewer.scope),
+        "levels": list(Level),
+        "outcome": (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"]),
+        "sees_mobile": bool(viewer.kinds & service.ROUTERS),
+        "error": error,
+    }
+    return render(request, "tipoffs/detail.html", context, status_code=status)
+
+
+@get("/tipoffs/{tipoff_id:uuid}", opt=allow(STAFF))
+async def show_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template:
+    return await _detail(request, tipoff_id)
+
+
+@get("/tipoffs/{tipoff_id:uuid}/photos/{n:int}/original", opt=allow(STAFF))
+async def original_photo(
+    request: Request, tipoff_id: FromPath[uuid.UUID], n: FromPath[int]
+) -> File:
+    """The photo as the resident sent it, metadata and all: for the staff handling it only."""
+    row = await service.get(viewer_of(request), tipoff_id)
+    if not 0 <= n < len(row["photos"]):
+        raise NotFoundException()
+    return _photo_file(stores_of(request).originals, row["photos"][n]["original"])
+
+
+async def _act(request: Request, tipoff_id: uuid.UUID, action: Any) -> Template | Redirect:
+    """Run a handling step with the form; its refusal is shown on the tip-off's page."""
+    form = await request.form()
+    try:
+        await action(viewer_of(request), form)
+    except DomainError as exc:
+        return await _detail(request, tipoff_id, gettext(exc.message, **exc.params), 422)
+    return Redirect(f"/tipoffs/{tipoff_id}", status_code=303)
+
+
+@post("/tipoffs/{tipoff_id:uuid}/accept", opt=allow(STAFF), status_code=200)
+async def accept_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    async def action(viewer: Viewer, form: Any) -> None:
+        if (form.get("hazard_code") or "").strip():
+            await handling.join(viewer, tipoff_id, form.get("hazard_code"))
+        else:
+            area, level = form.get("area_path") or "", form.get("level") or ""
+            await handling.accept_new(viewer, tipoff_id, area, level)
+
+    return await _act(request, tipoff_id, action)
+
+
+@post("/tipoffs/{tipoff_id:uuid}/reject", opt=allow(STAFF), status_code=200)
+async def reject_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    async def action(viewer: Viewer, form: Any) -> None:
+        await handling.reject(viewer, tipoff_id, form.get("reason") or "")
+
+    return await _act(request, tipoff_id, action)
+
+
+@post("/tipoffs/{tipoff_id:uuid}/reply", opt=allow(STAFF), status_code=200)
+async def reply_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    async def action(viewer: Viewer, form: Any) -> None:
+        await handling.reply(viewer, tipoff_id, form.get("reply") or "")
+
+    return await _act(request, tipoff_id, action)
+
+
+ROUTES = [
+    new_tipoff,
+    submit_tipoff,
+    track_form,
+    show_status,
+    status_photo,
+    list_tipoffs,
+    show_tipoff,
+    original_photo,
+    accept_tipoff,
+    reject_tipoff,
+    reply_tipoff,
+]

@@ -1,0 +1,195 @@
+"""Tip-offs: taking one from a resident (checked, limited, stored whole or not at all), what
+its tracking code shows, and the staff's handling: accept into a new hazard or join one,
+reject with a reason, reply; 办结 (resolved) once the linked hazard is closed and the reporter
+has a reply."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from server import db, localtime
+from server.auth.service import Viewer
+from server.db import as_json
+from server.directory import service as directory
+from server.directory.kinds import PostKind
+from server.errors import DomainError, NotFound
+from server.i18n import N_
+from server.media.clean import PhotoRefused, without_metadata
+from server.media.storage import MediaStore
+from server.tipoffs import limits
+from server.tipoffs.codes import new_code, normalize
+from server.tipoffs.fields import Draft, FieldProblem
+from server.tipoffs.tables import TipOff, TipOffEvent
+
+NOT_FOUND = N_("No tip-off has this tracking code. Check the code and try again.")
+STAFF_NOT_FOUND = N_("This tip-off does not exist, or it is not yours to handle.")
+#: who handles tip-offs: station staff in their areas; the bureau also routes those that
+#: fall in no grid
+HANDLERS = {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin}
+ROUTERS = {PostKind.bureau_staff, PostKind.admin}
+STATES = ("received", "accepted", "rejected", "resolved")
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Where photos go: the served copies (no metadata) and the originals, kept apart."""
+
+    public: MediaStore
+    originals: MediaStore
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: uuid.UUID
+    number: str
+    code: str
+
+
+def _photos(draft: Draft) -> list[tuple[bytes, bytes]]:
+    """Each photo with its copy without metadata; the first bad one refuses the tip-off."""
+    try:
+        return [(data, without_metadata(data)) for data in draft.photos]
+    except PhotoRefused as exc:
+        raise FieldProblem("photos", str(exc)) from None
+
+
+async def submit(
+    draft: Draft,
+    *,
+    stores: Stores,
+    rules: limits.Limits,
+    secret: str,
+    ip: str,
+    source: str = "web",
+    partner: str = "",
+) -> Receipt:
+    """Store a tip-off, or refuse it with a reason having stored nothing of it."""
+    photos = await asyncio.to_thread(_photos, draft)
+    digest = limits.ip_hash(secret, ip) if ip else ""
+    await limits.check_blocked(digest, draft.mobile, draft.description)
+    grid = await directory.grid_at(draft.lat, draft.lng) if draft.lat is not None else None
+    now = datetime.now(UTC)
+    tipoff_id, code = uuid.uuid4(), new_code()
+    database = db.current()
+    async with database.write():
+        await database.serialize("tipoff")
+        await limits.check_rates(rules, digest, draft.mobile, now)
+        refs = []
+        for original, clean in photos:
+            served = await asyncio.to_thread(stores.public.put, clean)
+            kept = await asyncio.to_thread(stores.originals.put, original)
+            refs.append({"id": served, "sha256": served, "original": kept})
+        today = await TipOff.count().where(TipOff.received_at >= localtime.start_of_day(now))
+        number = f"JB{localtime.today(now):%Y%m%d}-{today + 1:04d}"
+        await TipOff.insert(
+            TipOff(
+                id=tipoff_id,
+                number=number,
+                code=code,
+                category=draft.category,
+                description=draft.description,
+                lat=draft.lat,
+                lng=draft.lng,
+                accuracy=draft.accuracy,
+                address=draft.address,
+                area_path=grid.path if grid else "",
+                photos=refs,
+                name=draft.name,
+                mobile=draft.mobile,
+                source=source,
+                partner=partner,
+                ip_hash=digest,
+                received_at=now,
+            )
+        )
+        await event(tipoff_id, "received", None, {"source": source})
+    return Receipt(tipoff_id, number, code)
+
+
+async def event(
+    tipoff_id: uuid.UUID, kind: str, actor: uuid.UUID | None, detail: dict[str, Any]
+) -> None:
+    await TipOffEvent.insert(
+        TipOffEvent(tipoff_id=tipoff_id, kind=kind, actor_id=actor, detail=detail)
+    )
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    row["photos"] = as_json(row["photos"]) or []
+    return row
+
+
+async def by_code(typed: str) -> dict[str, Any]:
+    """The tip-off a tracking code names (for its reporter: reply, state, reward)."""
+    code = normalize(typed)
+    row = await TipOff.select().where(TipOff.code == code).first() if code else None
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return _row(row)
+
+
+async def by_number(number: str) -> dict[str, Any] | None:
+    row = await TipOff.select().where(TipOff.number == number.strip().upper()[:24]).first()
+    return _row(row) if row else None
+
+
+def handles(viewer: Viewer) -> bool:
+    return bool(viewer.kinds & HANDLERS)
+
+
+def _sees(viewer: Viewer, row: dict[str, Any]) -> bool:
+    if not handles(viewer):
+        return False
+    if not row["area_path"]:
+        return bool(viewer.kinds & ROUTERS)
+    return viewer.scope.covers_path(row["area_path"])
+
+
+def _where(viewer: Viewer) -> Any:
+    scope = viewer.scope.where(TipOff.area_path)
+    if scope is None:
+        return None
+    if viewer.kinds & ROUTERS:
+        return scope | (TipOff.area_path == "")
+    return scope
+
+
+async def listing(viewer: Viewer, state: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    """Tip-offs the viewer handles, newest first; `state` filters."""
+    if not handles(viewer):
+        return []
+    query = TipOff.select().order_by(TipOff.received_at, ascending=False).limit(limit)
+    where = _where(viewer)
+    if state in STATES:
+        state_is = TipOff.state == state
+        where = state_is if where is None else where & state_is
+    if where is not None:
+        query = query.where(where)
+    return [_row(r) for r in await query]
+
+
+async def get(viewer: Viewer, tipoff_id: uuid.UUID) -> dict[str, Any]:
+    row = await TipOff.select().where(TipOff.id == tipoff_id).first()
+    if row is None or not _sees(viewer, row):
+        raise NotFound(STAFF_NOT_FOUND)
+    return _row(row)
+
+
+async def events(tipoff_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = (
+        await TipOffEvent.select()
+        .where(TipOffEvent.tipoff_id == tipoff_id)
+        .order_by(TipOffEvent.at)
+    )
+    for row in rows:
+        row["detail"] = as_json(row["detail"]) or {}
+    return rows
+
+
+def check_open(row: dict[str, Any]) -> None:
+    if row["state"] != "received":
+        raise DomainError(N_("This tip-off has already been handled."))
