@@ -69,9 +69,7 @@ async def test_a_tipoff_from_the_form_to_resolved(app: Litestar, demo) -> None:
         assert served.status_code == 200 and metadata_of(served.content) == {}
         # typed with slips: lower case, O for 0, spaces
         typed = code.lower().replace("0", "o").replace("-", " ")
-        found = await resident.get(
-            "/tipoffs/track", params={"code": typed}, follow_redirects=False
-        )
+        found = await resident.get("/tipoffs/track", params={"code": typed}, follow_redirects=False)
         assert found.status_code == 303 and found.headers["location"] == f"/t/{code}"
     row = await TipOff.select().where(TipOff.code == code).first()
     assert row["area_path"] == grid_path and row["mobile"] == "13900001234"
