@@ -104,6 +104,8 @@ async def track_form(request: Request) -> Template | Redirect:
 async def show_status(request: Request, code: FromPath[str]) -> Template:
     """What the reporter sees: the state, the reply, the photos (without metadata)."""
     row = await service.by_code(code)
+    if await handling.settle([row["id"]]):  # the hazard closed since the worker last looked
+        row = await service.by_code(code)
     outcome = (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"])
     settings = request.app.state.settings
     link = f"{settings.base_url}/t/{row['code']}"
@@ -149,6 +151,7 @@ async def list_tipoffs(request: Request) -> Template:
 
 async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", status: int = 200):
     viewer = viewer_of(request)
+    await handling.settle([tipoff_id])
     row = await service.get(viewer, tipoff_id)
     context = {
         "t": row,
