@@ -45,6 +45,7 @@ from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
+from server.tipoffs import open311_routes
 from server.tipoffs import routes as tipoff_routes
 from server.tipoffs.service import Stores
 from server.web import errors
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             *warning_routes.ROUTES,
             *patrol_routes.ROUTES,
             *tipoff_routes.ROUTES,
+            *open311_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],

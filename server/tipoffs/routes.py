@@ -116,6 +116,7 @@ async def show_status(request: Request, code: FromPath[str]) -> Template:
         "qr": svg_of(link, row["number"]),
         "category": (await hazards.category_names()).get(row["category"], row["category"]),
         "fresh": request.query_params.get("new") == "1",
+        "state_label": service.state_label,
     }
     return render(request, "tipoffs/status.html", context)
 
@@ -145,7 +146,13 @@ async def list_tipoffs(request: Request) -> Template:
     rows = await service.listing(viewer_of(request), state)
     names = await hazards.category_names()
     grids = await directory.area_names([r["area_path"] for r in rows])
-    context = {"rows": rows, "state": state, "names": names, "grids": grids}
+    context = {
+        "rows": rows,
+        "state": state,
+        "names": names,
+        "grids": grids,
+        "state_label": service.state_label,
+    }
     return render(request, "tipoffs/list.html", context)
 
 
@@ -162,6 +169,7 @@ async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", statu
         "levels": list(Level),
         "outcome": (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"]),
         "sees_mobile": bool(viewer.kinds & service.ROUTERS),
+        "state_label": service.state_label,
         "error": error,
     }
     return render(request, "tipoffs/detail.html", context, status_code=status)

@@ -17,7 +17,7 @@ from server.db import as_json
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError, NotFound
-from server.i18n import N_
+from server.i18n import N_, gettext
 from server.media.clean import PhotoRefused, without_metadata
 from server.media.storage import MediaStore
 from server.tipoffs import limits
@@ -32,6 +32,16 @@ STAFF_NOT_FOUND = N_("This tip-off does not exist, or it is not yours to handle.
 HANDLERS = {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin}
 ROUTERS = {PostKind.bureau_staff, PostKind.admin}
 STATES = ("received", "accepted", "rejected", "resolved")
+_STATE_LABELS = {
+    "received": N_("Received, waiting to be handled"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Not accepted"),
+    "resolved": N_("Resolved"),
+}
+
+
+def state_label(state: str) -> str:
+    return gettext(_STATE_LABELS.get(state, state))
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ async def submit(
     ip: str,
     source: str = "web",
     partner: str = "",
+    media_url: str = "",
 ) -> Receipt:
     """Store a tip-off, or refuse it with a reason having stored nothing of it."""
     photos = await asyncio.to_thread(_photos, draft)
@@ -102,6 +113,7 @@ async def submit(
                 mobile=draft.mobile,
                 source=source,
                 partner=partner,
+                media_url=media_url,
                 ip_hash=digest,
                 received_at=now,
             )
@@ -134,6 +146,16 @@ async def by_code(typed: str) -> dict[str, Any]:
 
 async def by_number(number: str) -> dict[str, Any] | None:
     row = await TipOff.select().where(TipOff.number == number.strip().upper()[:24]).first()
+    return _row(row) if row else None
+
+
+async def by_token(token: str) -> dict[str, Any] | None:
+    """The tip-off an Open311 token names (the id given with its service_request_id)."""
+    try:
+        tipoff_id = uuid.UUID(token)
+    except ValueError:
+        return None
+    row = await TipOff.select().where(TipOff.id == tipoff_id).first()
     return _row(row) if row else None
 
 

@@ -31,6 +31,8 @@ class TipOff(Table):
     area_path = Varchar(length=255, index=True, default="")
     #: [{"id", "sha256": the copy without metadata (served), "original": kept apart}]
     photos = JSON(default="[]")
+    #: a partner system's link to its own copy of a photo (Open311 media_url; not fetched)
+    media_url = Varchar(length=500, default="")
     name = Varchar(length=50, default="")
     #: seen only by staff who handle rewards
     mobile = Varchar(length=20, default="", index=True)
