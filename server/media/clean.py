@@ -11,6 +11,7 @@ import io
 
 from PIL import Image, ImageOps
 
+from server.i18n import N_
 from server.media.storage import image_problem
 
 #: the served copy's longest side (the original stays with the handling staff)
@@ -27,6 +28,13 @@ def without_metadata(data: bytes) -> bytes:
     problem = image_problem(data)
     if problem:
         raise PhotoRefused(problem)
+    try:
+        return _encode(data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise PhotoRefused(N_("The photo cannot be read.")) from None
+
+
+def _encode(data: bytes) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         image.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))  # a JPEG decodes at a fraction
         upright = ImageOps.exif_transpose(image)

@@ -143,6 +143,13 @@ def image_problem(data: bytes) -> str | None:
             if image.width * image.height > MAX_PIXELS:
                 return N_("The photo has too many pixels.")
             image.verify()
-    except (OSError, SyntaxError, Image.DecompressionBombError, ValueError):
+        # verify() does not read a JPEG's picture: decode it (at a fraction of its size, a
+        # JPEG allows that) so that a file cut short is found here, not when it is shown
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (1024, 1024))
+            image.load()
+    except Image.DecompressionBombError:
+        return N_("The photo has too many pixels.")
+    except (OSError, SyntaxError, ValueError):
         return N_("The photo cannot be read.")
     return None
