@@ -24,6 +24,7 @@ from server.media.storage import MediaStore
 from server.tipoffs import handling, limits, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
+from server.tipoffs.openapi import public_schema
 from server.web.forms import client_ip, viewer_of
 from server.web.render import render
 
@@ -230,6 +231,7 @@ async def reply_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Temp
 
 
 ROUTES = [
+    public_schema,
     new_tipoff,
     submit_tipoff,
     track_form,

@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/coverage"): STAFF,
     ("GET", "/patrols/ledger.xlsx"): STAFF,
     ("GET", "/patrols/ledger.csv"): STAFF,
+    ("GET", "/openapi/public.json"): PUBLIC,
     ("GET", "/tipoffs/new"): PUBLIC,
     ("POST", "/tipoffs"): PUBLIC,
     ("GET", "/tipoffs/track"): PUBLIC,
