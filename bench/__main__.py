@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import callup, drain, fanout, hazards, home, patrols, sync
+from bench import callup, drain, fanout, hazards, home, patrols, sync, tipoffs
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
     fanout.main([])
     callup.main([])
     patrols.main([])
+    tipoffs.main([])
 
 
 if __name__ == "__main__":

@@ -165,13 +165,13 @@ async def reset_postgres() -> None:
 
 
 def each_engine(
-    app: str = "server.app:app_from_environment",
+    app: str = "server.app:app_from_environment", **extra_env: str
 ) -> Iterator[tuple[str, Path, LiveServer]]:
     """A live server (worker off, demo loaded) on a fresh SQLite file, then on a fresh
     PostgreSQL schema: what every engine comparison runs against."""
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ("sqlite", "postgres"):
-            env = {"EMBEDDED_WORKER": "0"}
+            env = {"EMBEDDED_WORKER": "0", **extra_env}
             if engine == "postgres":
                 asyncio.run(reset_postgres())
                 env["DATABASE_URL"] = PG_URL

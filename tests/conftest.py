@@ -27,10 +27,12 @@ from server.hazards.service import seed_categories
 from server.hazards.tables import HazardCategory
 from server.piccolo_app import TABLES
 from server.settings import Settings
+from server.tipoffs.rewards import seed_rules
+from server.tipoffs.tables import RewardRule
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 #: kept between tests that use `demo` (reference data: areas, people, hazard categories)
-DIRECTORY = (Area, Place, Person, Post, HazardCategory)
+DIRECTORY = (Area, Place, Person, Post, HazardCategory, RewardRule)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,6 +122,7 @@ async def demo(active_database: Database, settings: Settings) -> Database:
         await _empty(active_database)
         await load_demo_city()
         await seed_categories()
+        await seed_rules()
     async with active_database.write():  # only the directory stays: no sessions, no sync
         for table in reversed(TABLES):
             if table not in DIRECTORY:

@@ -133,9 +133,10 @@ def _check(sha: str) -> None:
         raise DomainError(N_("Not a photo name."))
 
 
-def image_problem(data: bytes) -> str | None:
+def image_problem(data: bytes, *, decode: bool = True) -> str | None:
     """An English message id if `data` is not a photo we accept (type by magic bytes, then
-    Pillow; pixel count capped against decompression bombs)."""
+    Pillow; pixel count capped against decompression bombs). `decode=False` leaves the
+    decoding to a caller who decodes the picture anyway (and refuses what fails there)."""
     if not data.startswith(_MAGIC) or (data.startswith(b"RIFF") and data[8:12] != b"WEBP"):
         return N_("Only JPEG, PNG or WebP photos can be sent.")
     try:
@@ -143,6 +144,8 @@ def image_problem(data: bytes) -> str | None:
             if image.width * image.height > MAX_PIXELS:
                 return N_("The photo has too many pixels.")
             image.verify()
+        if not decode:
+            return None
         # verify() does not read a JPEG's picture: decode it (at a fraction of its size, a
         # JPEG allows that) so that a file cut short is found here, not when it is shown
         with Image.open(io.BytesIO(data)) as image:

@@ -16,6 +16,7 @@ from server.hazards.policy import Level, Status
 from server.i18n import N_, gettext
 from server.syncing import service as syncing
 from server.syncing.forms import mutation_for
+from server.tipoffs import rewards
 from server.tipoffs.service import check_open, event, get
 from server.tipoffs.tables import TipOff
 
@@ -52,7 +53,7 @@ async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level
         viewer, entity="hazard", op="note", record_id=hazard_id, fields={"notes": note}
     )
     await syncing.submit(raw, viewer)
-    await _accepted(viewer, tipoff_id, hazard_id, "accepted")
+    await _accepted(viewer, tipoff_id, hazard_id, "accepted", level)
     return hazard_id
 
 
@@ -63,11 +64,15 @@ async def join(viewer: Viewer, tipoff_id: uuid.UUID, hazard_code: str) -> uuid.U
     found = await hazards.by_code(viewer, hazard_code.strip().upper())
     if found is None:
         raise DomainError(N_("No hazard you can see has this number."))
-    await _accepted(viewer, tipoff_id, found, "joined")
+    await _accepted(viewer, tipoff_id, found, "joined", "general")
     return found
 
 
-async def _accepted(viewer: Viewer, tipoff_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
+async def _accepted(
+    viewer: Viewer, tipoff_id: uuid.UUID, hazard_id: uuid.UUID, kind: str, level: str
+) -> None:
+    """Accepted: linked to its hazard; a reward opened when it is the hazard's first report
+    (a tip-off joined to a hazard already reported is not)."""
     database = db.current()
     async with database.write():
         await TipOff.update(
@@ -79,6 +84,7 @@ async def _accepted(viewer: Viewer, tipoff_id: uuid.UUID, hazard_id: uuid.UUID, 
             }
         ).where((TipOff.id == tipoff_id) & (TipOff.state == "received"))
         await event(tipoff_id, kind, viewer.person_id, {"hazard_id": str(hazard_id)})
+        await rewards.open_for(tipoff_id, hazard_id, level, first=kind == "accepted")
 
 
 async def reject(viewer: Viewer, tipoff_id: uuid.UUID, reason: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -16,12 +16,12 @@ from server.auth.access import PUBLIC, STAFF, allow
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.qr import svg_of
-from server.errors import DomainError
+from server.errors import DomainError, Forbidden, NotFound
 from server.hazards import service as hazards
 from server.hazards.policy import Level
 from server.i18n import gettext
 from server.media.storage import MediaStore
-from server.tipoffs import handling, limits, service
+from server.tipoffs import handling, ledger, limits, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
@@ -117,6 +117,8 @@ async def show_status(request: Request, code: FromPath[str]) -> Template:
         "qr": svg_of(link, row["number"]),
         "category": (await hazards.category_names()).get(row["category"], row["category"]),
         "fresh": request.query_params.get("new") == "1",
+        "reward": await rewards.of_tipoff(row["id"]),
+        "reward_label": rewards.label,
         "state_label": service.state_label,
     }
     return render(request, "tipoffs/status.html", context)
@@ -169,6 +171,8 @@ async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", statu
         "grids": await directory.grids_in_scope(viewer.scope),
         "levels": list(Level),
         "outcome": (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"]),
+        "reward": await rewards.of_tipoff(tipoff_id),
+        "reward_label": rewards.label,
         "sees_mobile": bool(viewer.kinds & service.ROUTERS),
         "state_label": service.state_label,
         "error": error,
@@ -198,7 +202,8 @@ async def _act(request: Request, tipoff_id: uuid.UUID, action: Any) -> Template 
     try:
         await action(viewer_of(request), form)
     except DomainError as exc:
-        return await _detail(request, tipoff_id, gettext(exc.message, **exc.params), 422)
+        status = exc.status_code if isinstance(exc, Forbidden | NotFound) else 422
+        return await _detail(request, tipoff_id, gettext(exc.message, **exc.params), status)
     return Redirect(f"/tipoffs/{tipoff_id}", status_code=303)
 
 
@@ -222,6 +227,30 @@ async def reject_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Tem
     return await _act(request, tipoff_id, action)
 
 
+@post("/tipoffs/{tipoff_id:uuid}/reward", opt=allow(STAFF), status_code=200)
+async def decide_reward(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    async def action(viewer: Viewer, form: Any) -> None:
+        await rewards.decide(viewer, tipoff_id, form.get("action") or "", form)
+
+    return await _act(request, tipoff_id, action)
+
+
+@get("/tipoffs/rewards.xlsx", opt=allow(STAFF))
+async def rewards_ledger(request: Request) -> Response:
+    data = await ledger.rewards_xlsx(viewer_of(request))
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="tipoff-rewards.xlsx"'},
+    )
+
+
+@get("/tipoffs/figures", opt=allow(STAFF))
+async def tipoff_figures(request: Request) -> Template:
+    figures = await ledger.figures(viewer_of(request), ledger.month_of(request.query_params))
+    return render(request, "tipoffs/figures.html", {"f": figures})
+
+
 @post("/tipoffs/{tipoff_id:uuid}/reply", opt=allow(STAFF), status_code=200)
 async def reply_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
     async def action(viewer: Viewer, form: Any) -> None:
@@ -243,4 +272,7 @@ ROUTES = [
     accept_tipoff,
     reject_tipoff,
     reply_tipoff,
+    decide_reward,
+    rewards_ledger,
+    tipoff_figures,
 ]

@@ -79,9 +79,12 @@ async def submit(
     media_url: str = "",
 ) -> Receipt:
     """Store a tip-off, or refuse it with a reason having stored nothing of it."""
-    photos = await asyncio.to_thread(_photos, draft)
     digest = limits.ip_hash(secret, ip) if ip else ""
     await limits.check_blocked(digest, draft.mobile, draft.description)
+    # a first look at the limits before the photo work: a flood is refused cheaply (the
+    # exact count is taken again below, inside the write)
+    await limits.check_rates(rules, digest, draft.mobile, datetime.now(UTC))
+    photos = await asyncio.to_thread(_photos, draft)
     grid = await directory.grid_at(draft.lat, draft.lng) if draft.lat is not None else None
     now = datetime.now(UTC)
     tipoff_id, code = uuid.uuid4(), new_code()
@@ -171,7 +174,8 @@ def _sees(viewer: Viewer, row: dict[str, Any]) -> bool:
     return viewer.scope.covers_path(row["area_path"])
 
 
-def _where(viewer: Viewer) -> Any:
+def where_for(viewer: Viewer) -> Any:
+    """The tip-offs the viewer handles (None: all of them)."""
     scope = viewer.scope.where(TipOff.area_path)
     if scope is None:
         return None
@@ -185,7 +189,7 @@ async def listing(viewer: Viewer, state: str = "", limit: int = 100) -> list[dic
     if not handles(viewer):
         return []
     query = TipOff.select().order_by(TipOff.received_at, ascending=False).limit(limit)
-    where = _where(viewer)
+    where = where_for(viewer)
     if state in STATES:
         state_is = TipOff.state == state
         where = state_is if where is None else where & state_is

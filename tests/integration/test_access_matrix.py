@@ -26,6 +26,7 @@ SIGNED_WEBHOOK = "signed-webhook"
 API_KEY = "api-key"
 STAFF = {K.station_staff, K.bureau_staff, K.admin}
 #: who issues and watches call-ups
+ROUTERS = {K.bureau_staff, K.admin}
 ISSUERS = {K.station_staff, K.bureau_staff, K.duty_officer, K.admin}
 QR = {K.grid_member, K.station_staff, K.bureau_staff, K.admin, K.duty_officer}
 
@@ -143,6 +144,9 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/tipoffs/{tipoff_id:uuid}/accept"): STAFF,
     ("POST", "/tipoffs/{tipoff_id:uuid}/reject"): STAFF,
     ("POST", "/tipoffs/{tipoff_id:uuid}/reply"): STAFF,
+    ("POST", "/tipoffs/{tipoff_id:uuid}/reward"): STAFF,
+    ("GET", "/tipoffs/rewards.xlsx"): ROUTERS,
+    ("GET", "/tipoffs/figures"): STAFF,
     ("GET", "/open311/v2/services.json"): PUBLIC,
     ("POST", "/open311/v2/requests.json"): API_KEY,
     ("GET", "/open311/v2/requests.json"): PUBLIC,

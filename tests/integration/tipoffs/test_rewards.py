@@ -1,0 +1,86 @@
+"""举报奖励 through the pages: the first report of a hazard is eligible and a second joined to
+it is not; an amount within the rule is proposed, approved by someone else, paid; the reporter
+sees it by code; the ledger lists it with the contact; the month's figures count it."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.directory.kinds import PostKind
+from server.hazards.tables import Hazard
+from server.tipoffs.tables import Reward, TipOff
+from tests.integration.hazards.people import STATION
+from tests.integration.helpers import demo_mobile, log_in, post_form
+from tests.integration.tipoffs.test_flow import send, station_grid
+
+pytestmark = pytest.mark.db
+
+
+async def a_tipoff(app: Litestar, lat: float, lng: float, mobile: str) -> str:
+    async with AsyncTestClient(app=app) as resident:
+        fields = {"category": "fire.ebike", "description": "楼道电动车飞线充电", "mobile": mobile}
+        sent = await send(resident, {**fields, "lat": str(lat), "lng": str(lng)}, [])
+        assert sent.status_code == 303
+        return re.search(r"/t/([0-9A-Z-]+)", sent.headers["location"]).group(1)
+
+
+async def test_the_first_reporter_is_rewarded(app: Litestar, demo) -> None:
+    grid_path, lat, lng = await station_grid()
+    first, second = (
+        await a_tipoff(app, lat, lng, "13900001111"),
+        await a_tipoff(app, lat, lng, "13900002222"),
+    )
+    one = await TipOff.select().where(TipOff.code == first).first()
+    two = await TipOff.select().where(TipOff.code == second).first()
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        made = await post_form(
+            station, f"/tipoffs/{one['id']}/accept", {"area_path": grid_path, "level": "general"}
+        )
+        assert made.status_code == 303
+        hazard = await Hazard.select().where(Hazard.source == "tipoff").first()
+        joined = await post_form(
+            station, f"/tipoffs/{two['id']}/accept", {"hazard_code": hazard["code"]}
+        )
+        assert joined.status_code == 303
+        refused = await post_form(
+            station, f"/tipoffs/{one['id']}/reward", {"action": "propose", "amount_yuan": "300"}
+        )
+        assert refused.status_code == 403  # the bureau decides rewards
+        assert (await station.get("/tipoffs/rewards.xlsx")).status_code == 403
+        figures = (await station.get("/tipoffs/figures")).text
+        assert re.search(r'data-figure="accepted">2<', figures)
+    rewards = {r["tipoff_id"]: r for r in await Reward.select()}
+    assert rewards[one["id"]]["state"] == "eligible"
+    assert rewards[two["id"]]["state"] == "declined"  # not the first report
+
+    bureau, admin = await demo_mobile(PostKind.bureau_staff), await demo_mobile(PostKind.admin)
+    async with AsyncTestClient(app=app) as desk:
+        assert (await log_in(desk, bureau)).status_code == 303
+        url = f"/tipoffs/{one['id']}/reward"
+        too_much = await post_form(desk, url, {"action": "propose", "amount_yuan": "800"})
+        assert too_much.status_code == 422 and "500" in too_much.text  # 一般: up to 500
+        assert (
+            await post_form(desk, url, {"action": "propose", "amount_yuan": "300"})
+        ).status_code == 303
+        own = await post_form(desk, url, {"action": "approve"})
+        assert own.status_code == 422  # the proposer does not approve
+    async with AsyncTestClient(app=app) as boss:
+        assert (await log_in(boss, admin)).status_code == 303
+        assert (await post_form(boss, url, {"action": "approve"})).status_code == 303
+        assert (await post_form(boss, url, {"action": "pay"})).status_code == 303
+        book = openpyxl.load_workbook(io.BytesIO((await boss.get("/tipoffs/rewards.xlsx")).content))
+        lines = list(book.active.iter_rows(values_only=True))
+        paid = next(line for line in lines[1:] if line[0] == one["number"])
+        assert paid[5] == 300 and paid[10] == "13900001111"  # the contact, for paying
+    async with AsyncTestClient(app=app) as resident:
+        page = (await resident.get(f"/t/{first}")).text
+        assert "奖励已发放" in page and "300 元" in page
+        other = (await resident.get(f"/t/{second}")).text
+        assert "不予奖励" in other and "非首位举报" in other
