@@ -49,8 +49,13 @@ def _split(name: str) -> tuple[str, str]:
     return stem, fmt
 
 
+def _fmt_of_name(name: str) -> str:
+    """The format a resource name asks for (an error document in JSON when it asks none)."""
+    return "xml" if name.endswith(".xml") else "json"
+
+
 def _fmt_of(request: Request) -> str:
-    return "xml" if request.url.path.endswith(".xml") else "json"
+    return _fmt_of_name(request.url.path)
 
 
 async def _guarded(fmt: str, kind: str, make: Any) -> Response:
@@ -76,7 +81,7 @@ async def list_services(request: Request) -> Response:
 
 @get(f"{ROOT}/services/{{name:str}}", opt=allow(PUBLIC))
 async def show_service(name: FromPath[str]) -> Response:
-    fmt = "xml" if name.endswith(".xml") else "json"
+    fmt = _fmt_of_name(name)
 
     async def make() -> dict[str, Any]:
         code, _ = _split(name)
@@ -250,7 +255,7 @@ async def list_requests(request: Request) -> Response:
 
 @get(f"{ROOT}/requests/{{name:str}}", opt=allow(PUBLIC))
 async def show_request(request: Request, name: FromPath[str]) -> Response:
-    fmt = "xml" if name.endswith(".xml") else "json"
+    fmt = _fmt_of_name(name)
 
     async def make() -> list[dict[str, Any]]:
         number, _ = _split(name)
@@ -264,7 +269,7 @@ async def show_request(request: Request, name: FromPath[str]) -> Response:
 
 @get(f"{ROOT}/tokens/{{name:str}}", opt=allow(PUBLIC))
 async def show_token(name: FromPath[str]) -> Response:
-    fmt = "xml" if name.endswith(".xml") else "json"
+    fmt = _fmt_of_name(name)
 
     async def make() -> list[dict[str, Any]]:
         token, _ = _split(name)

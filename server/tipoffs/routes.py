@@ -63,11 +63,21 @@ async def read_photos(files: list[Any]) -> list[bytes]:
     return photos
 
 
+def _submission_id(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 @post("/tipoffs", opt=allow(PUBLIC), status_code=200, request_max_body_size=MAX_BODY)
-async def submit_tipoff(request: Request) -> Template | Redirect:
+async def submit_tipoff(request: Request) -> Template | Redirect | Response:
+    """The form, or the phone replaying a form it kept offline (it asks for JSON: it needs
+    the code, and a refusal's reason, to show them later)."""
     form = await request.form()
     values = {k: form.get(k) for k in form if k != "photos" and isinstance(form.get(k), str)}
     settings = request.app.state.settings
+    replayed = "application/json" in request.headers.get("accept", "")
     try:
         photos = await read_photos(form.getall("photos") if "photos" in form else [])
         categories = {c.code for c in await hazards.categories()}
@@ -77,13 +87,18 @@ async def submit_tipoff(request: Request) -> Template | Redirect:
             rules=limits.limits_from(settings.tipoff_limits),
             secret=settings.secret_key,
             ip=client_ip(request),
+            submission_id=_submission_id(values.get("submission_id")),
         )
-    except FieldProblem as exc:
-        context = await _form_context(values, gettext(exc.message), exc.name)
-        return render(request, "tipoffs/new.html", context, status_code=422)
-    except limits.Refused as exc:
-        context = await _form_context(values, gettext(exc.message))
-        return render(request, "tipoffs/new.html", context, status_code=exc.status_code)
+    except (FieldProblem, limits.Refused) as exc:
+        status = exc.status_code if isinstance(exc, limits.Refused) else 422
+        if replayed:
+            return Response({"error": gettext(exc.message)}, status_code=status)
+        field = exc.name if isinstance(exc, FieldProblem) else ""
+        context = await _form_context(values, gettext(exc.message), field)
+        return render(request, "tipoffs/new.html", context, status_code=status)
+    if replayed:
+        body = {"number": receipt.number, "code": receipt.code, "url": f"/t/{receipt.code}"}
+        return Response(body, status_code=201)
     return Redirect(f"/t/{receipt.code}?new=1", status_code=303)
 
 

@@ -77,8 +77,12 @@ async def submit(
     source: str = "web",
     partner: str = "",
     media_url: str = "",
+    submission_id: uuid.UUID | None = None,
 ) -> Receipt:
-    """Store a tip-off, or refuse it with a reason having stored nothing of it."""
+    """Store a tip-off, or refuse it with a reason having stored nothing of it. A submission
+    sent again (its id known) is answered with the receipt it got the first time."""
+    if submission_id and (known := await _submitted(submission_id)):
+        return known
     digest = limits.ip_hash(secret, ip) if ip else ""
     await limits.check_blocked(digest, draft.mobile, draft.description)
     # a first look at the limits before the photo work: a flood is refused cheaply (the
@@ -91,6 +95,8 @@ async def submit(
     database = db.current()
     async with database.write():
         await database.serialize("tipoff")
+        if submission_id and (known := await _submitted(submission_id)):
+            return known  # the same form, sent twice at once
         await limits.check_rates(rules, digest, draft.mobile, now)
         refs = []
         for original, clean in photos:
@@ -104,6 +110,7 @@ async def submit(
                 id=tipoff_id,
                 number=number,
                 code=code,
+                submission_id=submission_id,
                 category=draft.category,
                 description=draft.description,
                 lat=draft.lat,
@@ -123,6 +130,15 @@ async def submit(
         )
         await event(tipoff_id, "received", None, {"source": source})
     return Receipt(tipoff_id, number, code)
+
+
+async def _submitted(submission_id: uuid.UUID) -> Receipt | None:
+    row = (
+        await TipOff.select(TipOff.id, TipOff.number, TipOff.code)
+        .where(TipOff.submission_id == submission_id)
+        .first()
+    )
+    return Receipt(row["id"], row["number"], row["code"]) if row else None
 
 
 async def event(

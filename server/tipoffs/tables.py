@@ -21,6 +21,9 @@ class TipOff(Table):
     number = Varchar(length=24, unique=True, index=True)
     #: the reporter's secret: whoever has it sees the reply and the reward
     code = Varchar(length=23, unique=True, index=True)
+    #: made by the form each time it is shown: a form sent twice (a replay from the phone
+    #: whose answer was lost) is one tip-off
+    submission_id = UUID(null=True, default=None, unique=True)
     category = Varchar(length=40)
     description = Text(default="")
     lat = DoublePrecision(null=True, default=None)

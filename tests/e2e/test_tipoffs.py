@@ -13,7 +13,7 @@ from server.settings import sqlite_path
 from tests.e2e.conftest import PHONE
 from tests.e2e.pages.hazards import HazardPage
 from tests.e2e.pages.login import LoginPage
-from tests.e2e.pages.shell import overflow
+from tests.e2e.pages.shell import Shell, overflow
 from tests.integration.tipoffs.photos import metadata_of, phone_jpeg
 from tests.live import LiveServer
 
@@ -102,3 +102,48 @@ async def test_a_resident_tipoff_to_its_reply(
     assert await overflow(resident) <= 0
     await phone.close()
     assert errors == [] and page.console_errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_tipoff_sent_with_no_signal(live_server: LiveServer, browser: Browser) -> None:
+    """No signal: the form is kept on the phone with its photo; when the network returns it
+    is sent, and the phone lists the tracking code it got back."""
+    base = live_server.url
+    db = str(sqlite_path(live_server.env["DATABASE_URL"]))
+    phone = await browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
+    )
+    resident = await phone.new_page()
+    errors: list[str] = []
+    resident.on("pageerror", lambda e: errors.append(str(e)))
+    await resident.goto(base + "/tipoffs/new")
+    await Shell(resident, base).wait_for_service_worker()
+    await resident.reload()  # now from the worker, which keeps the page for offline use
+    with sqlite3.connect(db) as conn:
+        before = conn.execute("SELECT count(*) FROM tip_off").fetchone()[0]
+
+    await phone.set_offline(True)
+    await resident.get_by_label("隐患类别").select_option("fire.passage")
+    await resident.get_by_label("您看到了什么").fill("地下车库消防通道被堆放的杂物堵死")
+    await resident.get_by_label("地址或附近标志物").fill("幸福小区地下车库B区")
+    await resident.get_by_label("照片（最多 6 张）").set_input_files(
+        files=[{"name": "IMG_0043.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg()}]
+    )
+    await resident.get_by_role("button", name="提交举报").click()
+    await resident.get_by_text("已离线保存").first.wait_for()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM tip_off").fetchone()[0] == before
+
+    await phone.set_offline(False)
+    await resident.goto(base + "/tipoffs/new")  # any page sends what was kept
+    receipt = resident.locator("#my-tipoffs [data-receipts] a").first
+    await receipt.wait_for()
+    number, code = (await receipt.inner_text()).split(" · ")
+    with sqlite3.connect(db) as conn:
+        [(stored_code, photos)] = conn.execute(
+            "SELECT code, json_array_length(photos) FROM tip_off WHERE number = ?", (number,)
+        )
+    assert stored_code == code and photos == 1  # the photo travelled with it
+    await receipt.click()
+    await resident.get_by_text("地下车库消防通道被堆放的杂物堵死").wait_for()
+    await phone.close()
+    assert errors == []

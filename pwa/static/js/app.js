@@ -11,6 +11,7 @@ import { watchPhotoInputs } from "./photos.js";
 import { watchPrefill } from "./prefill.js";
 import { watchPushSettings } from "./push.js";
 import { startReplay } from "./replay-triggers.js";
+import { watchTipoffs } from "./tipoff-queue.js";
 import { watchTrackMaps } from "./track-map.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
@@ -28,3 +29,4 @@ watchLive(document);
 watchBoards(document);
 watchPatrols(document);
 watchTrackMaps(document);
+watchTipoffs(document);

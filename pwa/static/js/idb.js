@@ -3,12 +3,14 @@
 // lowercase plurals. Everything the phone must not lose lives here, never in memory only.
 
 export const DB_NAME = "gridwatch";
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /**
  * outbox: mutations in the order they were made (autoincrement `order`), FIFO.
  * photos: photo Blobs by SHA-256, until the server has them whole.
  * meta:   small values by key (device id, epoch, counters, the clock).
+ * tipoffs:  public tip-off forms kept while there is no network (fields and photo Blobs).
+ * receipts: the tracking codes this phone got back (a resident has no account to find them).
  * @param {IDBDatabase} db
  * @param {number} oldVersion
  */
@@ -18,6 +20,10 @@ function upgrade(db, oldVersion) {
     outbox.createIndex("mutation_id", "mutation.mutation_id", { unique: true });
     db.createObjectStore("photos", { keyPath: "sha256" });
     db.createObjectStore("meta", { keyPath: "key" });
+  }
+  if (oldVersion < 2) {
+    db.createObjectStore("tipoffs", { keyPath: "id" });
+    db.createObjectStore("receipts", { keyPath: "code" });
   }
 }
 

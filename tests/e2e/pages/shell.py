@@ -19,13 +19,16 @@ class Shell:
         await self.page.reload()
 
     async def wait_for_service_worker(self) -> None:
-        """Until the worker is active and controls this page (it claims open pages once its
-        activation has cleaned the old caches: a message sent before then finds no one)."""
-        await self.page.evaluate(
-            """navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
-                || new Promise((resolve) => navigator.serviceWorker.addEventListener(
-                    "controllerchange", resolve, { once: true }))).then(() => true)"""
-        )
+        """Until the worker is active and controls this page. A page open when it activated
+        is taken by its claim (after the old caches are cleaned); a page whose navigation
+        began while it was still activating is taken by no one: that one is loaded again."""
+        await self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        for _ in range(50):
+            if await self.controlled():
+                return
+            await self.page.wait_for_timeout(100)
+        await self.page.reload()
+        await self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
     async def wait_until_cached(self, path: str, timeout_s: float = 10) -> None:
         """Wait until the service worker holds a copy of `path` for offline use."""

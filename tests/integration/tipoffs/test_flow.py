@@ -154,3 +154,26 @@ async def test_not_a_photo_is_refused_and_nothing_kept(app: Litestar, demo) -> N
         refused = await send(resident, fields, [b"<svg onload=alert(1)>"])
         assert refused.status_code == 422 and "JPEG" in refused.text
     assert await TipOff.count() == 0
+
+
+async def test_a_form_replayed_by_the_phone_is_one_tipoff(app: Litestar, demo) -> None:
+    """The phone kept the form offline and sends it again when its first answer was lost:
+    one tip-off, the same code; a refusal comes back as JSON with its reason."""
+    fields = {
+        "category": "fire.ebike",
+        "description": "楼道电动车飞线充电",
+        "address": "幸福路8号",
+        "submission_id": "0b6f7c1e-5d0a-4a52-9a7e-3c1f0e2d9b11",
+    }
+    async with AsyncTestClient(app=app) as phone:
+        token = await csrf_token(phone)
+        headers = {"x-csrftoken": token, "accept": "application/json"}
+        first = await phone.post("/tipoffs", data=fields, headers=headers)
+        again = await phone.post("/tipoffs", data=fields, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert first.json() == again.json() and first.json()["url"] == f"/t/{first.json()['code']}"
+        bad = await phone.post(
+            "/tipoffs", data={**fields, "submission_id": "", "category": ""}, headers=headers
+        )
+        assert bad.status_code == 422 and "类别" in bad.json()["error"]
+    assert await TipOff.count() == 1

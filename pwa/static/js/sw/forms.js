@@ -1,9 +1,10 @@
 // @ts-check
 /// <reference lib="webworker" />
-// Form POSTs: an offline-capable form (it carries mutation_id and entity) that cannot reach
-// the server in time is kept in the outbox and answered with the precached "saved offline"
-// page; any other POST goes to the network untouched.
+// Form POSTs: an offline-capable form (it carries mutation_id and entity, or it is a public
+// tip-off) that cannot reach the server in time is kept on the phone and answered with the
+// precached "saved offline" page; any other POST goes to the network untouched.
 import { enqueueWith } from "../outbox.js";
+import { keepTipoff } from "../tipoff-queue.js";
 
 /** Fields that describe the mutation rather than the record. */
 const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq", "hlc", "_csrf_token"]);
@@ -18,7 +19,8 @@ const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq"
  */
 export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) {
   const form = await request.clone().formData().catch(() => null);
-  if (!form || !form.get("mutation_id") || !form.get("entity")) return fetch(request);
+  const tipoff = form?.get("queue") === "tipoff";
+  if (!form || (!tipoff && (!form.get("mutation_id") || !form.get("entity")))) return fetch(request);
   try {
     const response = await withTimeout(fetch(request), timeoutMs || 8000);
     if (response.status < 500) return response; // answered: the server decided
@@ -26,7 +28,7 @@ export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) 
     // offline, or too slow: keep it (if the slow request lands after all, the replay is
     // answered as already applied: the mutation id makes it harmless)
   }
-  await keep(form);
+  await (tipoff ? keepTipoff(form) : keep(form));
   const partial = request.headers.get("HX-Request") === "true" && request.headers.get("HX-Boosted") !== "true";
   const cached = await caches.match(partial ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
   return new Response(cached ? await cached.text() : "", {

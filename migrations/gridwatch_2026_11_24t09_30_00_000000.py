@@ -1,6 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-11-24T08:39:00:000000"
+ID = "2026-11-24T09:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tip-offs: the default reward rules (一般 up to 500 yuan, 重大 15% of the fine)"
 

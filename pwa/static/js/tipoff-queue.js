@@ -1,0 +1,115 @@
+// @ts-check
+// Public tip-offs kept on the phone while there is no network, and sent when it returns: the
+// form as it was (fields and photos), posted again with a fresh CSRF token; the answer's
+// tracking code is kept, since a resident has no account to find it again. A tip-off the
+// server refuses stays listed with its reason: nothing typed is lost.
+import { settle, transact } from "./idb.js";
+
+const RETRY_MS = 30_000;
+
+/** @typedef {{ id: string, fields: [string, FormDataEntryValue][], queued_at: number, refused?: string }} Kept */
+/** @typedef {{ code: string, number: string, url: string, at: number }} Receipt */
+
+/** Keep a form that could not be sent. @param {FormData} form */
+export async function keepTipoff(form) {
+  const fields = [...form.entries()].filter(([name]) => name !== "_csrf_token");
+  const id = String(form.get("submission_id") || crypto.randomUUID());
+  await transact(["tipoffs"], "readwrite", (tx) => {
+    tx.objectStore("tipoffs").put({ id, fields, queued_at: Date.now() });
+  });
+}
+
+/** @returns {Promise<Kept[]>} */
+function kept() {
+  return transact(["tipoffs"], "readonly", (tx) => settle(tx.objectStore("tipoffs").getAll()));
+}
+
+/** @returns {Promise<Receipt[]>} */
+function receipts() {
+  return transact(["receipts"], "readonly", (tx) => settle(tx.objectStore("receipts").getAll()));
+}
+
+/** A fresh CSRF token (and its cookie) from the form page. */
+async function token() {
+  const page = await (await fetch("/tipoffs/new", { credentials: "same-origin" })).text();
+  return page.match(/"x-csrftoken": "([^"]+)"/)?.[1] || "";
+}
+
+/**
+ * Send every kept tip-off once; stops at the first network failure (tried again later).
+ * @returns {Promise<number>} how many were stored by the server
+ */
+export async function sendKept() {
+  let sent = 0;
+  for (const entry of await kept()) {
+    if (entry.refused) continue;
+    const body = new FormData();
+    for (const [name, value] of entry.fields) body.append(name, value);
+    let response;
+    try {
+      response = await fetch("/tipoffs", {
+        method: "POST", body, credentials: "same-origin",
+        headers: { accept: "application/json", "x-csrftoken": await token() },
+      });
+    } catch {
+      break; // still no network
+    }
+    if (response.status === 429 || response.status >= 500) break; // later
+    const answer = await response.json().catch(() => ({}));
+    await transact(["tipoffs", "receipts"], "readwrite", (tx) => {
+      if (response.status === 201) {
+        tx.objectStore("receipts").put({ ...answer, at: Date.now() });
+        tx.objectStore("tipoffs").delete(entry.id);
+      } else {
+        tx.objectStore("tipoffs").put({ ...entry, refused: String(answer.error || response.status) });
+      }
+    });
+    if (response.status === 201) sent += 1;
+  }
+  return sent;
+}
+
+/** @param {Document} doc */
+async function show(doc) {
+  const box = doc.querySelector("[data-my-tipoffs]");
+  if (!(box instanceof HTMLElement)) return;
+  const [waiting, got] = await Promise.all([kept(), receipts()]);
+  const list = box.querySelector("[data-receipts]");
+  const template = box.querySelector("[data-refused-text]");
+  const refusedText = template instanceof HTMLTemplateElement ? template.content.textContent || "" : "";
+  if (!list) return;
+  list.replaceChildren(
+    ...got.sort((a, b) => b.at - a.at).map((r) => {
+      const item = doc.createElement("li");
+      const link = doc.createElement("a");
+      link.href = r.url;
+      link.textContent = `${r.number} · ${r.code}`;
+      item.append(link);
+      return item;
+    }),
+    ...waiting.filter((w) => w.refused).map((w) => {
+      const item = doc.createElement("li");
+      item.className = "error-box";
+      item.textContent = `${refusedText} ${w.refused}`;
+      return item;
+    }),
+  );
+  const pending = waiting.filter((w) => !w.refused).length;
+  const count = box.querySelector("[data-waiting-count]");
+  if (count) count.textContent = String(pending);
+  box.querySelector("[data-waiting]")?.toggleAttribute("hidden", pending === 0);
+  box.hidden = got.length + waiting.length === 0;
+}
+
+/** On load, when the network returns, when the phone is looked at again, and every 30 s. @param {Document} doc */
+export function watchTipoffs(doc) {
+  if (!("indexedDB" in window)) return;
+  const round = async () => {
+    if (navigator.onLine) await sendKept().catch(() => 0);
+    await show(doc).catch(() => undefined);
+  };
+  round();
+  window.addEventListener("online", round);
+  doc.addEventListener("visibilitychange", () => { if (doc.visibilityState === "visible") round(); });
+  setInterval(round, RETRY_MS);
+}
