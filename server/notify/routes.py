@@ -40,7 +40,7 @@ class SubscriptionBody(msgspec.Struct):
     keys: Keys
 
 
-@get("/notify/key", opt=allow(SIGNED_IN))
+@get("/notify/key", opt=allow(PUBLIC))  # a public key: residents subscribe to their tip-offs
 async def vapid_key(request: Request) -> dict[str, str]:
     return {"publicKey": service.application_server_key(request.app.state.settings)}
 
@@ -48,17 +48,21 @@ async def vapid_key(request: Request) -> dict[str, str]:
 @post("/notify/subscriptions", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
 async def subscribe(request: Request) -> dict[str, Any]:
     """JSON only, like the outbox's routes: a cross-site page cannot send it (no CORS)."""
+    await service.subscribe(
+        viewer_of(request), await read_subscription(request), request.headers.get("user-agent", "")
+    )
+    return {"subscribed": True}
+
+
+async def read_subscription(request: Request) -> service.NewSubscription:
+    """A browser's PushSubscription.toJSON() posted as JSON (never a form: no CSRF token is
+    needed because a cross-site page cannot send JSON without CORS)."""
     require_json(request)
     try:
         body = msgspec.json.decode(await request.body(), type=SubscriptionBody)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise ValidationException("not a push subscription") from exc
-    await service.subscribe(
-        viewer_of(request),
-        service.NewSubscription(body.endpoint, body.keys.p256dh, body.keys.auth),
-        request.headers.get("user-agent", ""),
-    )
-    return {"subscribed": True}
+    return service.NewSubscription(body.endpoint, body.keys.p256dh, body.keys.auth)
 
 
 @post("/notify/subscriptions/remove", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)

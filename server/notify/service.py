@@ -44,20 +44,32 @@ class NewSubscription:
 
 async def subscribe(viewer: Viewer, sub: NewSubscription, user_agent: str = "") -> None:
     """Keep this device's push endpoint (a re-subscription replaces the old row)."""
+    await keep_subscription(viewer.person_id, viewer.session_id, sub, user_agent)
+
+
+async def keep_subscription(
+    recipient_id: uuid.UUID,
+    session_id: uuid.UUID | None,
+    sub: NewSubscription,
+    user_agent: str = "",
+) -> None:
+    """A browser's endpoint for a recipient: a person's device session, or someone with no
+    account known by another id (a tip-off's reporter, by the tip-off's). An endpoint goes
+    to whoever subscribed it last."""
     if not sub.endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise DomainError(N_("This push subscription cannot be used."))
     if not (20 <= len(sub.p256dh) <= 120 and 10 <= len(sub.auth) <= 40):
         raise DomainError(N_("This push subscription cannot be used."))
     database = db.current()
     async with database.write():
-        await PushSubscription.delete().where(
-            (PushSubscription.endpoint == sub.endpoint)
-            | (PushSubscription.session_id == viewer.session_id)
-        )
+        same = PushSubscription.endpoint == sub.endpoint
+        if session_id is not None:
+            same = same | (PushSubscription.session_id == session_id)
+        await PushSubscription.delete().where(same)
         await PushSubscription.insert(
             PushSubscription(
-                person_id=viewer.person_id,
-                session_id=viewer.session_id,
+                person_id=recipient_id,
+                session_id=session_id,
                 endpoint=sub.endpoint[:2000],
                 p256dh=sub.p256dh,
                 auth=sub.auth,

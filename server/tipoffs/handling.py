@@ -16,7 +16,7 @@ from server.hazards.policy import Level, Status
 from server.i18n import N_, gettext
 from server.syncing import service as syncing
 from server.syncing.forms import mutation_for
-from server.tipoffs import rewards
+from server.tipoffs import reporter, rewards
 from server.tipoffs.service import check_open, event, get
 from server.tipoffs.tables import TipOff
 
@@ -54,6 +54,7 @@ async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level
     )
     await syncing.submit(raw, viewer)
     await _accepted(viewer, tipoff_id, hazard_id, "accepted", level)
+    await reporter.tell([tipoff_id], reporter.ACCEPTED)
     return hazard_id
 
 
@@ -65,6 +66,7 @@ async def join(viewer: Viewer, tipoff_id: uuid.UUID, hazard_code: str) -> uuid.U
     if found is None:
         raise DomainError(N_("No hazard you can see has this number."))
     await _accepted(viewer, tipoff_id, found, "joined", "general")
+    await reporter.tell([tipoff_id], reporter.ACCEPTED)
     return found
 
 
@@ -103,6 +105,7 @@ async def reject(viewer: Viewer, tipoff_id: uuid.UUID, reason: str) -> None:
             }
         ).where((TipOff.id == tipoff_id) & (TipOff.state == "received"))
         await event(tipoff_id, "rejected", viewer.person_id, {"reason": reason})
+    await reporter.tell([tipoff_id], reporter.REJECTED)
 
 
 async def reply(viewer: Viewer, tipoff_id: uuid.UUID, text: str) -> None:
@@ -116,6 +119,7 @@ async def reply(viewer: Viewer, tipoff_id: uuid.UUID, text: str) -> None:
             TipOff.id == tipoff_id
         )
         await event(tipoff_id, "replied", viewer.person_id, {"text": text})
+    await reporter.tell([tipoff_id], reporter.REPLIED)
     await settle([tipoff_id])
 
 
@@ -142,4 +146,5 @@ async def settle(tipoff_ids: list[uuid.UUID] | None = None) -> int:
         ).where(TipOff.id.is_in(done) & (TipOff.state == "accepted"))
         for tipoff_id in done:
             await event(tipoff_id, "resolved", None, {})
+    await reporter.tell(done, reporter.RESOLVED)
     return len(done)

@@ -18,6 +18,7 @@ from server import db
 from server.auth.service import Viewer
 from server.errors import DomainError, Forbidden
 from server.i18n import N_, gettext
+from server.tipoffs import reporter
 from server.tipoffs.service import ROUTERS, event
 from server.tipoffs.tables import Reward, RewardRule
 
@@ -141,6 +142,8 @@ async def decide(viewer: Viewer, tipoff_id: uuid.UUID, action: str, form: Any) -
     async with database.write():
         await Reward.update(changes).where((Reward.id == reward["id"]) & (Reward.state == state))
         await event(tipoff_id, f"reward_{action}", viewer.person_id, {"state": state})
+    if action != "propose":  # a proposal is the bureau's business until it is approved
+        await reporter.tell([tipoff_id], reporter.REWARD)
 
 
 def _yuan(value: Any) -> int | None:

@@ -21,7 +21,8 @@ from server.hazards import service as hazards
 from server.hazards.policy import Level
 from server.i18n import gettext
 from server.media.storage import MediaStore
-from server.tipoffs import handling, ledger, limits, rewards, service
+from server.notify.routes import read_subscription
+from server.tipoffs import handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
@@ -158,6 +159,15 @@ async def status_photo(request: Request, code: FromPath[str], n: FromPath[int]) 
     return _photo_file(stores_of(request).public, row["photos"][n]["sha256"])
 
 
+@post("/t/{code:str}/subscriptions", opt=allow(PUBLIC), status_code=200, exclude_from_csrf=True)
+async def subscribe_to_tipoff(request: Request, code: FromPath[str]) -> dict[str, Any]:
+    """The reporter's browser asks to be told what becomes of the tip-off (JSON only)."""
+    row = await service.by_code(code)
+    agent = request.headers.get("user-agent", "")
+    await reporter.subscribe(row["id"], await read_subscription(request), agent)
+    return {"subscribed": True}
+
+
 @get("/tipoffs", opt=allow(STAFF))
 async def list_tipoffs(request: Request) -> Template:
     state = request.query_params.get("state", "")
@@ -281,6 +291,7 @@ ROUTES = [
     track_form,
     show_status,
     status_photo,
+    subscribe_to_tipoff,
     list_tipoffs,
     show_tipoff,
     original_photo,

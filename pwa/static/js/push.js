@@ -20,8 +20,11 @@ function decode(text) {
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
-/** @returns {Promise<"subscribed" | "denied" | "failed">} */
-export async function subscribePush() {
+/**
+ * @param {string} url where the subscription is kept: the person's devices, or a tip-off's
+ * @returns {Promise<"subscribed" | "denied" | "failed">}
+ */
+export async function subscribePush(url = "/notify/subscriptions") {
   if ((await Notification.requestPermission()) !== "granted") return "denied";
   try {
     const registration = await navigator.serviceWorker.ready;
@@ -29,7 +32,7 @@ export async function subscribePush() {
     const subscription = await registration.pushManager.subscribe({
       userVisibleOnly: true, applicationServerKey: decode(publicKey),
     });
-    const response = await fetch("/notify/subscriptions", {
+    const response = await fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(subscription.toJSON()),
@@ -52,6 +55,6 @@ export function watchPushSettings(doc) {
   show(box.dataset.subscribed === "true" ? "subscribed" : pushSupport());
   box.querySelector("[data-push-enable]")?.addEventListener("click", async () => {
     show("working");
-    show(await subscribePush());
+    show(await subscribePush(box.dataset.subscribeUrl));
   });
 }

@@ -177,3 +177,43 @@ async def test_a_form_replayed_by_the_phone_is_one_tipoff(app: Litestar, demo) -
         )
         assert bad.status_code == 422 and "类别" in bad.json()["error"]
     assert await TipOff.count() == 1
+
+
+async def test_the_reporter_is_told_by_push(app: Litestar, demo) -> None:
+    """The reporter's browser subscribes from the tracking page (no account); when the station
+    accepts and replies, each step is queued for web push to it, linking to the page."""
+    from server.notify.tables import Delivery, Message
+
+    grid_path, lat, lng = await station_grid()
+    subscription = {
+        "endpoint": "http://127.0.0.1:9/push/reporter-browser",
+        "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+    }
+    async with AsyncTestClient(app=app) as resident:
+        fields = {"category": "fire.ebike", "description": "楼道电动车飞线充电"}
+        sent = await send(resident, {**fields, "lat": str(lat), "lng": str(lng)}, [])
+        code = re.search(r"/t/([0-9A-Z-]+)", sent.headers["location"]).group(1)
+        page = (await resident.get(f"/t/{code}")).text
+        assert f'data-subscribe-url="/t/{code}/subscriptions"' in page
+        assert (await resident.get("/notify/key")).status_code == 200  # the public VAPID key
+        made = await resident.post(f"/t/{code}/subscriptions", json=subscription)
+        assert made.status_code == 200, made.text
+        as_form = await resident.post(f"/t/{code}/subscriptions", data={"endpoint": "x"})
+        assert as_form.status_code in (400, 415)  # JSON only
+        nobody = await resident.post("/t/AAAAA-AAAAA-AAAAA-AAAAA/subscriptions", json=subscription)
+        assert nobody.status_code == 404
+    row = await TipOff.select().where(TipOff.code == code).first()
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        await post_form(
+            station, f"/tipoffs/{row['id']}/accept", {"area_path": grid_path, "level": "general"}
+        )
+        await post_form(station, f"/tipoffs/{row['id']}/reply", {"reply": "已安排处理"})
+    told = await Message.select().where(Message.person_id == row["id"]).order_by(Message.created_at)
+    assert [m["title"] for m in told] == [
+        f"您的举报 {row['number']} 已受理。",
+        f"您的举报 {row['number']} 有新回复。",
+    ]
+    assert all(m["url"] == f"/t/{code}" for m in told)
+    deliveries = await Delivery.select().where(Delivery.person_id == row["id"])
+    assert len(deliveries) == 2 and {d["channel"] for d in deliveries} == {"webpush"}
