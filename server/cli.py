@@ -183,6 +183,29 @@ def cmd_patrols(settings: Settings, args: argparse.Namespace) -> None:
     _run_at(settings, args, flag_missed, "flagged {} missed checkpoints")
 
 
+def cmd_tipoffs(settings: Settings, args: argparse.Namespace) -> None:
+    """`block|unblock ip|mobile|word VALUE`: the block list of public tip-offs;
+    `rule LEVEL --kind fixed|share --min --max --share`: a reward rule."""
+    from server.tipoffs import limits, rewards
+
+    async def work() -> None:
+        if args.action == "block":
+            await limits.block(args.kind, args.value, args.reason or "", settings.secret_key)
+            print(f"blocked {args.kind} {args.value}")
+        elif args.action == "unblock":
+            found = await limits.unblock(args.kind, args.value, settings.secret_key)
+            print(f"unblocked {found} {args.kind} {args.value}")
+        else:
+            rule = rewards.Rule(args.kind, args.value, args.min, args.max, args.share)
+            await rewards.set_rule(rule)
+            print(f"reward rule for {rule.level}: {rule}")
+
+    try:
+        asyncio.run(_with_database(settings, work))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for printing."""
     if "@" in url and "://" in url:
@@ -203,6 +226,10 @@ COMMANDS = {
     "cap": (cmd_cap, "cap import FILE: import a CAP 1.1/1.2 alert as a warning"),
     "callups": (cmd_callups, "callups escalate [--at TIME]: one escalation pass"),
     "patrols": (cmd_patrols, "patrols missed [--at TIME]: flag missed checkpoints"),
+    "tipoffs": (
+        cmd_tipoffs,
+        "tipoffs block|unblock ip|mobile|word VALUE, or tipoffs rule LEVEL --kind ...",
+    ),
     "vapid": (cmd_vapid, "make the web push (VAPID) key pair if missing; print its public key"),
 }
 
@@ -227,6 +254,14 @@ def main(argv: list[str] | None = None) -> None:
         elif name in ("callups", "patrols"):
             cmd.add_argument("action", choices=["escalate" if name == "callups" else "missed"])
             cmd.add_argument("--at", default=None, help="ISO time with zone")
+        elif name == "tipoffs":
+            cmd.add_argument("action", choices=["block", "unblock", "rule"])
+            cmd.add_argument("kind", help="ip, mobile or word; for rule: general or major")
+            cmd.add_argument("value", nargs="?", default="fixed", help="for rule: fixed or share")
+            cmd.add_argument("--reason", default="")
+            cmd.add_argument("--min", type=int, default=0, help="rule: least yuan")
+            cmd.add_argument("--max", type=int, default=500, help="rule: most yuan")
+            cmd.add_argument("--share", type=int, default=0, help="rule: percent of the fine")
         elif name == "createadmin":
             cmd.add_argument("--mobile", required=True)
             cmd.add_argument("--name", required=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,6 +65,34 @@ BLOCKED = N_("Tip-offs from here cannot be accepted. For an emergency call 119 o
 def ip_hash(secret: str, ip: str) -> str:
     """The sender's IP as a keyed hash: enough to count and block, not to find the person."""
     return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+BLOCK_KINDS = ("ip", "mobile", "word")
+
+
+async def block(kind: str, value: str, reason: str, secret: str) -> None:
+    """Block an IP (kept as its HMAC, like the tip-offs'), a mobile number or a word."""
+    if kind not in BLOCK_KINDS or not value.strip():
+        raise ValueError(f"block ip|mobile|word VALUE, not {kind} {value!r}")
+    stored = ip_hash(secret, value.strip()) if kind == "ip" else value.strip()[:100]
+    await BlockEntry.delete().where((BlockEntry.kind == kind) & (BlockEntry.value == stored))
+    await BlockEntry.insert(BlockEntry(kind=kind, value=stored, reason=reason[:200]))
+
+
+async def blocked() -> list[dict]:
+    return await BlockEntry.select().order_by(BlockEntry.created_at, ascending=False)
+
+
+async def unblock_entry(entry_id: uuid.UUID) -> None:
+    await BlockEntry.delete().where(BlockEntry.id == entry_id)
+
+
+async def unblock(kind: str, value: str, secret: str) -> int:
+    stored = ip_hash(secret, value.strip()) if kind == "ip" else value.strip()
+    where = (BlockEntry.kind == kind) & (BlockEntry.value == stored)
+    found = await BlockEntry.count().where(where)
+    await BlockEntry.delete().where(where)
+    return found
 
 
 async def check_blocked(ip_digest: str, mobile: str, text: str) -> None:

@@ -73,6 +73,31 @@ class Rule:
         return proposed
 
 
+async def set_rule(rule: Rule) -> None:
+    """Change (or add) the rule of a level."""
+    if rule.level not in ("general", "major") or rule.kind not in ("fixed", "share"):
+        raise ValueError("rule general|major fixed|share --min --max --share")
+    if not 0 <= rule.min_yuan <= rule.max_yuan or not 0 <= rule.share_percent <= 100:
+        raise ValueError("a rule needs 0 <= min <= max and a share of 0 to 100 percent")
+    await RewardRule.delete().where(RewardRule.level == rule.level)
+    await RewardRule.insert(
+        RewardRule(
+            level=rule.level,
+            kind=rule.kind,
+            min_yuan=rule.min_yuan,
+            max_yuan=rule.max_yuan,
+            share_percent=rule.share_percent,
+        )
+    )
+
+
+async def rules() -> list[Rule]:
+    rows = await RewardRule.select().order_by(RewardRule.level, ascending=False)
+    return [
+        Rule(r["level"], r["kind"], r["min_yuan"], r["max_yuan"], r["share_percent"]) for r in rows
+    ]
+
+
 async def rule_for(level: str) -> Rule:
     row = (
         await RewardRule.select()

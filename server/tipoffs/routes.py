@@ -19,13 +19,14 @@ from server.directory.qr import svg_of
 from server.errors import DomainError, Forbidden, NotFound
 from server.hazards import service as hazards
 from server.hazards.policy import Level
-from server.i18n import gettext
+from server.i18n import N_, gettext
 from server.media.storage import MediaStore
 from server.notify.routes import read_subscription
 from server.tipoffs import handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
+from server.tipoffs.service import ROUTERS
 from server.web.forms import client_ip, viewer_of
 from server.web.render import render
 
@@ -276,6 +277,59 @@ async def tipoff_figures(request: Request) -> Template:
     return render(request, "tipoffs/figures.html", {"f": figures})
 
 
+async def _settings_page(request: Request, error: str = "", status: int = 200) -> Template:
+    viewer_of(request)
+    context = {
+        "rules": await rewards.rules(),
+        "blocked": await limits.blocked(),
+        "kinds": limits.BLOCK_KINDS,
+        "error": error,
+    }
+    return render(request, "tipoffs/settings.html", context, status_code=status)
+
+
+@get("/tipoffs/settings", opt=allow(ROUTERS))
+async def tipoff_settings(request: Request) -> Template:
+    """The reward rules and the block list, for the bureau."""
+    return await _settings_page(request)
+
+
+@post("/tipoffs/settings/rules", opt=allow(ROUTERS), status_code=200)
+async def save_rule(request: Request) -> Template | Redirect:
+    form = await request.form()
+    try:
+        number = {k: int(form.get(k) or 0) for k in ("min_yuan", "max_yuan", "share_percent")}
+        rule = rewards.Rule(form.get("level") or "", form.get("kind") or "", **number)
+        await rewards.set_rule(rule)
+    except ValueError:
+        message = gettext(
+            N_("A rule needs whole yuan, the least not above the most, a share of 0 to 100.")
+        )
+        return await _settings_page(request, message, 422)
+    return Redirect("/tipoffs/settings", status_code=303)
+
+
+@post("/tipoffs/settings/blocks", opt=allow(ROUTERS), status_code=200)
+async def add_block(request: Request) -> Template | Redirect:
+    form = await request.form()
+    try:
+        await limits.block(
+            form.get("kind") or "",
+            form.get("value") or "",
+            form.get("reason") or "",
+            request.app.state.settings.secret_key,
+        )
+    except ValueError:
+        return await _settings_page(request, gettext(N_("Say what to block.")), 422)
+    return Redirect("/tipoffs/settings", status_code=303)
+
+
+@post("/tipoffs/settings/blocks/{entry_id:uuid}/remove", opt=allow(ROUTERS), status_code=200)
+async def remove_block(entry_id: FromPath[uuid.UUID]) -> Redirect:
+    await limits.unblock_entry(entry_id)
+    return Redirect("/tipoffs/settings", status_code=303)
+
+
 @post("/tipoffs/{tipoff_id:uuid}/reply", opt=allow(STAFF), status_code=200)
 async def reply_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Template | Redirect:
     async def action(viewer: Viewer, form: Any) -> None:
@@ -301,4 +355,8 @@ ROUTES = [
     decide_reward,
     rewards_ledger,
     tipoff_figures,
+    tipoff_settings,
+    save_rule,
+    add_block,
+    remove_block,
 ]

@@ -29,8 +29,8 @@ NOT_FOUND = N_("No tip-off has this tracking code. Check the code and try again.
 STAFF_NOT_FOUND = N_("This tip-off does not exist, or it is not yours to handle.")
 #: who handles tip-offs: station staff in their areas; the bureau also routes those that
 #: fall in no grid
-HANDLERS = {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin}
-ROUTERS = {PostKind.bureau_staff, PostKind.admin}
+HANDLERS = frozenset({PostKind.station_staff, PostKind.bureau_staff, PostKind.admin})
+ROUTERS = frozenset({PostKind.bureau_staff, PostKind.admin})
 STATES = ("received", "accepted", "rejected", "resolved")
 _STATE_LABELS = {
     "received": N_("Received, waiting to be handled"),

@@ -217,3 +217,25 @@ async def test_the_reporter_is_told_by_push(app: Litestar, demo) -> None:
     assert all(m["url"] == f"/t/{code}" for m in told)
     deliveries = await Delivery.select().where(Delivery.person_id == row["id"])
     assert len(deliveries) == 2 and {d["channel"] for d in deliveries} == {"webpush"}
+
+
+async def test_the_block_list(app: Litestar, demo, settings) -> None:
+    """A blocked address, mobile number or word: refused with a message, nothing stored; the
+    address is kept only as its keyed hash; unblocked, the same tip-off is taken."""
+    from server.tipoffs import limits
+    from server.tipoffs.tables import BlockEntry
+
+    fields = {"category": "fire.ebike", "description": "楼道电动车飞线充电", "address": "幸福路8号"}
+    await limits.block("ip", "testclient", "刷单", settings.secret_key)  # the test client's
+    assert await BlockEntry.exists().where(BlockEntry.value == "testclient") is False
+    await limits.block("word", "代开发票", "广告", settings.secret_key)
+    async with AsyncTestClient(app=app) as resident:
+        refused = await send(resident, fields, [])
+        assert refused.status_code == 403 and "暂时无法受理" in refused.text
+        assert await limits.unblock("ip", "testclient", settings.secret_key) == 1
+        advert = await send(resident, {**fields, "description": "代开发票，联系我"}, [])
+        assert advert.status_code == 403
+        assert (await send(resident, fields, [])).status_code == 303
+    assert await TipOff.count() == 1
+    with pytest.raises(ValueError):
+        await limits.block("email", "a@b.c", "", settings.secret_key)

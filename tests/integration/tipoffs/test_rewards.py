@@ -84,3 +84,34 @@ async def test_the_first_reporter_is_rewarded(app: Litestar, demo) -> None:
         assert "奖励已发放" in page and "300 元" in page
         other = (await resident.get(f"/t/{second}")).text
         assert "不予奖励" in other and "非首位举报" in other
+
+
+async def test_the_bureau_sets_rules_and_the_block_list(app: Litestar, demo) -> None:
+    from server.tipoffs.tables import BlockEntry, RewardRule
+
+    bureau = await demo_mobile(PostKind.bureau_staff)
+    async with AsyncTestClient(app=app) as desk:
+        assert (await log_in(desk, bureau)).status_code == 303
+        page = (await desk.get("/tipoffs/settings")).text
+        assert 'id="rule-general"' in page and 'id="rule-major"' in page
+        rule = {"level": "general", "kind": "fixed", "min_yuan": "0", "max_yuan": "800"}
+        saved = await post_form(desk, "/tipoffs/settings/rules", {**rule, "share_percent": "0"})
+        assert saved.status_code == 303
+        wrong = await post_form(
+            desk, "/tipoffs/settings/rules", {**rule, "min_yuan": "900", "share_percent": "0"}
+        )
+        assert wrong.status_code == 422 and "下限不高于上限" in wrong.text
+        blocked = await post_form(
+            desk, "/tipoffs/settings/blocks", {"kind": "ip", "value": "10.0.0.9", "reason": "刷单"}
+        )
+        assert blocked.status_code == 303
+        page = (await desk.get("/tipoffs/settings")).text
+        assert "10.0.0.9" not in page and "仅保存其加密摘要" in page
+        entry = await BlockEntry.select().first()
+        removed = await post_form(desk, f"/tipoffs/settings/blocks/{entry['id']}/remove", {})
+        assert removed.status_code == 303 and await BlockEntry.count() == 0
+    general = await RewardRule.select().where(RewardRule.level == "general").first()
+    assert general["max_yuan"] == 800
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        assert (await station.get("/tipoffs/settings")).status_code == 403
