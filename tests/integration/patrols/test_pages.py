@@ -160,7 +160,9 @@ async def test_a_patrol_for_its_supervisors(app: Litestar, demo) -> None:
         _plan_id, patrol_id = await patrol_two_of_three(station, grid)
         listed = (await station.get("/patrols/list")).text
         assert f'href="/patrols/{patrol_id}"' in listed and "周巡" in listed
+        assert "已结束" in listed  # its state, translated
         page = (await station.get(f"/patrols/{patrol_id}")).text
+        assert "已结束" in page
         summary = re.search(r'<p id="patrol-summary">(.*?)</p>', page, re.S)
         assert summary and re.sub(r"<[^>]+>|\s", "", summary.group(1)).endswith("2/3·轨迹点数4")
         marks = json.loads(html.unescape(re.search(r"data-checkpoints='([^']*)'", page).group(1)))
