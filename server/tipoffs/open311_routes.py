@@ -161,7 +161,7 @@ async def post_request(request: Request) -> Response:
 async def _records(rows: list[dict[str, Any]], partner: str | None) -> list[dict[str, Any]]:
     names = await hazards.category_names()
     areas = await directory.area_names([r["area_path"] for r in rows])
-    outcomes = await hazards.outcomes([r["hazard_id"] for r in rows if r["hazard_id"]])
+    outcomes = await hazards.outcomes([r["hazard_id"] for r in rows])
     out = []
     for row in rows:
         outcome = outcomes.get(row["hazard_id"])
