@@ -46,18 +46,23 @@ async def upload_chunk(request: Request, sha: FromPath[str]) -> dict[str, object
 
 @get("/media/{sha:str}", opt=allow(SIGNED_IN))
 async def photo(request: Request, sha: FromPath[str]) -> File:
-    store = store_of(request)
+    return photo_file(store_of(request), sha, "private, max-age=31536000, immutable")
+
+
+def photo_file(store: MediaStore, sha: str, cache_control: str) -> File:
+    """A whole photo of `store`, its type from its first bytes (stored photos are JPEG, PNG
+    or WebP: checked on the way in)."""
     if not store.state(sha).complete:
         raise NotFoundException()
     path = store.path(sha)
-    kind = {b"\xff\xd8": "image/jpeg", b"\x89P": "image/png"}.get(
-        path.read_bytes()[:2], "image/webp"
-    )
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    kind = {b"\xff\xd8": "image/jpeg", b"\x89P": "image/png"}.get(head, "image/webp")
     return File(
         path=path,
         media_type=kind,
         content_disposition_type="inline",
-        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        headers={"Cache-Control": cache_control},
     )
 
 

@@ -20,7 +20,7 @@ from server.errors import DomainError, Forbidden, NotFound
 from server.hazards import service as hazards
 from server.hazards.policy import Level
 from server.i18n import N_, gettext
-from server.media.storage import MediaStore
+from server.media.routes import photo_file
 from server.notify.routes import read_subscription
 from server.tipoffs import handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
@@ -141,15 +141,8 @@ async def show_status(request: Request, code: FromPath[str]) -> Template:
     return render(request, "tipoffs/status.html", context)
 
 
-def _photo_file(store: MediaStore, sha: str) -> File:
-    if not store.state(sha).complete:
-        raise NotFoundException()
-    return File(
-        path=store.path(sha),
-        media_type="image/png" if store.path(sha).read_bytes()[:2] == b"\x89P" else "image/jpeg",
-        content_disposition_type="inline",
-        headers={"Cache-Control": "private, max-age=86400"},
-    )
+#: a tip-off's photos: the reporter's and the handling staff's browsers may keep them a day
+PHOTO_CACHE = "private, max-age=86400"
 
 
 @get("/t/{code:str}/photos/{n:int}", opt=allow(PUBLIC))
@@ -157,7 +150,7 @@ async def status_photo(request: Request, code: FromPath[str], n: FromPath[int]) 
     row = await service.by_code(code)
     if not 0 <= n < len(row["photos"]):
         raise NotFoundException()
-    return _photo_file(stores_of(request).public, row["photos"][n]["sha256"])
+    return photo_file(stores_of(request).public, row["photos"][n]["sha256"], PHOTO_CACHE)
 
 
 @post("/t/{code:str}/subscriptions", opt=allow(PUBLIC), status_code=200, exclude_from_csrf=True)
@@ -219,7 +212,7 @@ async def original_photo(
     row = await service.get(viewer_of(request), tipoff_id)
     if not 0 <= n < len(row["photos"]):
         raise NotFoundException()
-    return _photo_file(stores_of(request).originals, row["photos"][n]["original"])
+    return photo_file(stores_of(request).originals, row["photos"][n]["original"], PHOTO_CACHE)
 
 
 async def _act(request: Request, tipoff_id: uuid.UUID, action: Any) -> Template | Redirect:

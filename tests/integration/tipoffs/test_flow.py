@@ -239,3 +239,25 @@ async def test_the_block_list(app: Litestar, demo, settings) -> None:
     assert await TipOff.count() == 1
     with pytest.raises(ValueError):
         await limits.block("email", "a@b.c", "", settings.secret_key)
+
+
+async def test_a_webp_original_is_served_as_webp(app: Litestar, demo) -> None:
+    """The copy without metadata is a JPEG; the original keeps its own type for the staff."""
+    import io
+
+    from PIL import Image
+
+    grid_path, lat, lng = await station_grid()
+    webp = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(webp, format="WEBP")
+    fields = {"category": "fire.ebike", "description": "楼道电动车飞线充电"}
+    async with AsyncTestClient(app=app) as resident:
+        sent = await send(resident, {**fields, "lat": str(lat), "lng": str(lng)}, [webp.getvalue()])
+        copy = await resident.get(sent.headers["location"].split("?")[0] + "/photos/0")
+        assert copy.headers["content-type"] == "image/jpeg"
+    row = await TipOff.select().first()
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        original = await station.get(f"/tipoffs/{row['id']}/photos/0/original")
+        assert original.headers["content-type"] == "image/webp"
+        assert original.content == webp.getvalue() and grid_path == row["area_path"]
