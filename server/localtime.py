@@ -20,6 +20,11 @@ def start_of_day(now: datetime | None = None, zone: ZoneInfo = ZONE) -> datetime
     return datetime.combine(today(now, zone), time.min, zone)
 
 
+def day_number(prefix: str, earlier_today: int, now: datetime | None = None) -> str:
+    """A record's human number counting the city's day: JB20261124-0007."""
+    return f"{prefix}{today(now):%Y%m%d}-{earlier_today + 1:04d}"
+
+
 def wall(moment: datetime | None, zone: ZoneInfo = ZONE) -> datetime | None:
     """Excel has no time zones: the wall time in the city's zone, without tzinfo."""
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None

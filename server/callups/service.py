@@ -84,7 +84,7 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
         await Callup.insert(
             Callup(
                 id=callup_id,
-                code=f"JY{localtime.today(now):%Y%m%d}-{today + 1:04d}",
+                code=localtime.day_number("JY", today, now),
                 warning_id=draft.warning_id,
                 title=draft.title.strip()[:120],
                 body=draft.body.strip()[:400],

@@ -17,12 +17,14 @@ from server.tipoffs.tables import BlockEntry, TipOff
 
 @dataclass(frozen=True)
 class Limits:
-    per_ip: int = 10
-    ip_window: timedelta = timedelta(hours=1)
-    per_mobile: int = 5
-    mobile_window: timedelta = timedelta(days=1)
-    overall: int = 2000
-    overall_window: timedelta = timedelta(hours=1)
+    """TIPOFF_LIMITS (its defaults are the settings')."""
+
+    per_ip: int
+    ip_window: timedelta
+    per_mobile: int
+    mobile_window: timedelta
+    overall: int
+    overall_window: timedelta
 
 
 def limits_from(rules: tuple[tuple[str, int, int], ...]) -> Limits:

@@ -104,7 +104,7 @@ async def submit(
             kept = await asyncio.to_thread(stores.originals.put, original)
             refs.append({"id": served, "sha256": served, "original": kept})
         today = await TipOff.count().where(TipOff.received_at >= localtime.start_of_day(now))
-        number = f"JB{localtime.today(now):%Y%m%d}-{today + 1:04d}"
+        number = localtime.day_number("JB", today, now)
         await TipOff.insert(
             TipOff(
                 id=tipoff_id,

@@ -41,6 +41,8 @@ async function token() {
  */
 export async function sendKept() {
   let sent = 0;
+  /** @type {string | null} */
+  let csrf = null; // one page for the whole round, not one per kept form
   for (const entry of await kept()) {
     if (entry.refused) continue;
     const body = new FormData();
@@ -49,7 +51,7 @@ export async function sendKept() {
     try {
       response = await fetch("/tipoffs", {
         method: "POST", body, credentials: "same-origin",
-        headers: { accept: "application/json", "x-csrftoken": await token() },
+        headers: { accept: "application/json", "x-csrftoken": (csrf ??= await token()) },
       });
     } catch {
       break; // still no network

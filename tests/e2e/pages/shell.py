@@ -23,7 +23,7 @@ class Shell:
         is taken by its claim (after the old caches are cleaned); a page whose navigation
         began while it was still activating is taken by no one: that one is loaded again."""
         await self.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        for _ in range(50):
+        for _ in range(20):
             if await self.controlled():
                 return
             await self.page.wait_for_timeout(100)
