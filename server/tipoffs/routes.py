@@ -180,8 +180,9 @@ async def list_tipoffs(request: Request) -> Template:
 
 async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", status: int = 200):
     viewer = viewer_of(request)
-    await handling.settle([tipoff_id])
-    row = await service.get(viewer, tipoff_id)
+    row = await service.get(viewer, tipoff_id)  # theirs to see, before anything is settled
+    if await handling.settle([tipoff_id]):  # the hazard closed since the worker last looked
+        row = await service.get(viewer, tipoff_id)
     context = {
         "t": row,
         "events": await service.events(tipoff_id),
