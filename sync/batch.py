@@ -51,7 +51,11 @@ class Batch:
         """Read in two queries what the batch's mutations will ask for one by one."""
         ids = [i for i in dict.fromkeys(mutation_ids) if i not in self._logged]
         if ids:
-            rows = await SyncMutation.select(*_LOGGED).where(SyncMutation.id.is_in(ids))
+            rows = (
+                await SyncMutation.select(*_LOGGED)
+                .where(SyncMutation.id.is_in(ids))
+                .output(load_json=True)
+            )
             found = {r["id"]: r for r in rows}
             self._logged.update({i: found.get(i) for i in ids})
         records = [r for r in dict.fromkeys(record_ids) if r not in self._versions]
@@ -83,9 +87,7 @@ class Batch:
 
     def log(self, **values: Any) -> None:
         """A mutation's row in the log (what a retry of it in this batch is answered from)."""
-        self._logged[values["id"]] = {
-            k: values.get(k) for k in ("id", "seq", "verdict", "reason", "record_id")
-        }
+        self._logged[values["id"]] = {k: values.get(k) for k in _LOGGED_NAMES}
         self.add(SyncMutation, **values)
 
     def add(self, table: type[Table], **values: Any) -> None:
@@ -172,4 +174,7 @@ _LOGGED = (
     SyncMutation.verdict,
     SyncMutation.reason,
     SyncMutation.record_id,
+    SyncMutation.person_id,
+    SyncMutation.payload,
 )
+_LOGGED_NAMES = tuple(c._meta.name for c in _LOGGED)

@@ -9,15 +9,15 @@ from sync.batch import insert_rows
 from sync.mutation import Mutation
 from sync.tables import SyncAlert, SyncDevice, SyncMutation
 
-#: at most this many missing positions are listed in one alert
+#: at most this many ranges of missing positions are listed in one alert
 _LIST_LIMIT = 1000
 
 
 async def announce(
     device_id: uuid.UUID, epoch: int, highest_seq: int, person_id: uuid.UUID | None
-) -> list[int]:
+) -> list[list[int]]:
     """The phone says how many mutations it has created in this epoch (sent or not).
-    Returns the positions of an earlier epoch known missing (an alert was raised)."""
+    Returns the ranges of positions of an earlier epoch known missing (an alert was raised)."""
     return await _update(device_id, epoch, highest_seq, person_id)
 
 
@@ -51,7 +51,7 @@ async def announce_many(
         await insert_rows(SyncDevice, list(new.values()))
 
 
-async def saw(mutation: Mutation, person_id: uuid.UUID | None) -> list[int]:
+async def saw(mutation: Mutation, person_id: uuid.UUID | None) -> list[list[int]]:
     return await _update(mutation.device_id, mutation.epoch, mutation.device_seq, person_id)
 
 
@@ -61,7 +61,7 @@ async def _update(
     highest: int,
     person_id: uuid.UUID | None,
     row: dict | None = None,
-) -> list[int]:
+) -> list[list[int]]:
     if row is None:
         row = await SyncDevice.select().where(SyncDevice.id == device_id).first()
     now = datetime.now(UTC)
@@ -76,9 +76,9 @@ async def _update(
             )
         )
         return []
-    missing: list[int] = []
+    missing: list[list[int]] = []
     if epoch > row["epoch"]:
-        missing = await _missing(device_id, row["epoch"], row["announced_seq"])
+        missing, count = await _missing(device_id, row["epoch"], row["announced_seq"])
         if missing:
             await SyncAlert.insert(
                 SyncAlert(
@@ -88,7 +88,7 @@ async def _update(
                     detail={
                         "epoch": row["epoch"],
                         "missing": missing[:_LIST_LIMIT],
-                        "count": len(missing),
+                        "count": count,
                     },
                 )
             )
@@ -108,9 +108,24 @@ async def _update(
     return missing
 
 
-async def _missing(device_id: uuid.UUID, epoch: int, announced: int) -> list[int]:
+async def _missing(device_id: uuid.UUID, epoch: int, announced: int) -> tuple[list[list[int]], int]:
+    """The positions 1..announced that never arrived, as [first, last] ranges, and how many.
+    The work follows what arrived, never what a phone claims: a claim of 2^31 positions is
+    one range, not a list of two billion numbers."""
     rows = await SyncMutation.select(SyncMutation.device_seq).where(
-        (SyncMutation.device_id == device_id) & (SyncMutation.epoch == epoch)
+        (SyncMutation.device_id == device_id)
+        & (SyncMutation.epoch == epoch)
+        & (SyncMutation.device_seq <= announced)
     )
-    received = {r["device_seq"] for r in rows}
-    return [n for n in range(1, announced + 1) if n not in received]
+    ranges: list[list[int]] = []
+    count = 0
+    expected = 1
+    for seq in sorted({r["device_seq"] for r in rows}):
+        if seq > expected:
+            ranges.append([expected, seq - 1])
+            count += seq - expected
+        expected = seq + 1
+    if expected <= announced:
+        ranges.append([expected, announced])
+        count += announced - expected + 1
+    return ranges, count

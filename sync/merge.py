@@ -52,6 +52,8 @@ class EntityPolicy:
     initial: frozenset[str] = frozenset()
     #: ops that make a new record (any other op on a missing record is refused)
     create_ops: frozenset[str] = frozenset({"create"})
+    #: ops that may change the record's area (any other that would is refused)
+    move_ops: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

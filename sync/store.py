@@ -3,7 +3,9 @@
 The caller opens one write transaction, makes sync writers run one at a time (an advisory
 lock on PostgreSQL; SQLite writers are serial already), then calls `apply()`:
   1. already applied -> the stored outcome, nothing else;
-  2. validate: the entity is known, the domain accepts the author's *current* posts and scope;
+  2. validate: the envelope's bounds (sync/mutation.py), the entity is known, a create does
+     not land on an existing record, nothing moves the record unless its op is for moving,
+     and the domain accepts the author's *current* posts and scope *as the record is stored*;
   3. merge with what changed since base_seq (sync/merge.py);
   4. write the domain change through the entity's adapter;
   5. append to the change feed (seq, and a removal if the record left a scope);
@@ -25,7 +27,7 @@ from sync import devices
 from sync.batch import Batch
 from sync.hlc import HLC, clamp
 from sync.merge import EntityPolicy, FieldState, Incoming, Outcome, RecordState, Verdict, merge
-from sync.mutation import Mutation
+from sync.mutation import Mutation, storable
 from sync.tables import SyncChange, SyncConflict, SyncHistory, SyncRecord
 
 SERVER_NODE = "server"
@@ -127,6 +129,13 @@ async def apply(
         await batch.flush()
         return result
     stored = await batch.logged(mutation.mutation_id)
+    if stored is not None and not _same_write(stored, mutation, author):
+        # (1a) the id of another write: refused on a derived id of its own, so this one is
+        # kept in the log with its payload and a retry of it is answered the same again
+        mutation = msgspec.structs.replace(mutation, mutation_id=_reused_id(mutation, author))
+        stored = await batch.logged(mutation.mutation_id)
+        if stored is None:
+            return await _log_rejection(mutation, author, REUSED_ID, now_ms=now_ms, batch=batch)
     if stored is not None:  # (1) a retry after a lost answer: the same outcome again
         version = await batch.version(stored["record_id"])
         return Result(
@@ -153,7 +162,7 @@ async def apply(
             _state(current, meta),
             Incoming(  # (3)
                 fields,
-                mutation.base_seq,
+                _base_seq(mutation, meta),
                 str(hlc),
                 author.roles,
                 creating=mutation.op in adapter.policy.create_ops,
@@ -208,6 +217,56 @@ async def apply(
     )
 
 
+#: reasons the engine gives itself (message ids: the app translates them)
+EXISTS = "This record exists already: a new one cannot take its id."
+MOVED = "A record moves to another area only by the action made for moving it."
+REUSED_ID = "This write reused the id of another write: it was not applied, and it is kept."
+
+
+def _same_write(stored: Mapping[str, Any], mutation: Mutation, author: Author) -> bool:
+    """A retry is the same write by the same person: same record, op and fields (the
+    envelope's position, clock and time may differ: a form sent twice is re-enqueued)."""
+    payload = stored.get("payload") or {}
+    return (
+        stored.get("person_id") == author.person_id
+        and str(stored.get("record_id")) == str(mutation.record_id)
+        and payload.get("entity") == mutation.entity
+        and payload.get("op") == mutation.op
+        and payload.get("fields") == msgspec.to_builtins(mutation.fields)
+    )
+
+
+def _reused_id(mutation: Mutation, author: Author) -> uuid.UUID:
+    what = [str(author.person_id), mutation.entity, str(mutation.record_id), mutation.op]
+    digest = msgspec.json.encode([*what, msgspec.to_builtins(mutation.fields)])
+    return uuid.uuid5(mutation.mutation_id, digest.decode())
+
+
+def _existence(
+    adapter: Adapter, mutation: Mutation, current: dict[str, Any] | None, fields: dict[str, Any]
+) -> str:
+    """Rules of every entity, judged on the record as stored, never on what the mutation
+    says about it: a create cannot land on an existing record (it would overwrite and move
+    it), and a change cannot move a record to another area unless its op is for moving."""
+    if current is None:
+        return ""
+    if mutation.op in adapter.policy.create_ops:
+        return EXISTS
+    if mutation.op not in adapter.policy.move_ops:
+        before, _ = adapter.locate(current)
+        after, _ = adapter.locate({**current, **fields})
+        if before != after:
+            return MOVED
+    return ""
+
+
+def _base_seq(mutation: Mutation, meta: Mapping[str, Any] | None) -> int:
+    """A phone cannot have seen a version the record never had: a base_seq beyond the
+    record's own seq counts as having seen nothing, so every concurrent change is judged."""
+    seq = meta["seq"] if meta else 0
+    return mutation.base_seq if mutation.base_seq <= seq else 0
+
+
 async def _current(adapter: Adapter, mutation: Mutation, batch: Batch) -> dict[str, Any] | None:
     """The record's values now. An adapter whose records change only through it may let a
     batch remember them (`batch_cache = True`); the others are read every time."""
@@ -229,6 +288,8 @@ async def _check(
         fields = adapter.clean(mutation)
     except ValueError as exc:
         return {}, str(exc) or "invalid fields"
+    if reason := _existence(adapter, mutation, current, fields):
+        return fields, reason
     return fields, await adapter.refuse(author, mutation.record_id, current, mutation, fields)
 
 
@@ -244,10 +305,7 @@ async def reject_raw(
     stored = await batch.logged(mutation_id)
     if stored is not None:
         return Result(mutation_id, stored["verdict"], stored["seq"], 0, reason, replayed=True)
-    try:
-        device_id = uuid.UUID(str(raw.get("device_id")))
-    except ValueError:
-        device_id = uuid.UUID(int=0)
+    device_id, record_id = (_uuid_or_zero(raw.get(k)) for k in ("device_id", "record_id"))
     seq = await batch.next_seq()
     batch.log(
         id=mutation_id,
@@ -255,16 +313,30 @@ async def reject_raw(
         device_id=device_id,
         person_id=author.person_id,
         roles=sorted(author.roles),
-        entity=str(raw.get("entity", ""))[:40],
-        record_id=uuid.UUID(int=0),
-        op=str(raw.get("op", ""))[:40],
-        payload=dict(raw),
+        entity=storable(str(raw.get("entity", "")))[:40],
+        record_id=record_id,
+        op=storable(str(raw.get("op", "")))[:40],
+        payload=storable(dict(raw)),
         verdict=Verdict.rejected.value,
         reason=reason[:500],
         hlc="",
         received_ms=now_ms,
     )
     return Result(mutation_id, Verdict.rejected.value, seq, 0, reason)
+
+
+async def _log_rejection(
+    mutation: Mutation, author: Author, reason: str, *, now_ms: int, batch: Batch
+) -> Result:
+    """A readable mutation refused before any domain rule ran, kept like any rejection."""
+    return await reject_raw(_payload(mutation), reason, author, now_ms=now_ms, batch=batch)  # type: ignore[return-value]
+
+
+def _uuid_or_zero(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)
 
 
 def _payload(mutation: Mutation) -> dict[str, Any]:

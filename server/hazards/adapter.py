@@ -108,12 +108,17 @@ class HazardAdapter:
         op = hazard_fields.op_of(mutation.op)
         if current is None and mutation.op != "report":
             return N_("This hazard does not exist.")
-        values = {**(current or {}), **fields}
-        if not self._covers(viewer, values):
+        if current is not None and mutation.op == "report":
+            return N_("This hazard was reported already.")
+        # Who may act is judged on the hazard as stored (its grid, place and assignee),
+        # never on what the mutation says about them: a phone could claim any grid.
+        stored = current if current is not None else fields
+        if not self._covers(viewer, stored):
             return N_("This hazard is outside your area.")
+        values = {**fields, **(current or {})}
         if refusal := self._who(op.who, viewer, values):
             return refusal
-        return await self._judge(mutation, viewer, current, values, fields)
+        return await self._judge(mutation, viewer, current, {**values, **fields}, fields)
 
     @staticmethod
     def _covers(viewer: Viewer, values: Mapping[str, Any]) -> bool:

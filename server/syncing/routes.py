@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
@@ -14,15 +15,17 @@ from litestar.response import Redirect, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.directory import service as directory
+from server.i18n import gettext
 from server.syncing import service
 from server.web.forms import require_json, viewer_of
 from server.web.render import render
+from sync.mutation import MAX_DEVICE_SEQ, MAX_EPOCH
 
 
 class Announcement(msgspec.Struct):
     device_id: uuid.UUID
-    epoch: int
-    highest_seq: int
+    epoch: Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH)]
+    highest_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_DEVICE_SEQ)]
 
 
 #: a gzip body may expand to this much at most (a decompression bomb stops here)
@@ -45,23 +48,41 @@ def _inflate(request: Request, raw: bytes) -> bytes:
     return body
 
 
+def _decode(raw: bytes) -> Any:
+    """JSON, fast; a body msgspec refuses (a lone surrogate escaped, as a broken phone's
+    text may carry) is read by the standard library instead, so that each envelope is judged
+    on its own and the good ones beside a bad one are applied."""
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ValidationException("the body is not JSON") from exc
+
+
 @post("/sync/mutations", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
 async def push_mutations(request: Request) -> dict[str, Any]:
     """A batch of envelopes in order; one result each, in the same order."""
     require_json(request)
-    try:
-        body = msgspec.json.decode(_inflate(request, await request.body()))
-    except msgspec.DecodeError as exc:
-        raise ValidationException("the body is not JSON") from exc
+    body = _decode(_inflate(request, await request.body()))
     batch = body.get("mutations") if isinstance(body, dict) else None
     if not isinstance(batch, list):
         raise ValidationException('expected {"mutations": [...]}')
     results = await service.submit_batch(batch, viewer_of(request))
     # At most `limit` are taken per request; the results cover that prefix, in order.
     return {
-        "results": [msgspec.to_builtins(r) if r else None for r in results],
+        "results": [_answer(r) if r else None for r in results],
         "limit": service.MAX_BATCH,
     }
+
+
+def _answer(result: Any) -> dict[str, Any]:
+    """A result as the phone shows it: the reason in the person's language."""
+    answer = msgspec.to_builtins(result)
+    answer["reason"] = gettext(result.reason) if result.reason else ""
+    return answer
 
 
 @post("/sync/announce", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)

@@ -11,6 +11,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from server import db
 from server.auth.service import Viewer
 from server.directory import service as directory
@@ -22,6 +24,13 @@ from sync import devices, feed, store
 from sync.batch import Batch
 from sync.mutation import EnvelopeError, Mutation, decode
 from sync.tables import SyncAlert
+
+#: the sync engine's own reasons, as message ids for the catalog (sync/ knows no server/)
+ENGINE_REASONS = (
+    N_("This record exists already: a new one cannot take its id."),
+    N_("A record moves to another area only by the action made for moving it."),
+    N_("This write reused the id of another write: it was not applied, and it is kept."),
+)
 
 #: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
 ADAPTERS: dict[str, store.Adapter] = {}
@@ -163,7 +172,9 @@ class GroupCommit:
                     try:
                         result = await _submit_one(parsed, author)
                     except Exception as exc:
-                        _settle(future, exception=exc)
+                        log.exception("mutation failed on its own")
+                        kept = await _keep_failed(parsed, author)
+                        _settle(future, kept, exception=None if kept else exc)
                     else:
                         _settle(future, result)
                 continue
@@ -241,12 +252,44 @@ async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | 
         try:
             results.append(await _submit_one(p, author))
         except Exception:
-            log.exception("mutation failed; the phone will retry it")
-            break  # keep order: the rest waits for the next attempt
+            log.exception("mutation failed; kept as a rejection if the database allows")
+            kept = await _keep_failed(p, author)
+            if kept is None:
+                break  # the database itself fails: keep order, the rest waits for a retry
+            results.append(kept)
     return results
 
 
-async def announce(viewer: Viewer, device_id: Any, epoch: int, highest: int) -> list[int]:
+#: a mutation that broke the server's code: stored with its payload for a person to see
+FAILED = N_("The server could not apply this write. It is kept, and staff can see it.")
+
+
+async def _keep_failed(parsed: Parsed, author: store.Author) -> store.Result | None:
+    """A mutation that fails on its own is a bug or an attack, not a network error: it is
+    kept as a rejection (so it never stalls the phone's queue) when the database can still
+    write; None when it cannot (then the phone retries later)."""
+    raw, mutation = parsed
+    payload = msgspec.to_builtins(mutation) if isinstance(mutation, Mutation) else raw
+    database = db.current()
+    try:
+        async with database.write():
+            await database.serialize("sync")
+            batch = Batch()
+            result = await store.reject_raw(
+                payload if isinstance(payload, dict) else {},
+                FAILED,
+                author,
+                now_ms=now_ms(),
+                batch=batch,
+            )
+            await batch.flush()
+            return result
+    except Exception:
+        log.exception("could not keep the failed mutation")
+        return None
+
+
+async def announce(viewer: Viewer, device_id: Any, epoch: int, highest: int) -> list[list[int]]:
     async with db.current().write():
         return await devices.announce(device_id, epoch, highest, viewer.person_id)
 
@@ -272,7 +315,8 @@ class Alert:
     kind: str
     person_name: str
     device_id: uuid.UUID | None
-    missing: list[int]
+    #: "3-7", "9": positions on the phone, as ranges
+    missing: list[str]
     count: int
     created_at: Any
 
@@ -296,12 +340,19 @@ async def alerts(viewer: Viewer, limit: int = 50) -> list[Alert]:
                 row["kind"],
                 people[row["person_id"]],
                 row["device_id"],
-                list(detail.get("missing", []))[:50],
+                [_span(m) for m in list(detail.get("missing", []))[:50]],
                 int(detail.get("count", 0)),
                 row["created_at"],
             )
         )
     return found[:limit]
+
+
+def _span(item: Any) -> str:
+    """A range [first, last] as "first-last" (alerts before ranges listed single numbers)."""
+    if isinstance(item, list) and len(item) == 2:
+        return str(item[0]) if item[0] == item[1] else f"{item[0]}-{item[1]}"
+    return str(item)
 
 
 def record_url(entity: str, record_id: uuid.UUID) -> str:

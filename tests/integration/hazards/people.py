@@ -96,6 +96,17 @@ def report_fields(grid: Viewer, **extra: Any) -> dict[str, Any]:
     }
 
 
+#: 挂牌督办's five items, all given
+FIVE = {
+    "supervision_level": "city",
+    "supervision_responsibility": "区应急局",
+    "supervision_measures": "停产整改",
+    "supervision_funds": "50万元",
+    "supervision_deadline": "2030-06-30",
+    "supervision_plan": "应急预案已备案",
+}
+
+
 #: the ops that bring a new hazard to each status, each by the people named
 PATH = {
     "reported": [],

@@ -13,6 +13,7 @@ from server.syncing.service import register
 from sync.tables import SyncConflict
 from tests.integration.hazards.people import (
     CITY_BUREAU,
+    FIVE,
     GRID_MEMBER,
     STATION,
     hazard_in,
@@ -25,14 +26,6 @@ pytestmark = pytest.mark.db
 
 ASSIGN = {"assignee_unit": "物业公司", "measures": "拆除飞线", "deadline": "2030-01-01"}
 AFTER = {"photos_after": ["c" * 64], "rectify_note": "已拆除"}
-FIVE = {
-    "supervision_level": "city",
-    "supervision_responsibility": "区应急局",
-    "supervision_measures": "停产整改",
-    "supervision_funds": "50万元",
-    "supervision_deadline": "2030-06-30",
-    "supervision_plan": "应急预案已备案",
-}
 
 # (hazard status, level, who, op, fields, verdict, status after, reason fragment)
 CASES = [

@@ -37,6 +37,7 @@ NOTE_POLICY = EntityPolicy(
     },
     transitions={"open": frozenset({"done"}), "done": frozenset({"closed", "open"})},
     initial=frozenset({"open"}),
+    move_ops=frozenset({"move"}),
 )
 FIELDS = list(NOTE_POLICY.fields)
 

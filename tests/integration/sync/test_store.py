@@ -9,7 +9,7 @@ import pytest
 
 from sync.hlc import HLC
 from sync.mutation import Mutation, decode
-from sync.store import Author, apply
+from sync.store import MOVED, Author, apply
 from sync.tables import (
     SyncAlert,
     SyncChange,
@@ -178,7 +178,9 @@ async def test_change_feed_and_leaving_a_scope(notes) -> None:
     phone, rid = Phone(), uuid.uuid4()
     r = await send(phone.mutation(rid, 0, "create", title="t", status="open", area_path=TOWN))
     other = "/339900/339901/339901002/"
-    await send(phone.mutation(rid, r.record_seq, area_path=other))
+    moved = await send(phone.mutation(rid, r.record_seq, area_path=other))
+    assert moved.verdict == "rejected" and moved.reason == MOVED, "only a move op moves"
+    await send(phone.mutation(rid, r.record_seq, "move", area_path=other))
     entries = await SyncChange.select().order_by(SyncChange.pos)
     assert [(e["scope_path"], e["removed"]) for e in entries] == [
         (TOWN, ""),
@@ -199,7 +201,7 @@ async def test_device_loss_raises_an_alert(notes) -> None:
     phone.epoch, phone.n = 1, 0  # ...which then lost its storage
     await send(phone.mutation(rid, 1, title="after wipe"))
     [alert] = await SyncAlert.select().output(load_json=True)
-    assert alert["kind"] == "device_loss" and alert["detail"]["missing"] == [2, 3, 4]
+    assert alert["kind"] == "device_loss" and alert["detail"]["missing"] == [[2, 4]]
 
 
 async def test_replaying_the_log_rebuilds_the_state(notes) -> None:
