@@ -23,11 +23,12 @@ $(UV):
 install: $(UV)
 	$(UV) sync --locked --quiet
 
-# Browser tests drive Debian's Chromium; Playwright never downloads a browser.
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser. Layout is
+# judged with the Chinese fonts real phones have (fonts-noto-cjk).
 chromium:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 run: install
 	$(BIN)/gridwatch migrate

@@ -11,6 +11,20 @@ from zoneinfo import ZoneInfo
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
+#: the days a page may ask about: a query outside is no day (and no overflow further on)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def parse_day(text: str | None) -> date | None:
+    """A day from a query (2026-12-03, or an ISO week such as 2026-W49), None when it is not
+    one, or lies outside FIRST_DAY..LAST_DAY."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
 def today(now: datetime | None = None, zone: ZoneInfo = ZONE) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 

@@ -19,6 +19,11 @@ from piccolo.engine.sqlite import SQLiteEngine
 _PATH = re.compile(r"^/([0-9A-Za-z-]+/)+$")
 
 
+def is_path(text: str) -> bool:
+    """`text` is an area path (/C1/D2/): what a query may filter on."""
+    return bool(_PATH.match(text))
+
+
 def under(column: Column, prefix: str) -> Combinable:
     """`column` lies in the subtree whose path is `prefix` (the area itself included)."""
     if not _PATH.match(prefix):

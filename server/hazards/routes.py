@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -13,10 +13,12 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Stream, Template
 
+from server import localtime
 from server.auth.access import ADMIN, SIGNED_IN, STAFF, allow
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
+from server.directory.scope import is_path
 from server.errors import DomainError, NotFound
 from server.hazards import export, figures, service
 from server.hazards.adapter import may_handle
@@ -113,21 +115,15 @@ async def nearby_hazards(request: Request) -> Template:
 def _filters(request: Request) -> Filters:
     params = request.query_params
 
-    def day(name: str) -> date | None:
-        try:
-            return date.fromisoformat(params.get(name) or "")
-        except ValueError:
-            return None
-
     status = params.get("status") or ""
     return Filters(
-        area=params.get("area") or "" if (params.get("area") or "").startswith("/") else "",
+        area=area if is_path(area := params.get("area") or "") else "",
         category=(params.get("category") or "")[:40],
         level=params.get("level") if params.get("level") in Level.__members__ else "",
         status=status if status == "open" or status in Status.__members__ else "",
         overdue=params.get("overdue") == "1",
-        since=day("since"),
-        until=day("until"),
+        since=localtime.parse_day(params.get("since")),
+        until=localtime.parse_day(params.get("until")),
         mine=params.get("mine") == "1",
         supervised=params.get("supervised") == "1",
         q=(params.get("q") or "").strip()[:40],

@@ -157,10 +157,7 @@ async def show_patrol(request: Request, patrol_id: FromPath[uuid.UUID]) -> Templ
 
 def _week(request: Request) -> tuple[datetime, datetime, date]:
     """The week holding ?week=YYYY-MM-DD (any day of it), else this week (local time)."""
-    try:
-        day = date.fromisoformat(request.query_params.get("week") or "")
-    except ValueError:
-        day = localtime.today()
+    day = localtime.parse_day(request.query_params.get("week")) or localtime.today()
     start, end = ledger.week_of(day)
     return start, end, day
 

@@ -54,7 +54,7 @@ def _decode(raw: bytes) -> Any:
     on its own and the good ones beside a bad one are applied."""
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         pass
     try:
         return json.loads(raw)

@@ -34,6 +34,8 @@ JSON_PATHS = (
     "/sync/changes",
     "/notify/",
 )
+#: asyncpg's names for text PostgreSQL cannot store (NUL in text, \u0000 in jsonb)
+DB_TEXT_ERRORS = frozenset({"CharacterNotInRepertoireError", "UntranslatableCharacterError"})
 CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
 
 
@@ -88,6 +90,20 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return _respond(request, status, message)
 
 
+def _bad_input(exc: BaseException | None) -> bool:
+    """What the client sent, not the server, is at fault: text no database stores (a NUL, a
+    lone surrogate) or a body nested past the decoder's depth."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, RecursionError | UnicodeError) or type(exc).__name__ in DB_TEXT_ERRORS:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if _bad_input(exc):
+        log.warning("bad input on %s %s: %r", request.method, request.url.path, exc)
+        return _respond(request, 400, gettext(MESSAGES[400]))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, 500, gettext(MESSAGES[500]))
