@@ -136,7 +136,9 @@ class CallupTargetAdapter:
         target, callup = await _loaded(record_id)
         if target is None or callup is None or not isinstance(viewer, Viewer):
             return N_("This call-up does not exist, or you cannot see it.")
-        if target["person_id"] != viewer.person_id and not service.can_watch(viewer, callup):
+        if target["person_id"] != viewer.person_id and not service.can_record(
+            viewer, callup, target
+        ):
             return N_("Only the person called up, or the duty officer, can answer this call-up.")
         if callup.state == "draft":
             return N_("This call-up has not been sent yet.")

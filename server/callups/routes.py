@@ -51,7 +51,7 @@ async def new_callup(request: Request) -> Template:
     warning_id = request.query_params.get("warning")
     if warning_id:
         try:
-            w = await warnings.get(uuid.UUID(warning_id))
+            w = await warnings.get(viewer_of(request), uuid.UUID(warning_id))
         except (ValueError, NotFound):
             w = None
         if w:
@@ -215,7 +215,7 @@ async def _answer_context(
     return {
         "c": callup,
         "t": target,
-        "warning": await warnings.get(callup.warning_id) if callup.warning_id else None,
+        "warning": await warnings.load(callup.warning_id) if callup.warning_id else None,
         "colleagues": await service.colleagues(row),
         "values": values or {},
         "error": error,
@@ -273,7 +273,7 @@ async def _target_context(
         "values": values or {},
         "error": error,
         # the superior told of a silent target sees the page; recording is for staff
-        "can_record": service.can_watch(viewer, callup),
+        "can_record": service.can_record(viewer, callup, row),
     }
 
 

@@ -142,13 +142,20 @@ async def get(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
 
 
 def can_watch(viewer: Viewer, callup: CallupRecord) -> bool:
-    """Issuers and duty officers whose scope reaches one of the call-up's areas."""
+    """Issuers and duty officers whose scope covers every one of the call-up's areas: one's
+    own area and below only. A town's staff does not watch, close or answer the bureau's
+    city-wide call-up (its targets and their numbers lie outside the town); they are told of
+    it as targets, or as the superior of a silent target."""
     return bool(viewer.kinds & ISSUERS) and (
         viewer.scope.everything
-        or any(
-            viewer.scope.covers_path(p) or viewer.scope.sees_ancestor(p) for p in callup.area_paths
-        )
+        or bool(callup.area_paths)
+        and all(viewer.scope.covers_path(p) for p in callup.area_paths)
     )
+
+
+def can_record(viewer: Viewer, callup: CallupRecord, target: dict[str, Any]) -> bool:
+    """Staff may record an answer for a target they watch and whose area is theirs."""
+    return can_watch(viewer, callup) and viewer.scope.covers_path(target["area_path"] or "/")
 
 
 async def for_target(viewer: Viewer, target: dict[str, Any]) -> CallupRecord:

@@ -25,7 +25,9 @@ XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
 
 @get("/warnings", opt=allow(ISSUERS))
 async def list_warnings(request: Request) -> Template:
-    return render(request, "callups/warnings.html", {"warnings": await warnings.recent()})
+    return render(
+        request, "callups/warnings.html", {"warnings": await warnings.recent(viewer_of(request))}
+    )
 
 
 @get("/warnings/new", opt=allow(ISSUERS))
@@ -83,7 +85,7 @@ async def upload_cap(request: Request) -> Response | Template | Redirect:
     except cap.CapRefused as exc:
         if as_api:
             return Response({"error": str(exc)}, status_code=422)
-        context = {"warnings": await warnings.recent(), "error": str(exc)}
+        context = {"warnings": await warnings.recent(viewer), "error": str(exc)}
         return render(request, "callups/warnings.html", context, status_code=422)
     if as_api:
         return Response(
@@ -100,10 +102,10 @@ async def upload_cap(request: Request) -> Response | Template | Redirect:
 
 @get("/warnings/{warning_id:uuid}", opt=allow(ISSUERS))
 async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Template:
-    warning = await warnings.get(warning_id)
+    warning = await warnings.get(viewer_of(request), warning_id)
     related = {
-        "supersedes": await warnings.get(warning.supersedes) if warning.supersedes else None,
-        "superseded_by": await warnings.get(warning.superseded_by)
+        "supersedes": await warnings.load(warning.supersedes) if warning.supersedes else None,
+        "superseded_by": await warnings.load(warning.superseded_by)
         if warning.superseded_by
         else None,
     }

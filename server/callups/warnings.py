@@ -88,7 +88,7 @@ async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported
             await EarlyWarning.update(
                 {EarlyWarning.state: state.value, EarlyWarning.superseded_by: row["id"]}
             ).where(EarlyWarning.id == old["id"])
-    warning = await get(row["id"])
+    warning = await load(row["id"])
     action = {"Alert": "created", "Update": "updated", "Cancel": "cancelled"}[alert.msg_type]
     return Imported(action, warning, await _targets(warning), unknown)
 
@@ -216,13 +216,30 @@ async def create_manual(viewer: Viewer, w: ManualWarning) -> uuid.UUID:
     return warning_id
 
 
-async def get(warning_id: uuid.UUID) -> WarningRecord:
+def concerns(viewer: Viewer, warning: WarningRecord) -> bool:
+    """A warning concerns staff whose area it covers (it names their area or one above it)
+    or who cover an area it names; another town's warning is not theirs to see."""
+    return viewer.scope.everything or any(
+        viewer.scope.covers_path(p) or viewer.scope.sees_ancestor(p) for p in warning.area_paths
+    )
+
+
+async def load(warning_id: uuid.UUID) -> WarningRecord:
+    """A warning by id, unscoped: for the page of a call-up the viewer may already see."""
     row = await EarlyWarning.select().where(EarlyWarning.id == warning_id).first()
     if row is None:
         raise NotFound(NOT_FOUND)
     return WarningRecord.from_row(row)
 
 
-async def recent(limit: int = 50) -> list[WarningRecord]:
-    rows = await EarlyWarning.select().order_by(EarlyWarning.sent_at, ascending=False).limit(limit)
-    return [WarningRecord.from_row(r) for r in rows]
+async def get(viewer: Viewer, warning_id: uuid.UUID) -> WarningRecord:
+    warning = await load(warning_id)
+    if not concerns(viewer, warning):
+        raise NotFound(NOT_FOUND)
+    return warning
+
+
+async def recent(viewer: Viewer, limit: int = 50) -> list[WarningRecord]:
+    rows = await EarlyWarning.select().order_by(EarlyWarning.sent_at, ascending=False).limit(500)
+    found = (WarningRecord.from_row(r) for r in rows)
+    return [w for w in found if concerns(viewer, w)][:limit]

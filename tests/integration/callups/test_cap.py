@@ -13,7 +13,7 @@ import pytest
 from server.callups import cap
 from server.callups.kinds import HazardType, WarningLevel, WarningState
 from server.callups.targets import DEFAULT_KINDS, count
-from server.callups.warnings import get, import_cap
+from server.callups.warnings import import_cap, load
 from server.directory.service import area_by_code
 from server.settings import ROOT
 from tests.integration.callups.people import OURS_CAP
@@ -107,12 +107,12 @@ async def test_chinese_alert_update_and_cancel(demo) -> None:
     update = await import_cap(read(OURS, "zh_rainstorm_update.cap"))
     assert update.action == "updated" and update.warning.level is WarningLevel.orange
     assert update.warning.supersedes == w.id
-    old = await get(w.id)
+    old = await load(w.id)
     assert old.state is WarningState.updated and old.superseded_by == update.warning.id
 
     cancel = await import_cap(read(OURS, "zh_rainstorm_cancel.cap"))
     assert cancel.action == "cancelled"
-    assert (await get(update.warning.id)).state is WarningState.cancelled
+    assert (await load(update.warning.id)).state is WarningState.cancelled
     assert cancel.warning.area_paths == [county.path]  # what it cancels says where
 
 
