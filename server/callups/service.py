@@ -148,8 +148,7 @@ def can_watch(viewer: Viewer, callup: CallupRecord) -> bool:
     it as targets, or as the superior of a silent target."""
     return bool(viewer.kinds & ISSUERS) and (
         viewer.scope.everything
-        or bool(callup.area_paths)
-        and all(viewer.scope.covers_path(p) for p in callup.area_paths)
+        or (bool(callup.area_paths) and all(viewer.scope.covers_path(p) for p in callup.area_paths))
     )
 
 
