@@ -42,6 +42,7 @@ from server.syncing import service as syncing
 from server.worker import run_fast
 from sync.batch import insert_rows
 from sync.hlc import HLC
+from tests.pushservice import HOSTS
 
 HERE = Path(__file__).resolve().parent
 TOWNS, VILLAGES = 10, 10
@@ -260,7 +261,7 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
     syncing.register(adapter.CallupTargetAdapter())
     messages.install()
     path, staff = await seed(count, subs)
-    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), processes=1)
+    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), processes=1, hosts=HOSTS)
     result: dict = {"targets": count}
 
     # the named baseline: the same fan-out without the call-up around it

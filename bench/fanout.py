@@ -28,6 +28,7 @@ from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import PushSender
 from server.worker import run_fast
 from sync.batch import insert_rows
+from tests.pushservice import HOSTS
 
 HERE = Path(__file__).resolve().parent
 NOTE = Note(
@@ -65,7 +66,7 @@ async def ours(workdir: Path, subs: list[dict], vapid) -> dict:
     async with database.write():
         for at in range(0, len(rows), 1000):
             await insert_rows(PushSubscription, rows[at : at + 1000])
-    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), processes=1)
+    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), processes=1, hosts=HOSTS)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     children = before.ru_utime + before.ru_stime  # Node's run, already finished
     cpu = time.process_time()

@@ -12,6 +12,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Every variable the app reads, with its default and meaning (the README table is built from it).
+#: the browsers' push services: Chrome/Edge on Android and desktop (FCM), Firefox, Safari,
+#: the old Edge. An entry is a host, `*.` a host and its subdomains; `http://host` allows
+#: plain http to that host on any port (a test push service on 127.0.0.1, never production).
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "*.push.services.mozilla.com",
+    "*.push.apple.com",
+    "*.notify.windows.com",
+)
+
 VARIABLES: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("sqlite:///var/gridwatch.sqlite3", "sqlite:///PATH or postgresql://..."),
     "DATABASE_POOL": ("1", "PostgreSQL: use a connection pool (0 to open one per query)"),
@@ -52,6 +62,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "MAP_TILE_SUBDOMAINS": ("01234567", "what {s} in MAP_TILE_URL stands for, one character each"),
     "MAP_TILE_ATTRIBUTION": ("", "the tile provider's credit shown on the map, e.g. 天地图"),
+    "PUSH_HOSTS": (
+        ",".join(DEFAULT_PUSH_HOSTS),
+        "push services the worker may send to: hosts, *.domain for its subdomains,"
+        " http://host for plain http (tests only)",
+    ),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -99,6 +114,7 @@ class Settings:
     map_tile_url: str = ""
     map_tile_subdomains: str = "01234567"
     map_tile_attribution: str = ""
+    push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -198,6 +214,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         map_tile_url=_tile_url(get("MAP_TILE_URL") or ""),
         map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
+        push_hosts=_hosts(get("PUSH_HOSTS") or VARIABLES["PUSH_HOSTS"][0]),
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,
@@ -231,6 +248,14 @@ def _keys(value: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"OPEN311_KEYS: {name!r} needs name=key with a key of 16+ characters")
         pairs.append((key.strip(), name.strip()[:40]))
     return tuple(pairs)
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in value.split(",") if h.strip())
+    bad = [h for h in hosts if any(c in h.removeprefix("http://") for c in "/@: ")]
+    if bad or not hosts:
+        raise ValueError(f"PUSH_HOSTS: {bad or value!r}: hosts, *.domain or http://host")
+    return hosts
 
 
 def _tile_url(value: str) -> str:

@@ -26,7 +26,7 @@ from server.directory.tables import Area, Person, Place, Post
 from server.hazards.service import seed_categories
 from server.hazards.tables import HazardCategory
 from server.piccolo_app import TABLES
-from server.settings import Settings
+from server.settings import DEFAULT_PUSH_HOSTS, Settings
 from server.tipoffs.rewards import seed_rules
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -138,6 +138,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         media_dir=tmp_path / "media",
         vapid_private_key_path=tmp_path / "vapid.pem",
         embedded_worker=False,
+        push_hosts=(*DEFAULT_PUSH_HOSTS, "http://127.0.0.1"),
     )
 
 

@@ -100,6 +100,7 @@ def live_server(
         "MEDIA_DIR": str(workdir / "media"),
         "BASE_URL": url,
         "LOG_LEVEL": "WARNING",
+        "PUSH_HOSTS": "fcm.googleapis.com,http://127.0.0.1",  # the test push service
         **extra_env,
     }
     for command in ("migrate", "demo"):

@@ -143,3 +143,7 @@ class PushService:
         if not str(values.get("sub", "")).startswith(("mailto:", "https:")):
             return "no sub"
         return ""
+
+
+#: what a sender in a test may post to: this service, plain http on 127.0.0.1
+HOSTS = ("http://127.0.0.1",)

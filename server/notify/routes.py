@@ -49,7 +49,10 @@ async def vapid_key(request: Request) -> dict[str, str]:
 async def subscribe(request: Request) -> dict[str, Any]:
     """JSON only, like the outbox's routes: a cross-site page cannot send it (no CORS)."""
     await service.subscribe(
-        viewer_of(request), await read_subscription(request), request.headers.get("user-agent", "")
+        viewer_of(request),
+        await read_subscription(request),
+        request.app.state.settings.push_hosts,
+        request.headers.get("user-agent", ""),
     )
     return {"subscribed": True}
 

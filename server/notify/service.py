@@ -17,7 +17,7 @@ from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import N_
-from server.notify import hooks, outbox
+from server.notify import endpoints, hooks, outbox
 from server.notify.gateway import Gateway, LogGateway, WebhookGateway
 from server.notify.tables import DeliveryLadder, GatewayLog, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
@@ -42,21 +42,24 @@ class NewSubscription:
     auth: str
 
 
-async def subscribe(viewer: Viewer, sub: NewSubscription, user_agent: str = "") -> None:
+async def subscribe(
+    viewer: Viewer, sub: NewSubscription, hosts: tuple[str, ...], user_agent: str = ""
+) -> None:
     """Keep this device's push endpoint (a re-subscription replaces the old row)."""
-    await keep_subscription(viewer.person_id, viewer.session_id, sub, user_agent)
+    await keep_subscription(viewer.person_id, viewer.session_id, sub, hosts, user_agent)
 
 
 async def keep_subscription(
     recipient_id: uuid.UUID,
     session_id: uuid.UUID | None,
     sub: NewSubscription,
+    hosts: tuple[str, ...],
     user_agent: str = "",
 ) -> None:
     """A browser's endpoint for a recipient: a person's device session, or someone with no
     account known by another id (a tip-off's reporter, by the tip-off's). An endpoint goes
-    to whoever subscribed it last."""
-    if not sub.endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    to whoever subscribed it last; only on a push service of `hosts` (PUSH_HOSTS)."""
+    if not endpoints.allowed(sub.endpoint, hosts):
         raise DomainError(N_("This push subscription cannot be used."))
     if not (20 <= len(sub.p256dh) <= 120 and 10 <= len(sub.auth) <= 40):
         raise DomainError(N_("This push subscription cannot be used."))
@@ -114,7 +117,11 @@ class Drainer:
             vapid = keys_for(str(self.settings.vapid_private_key_path))
             # a helper process encrypts while this one sends, where there is a second core
             helpers = 1 if (os.cpu_count() or 1) > 1 else 0
-            self.sender = PushSender(Signer(vapid, self.settings.vapid_subject), processes=helpers)
+            self.sender = PushSender(
+                Signer(vapid, self.settings.vapid_subject),
+                processes=helpers,
+                hosts=self.settings.push_hosts,
+            )
         # keep going while there is work (a call-up of 100,000 is many passes)
         await outbox.drain_all(self.sender, gateway=self.gateway)
 

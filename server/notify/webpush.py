@@ -14,6 +14,7 @@ import aiohttp
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from server.notify.endpoints import DEFAULT_PUSH_HOSTS, allowed
 from server.notify.vapid import Signer
 
 #: at most this many requests in flight to push services
@@ -83,9 +84,14 @@ class PushSender:
     does the HTTP: a worker then uses two cores instead of one."""
 
     def __init__(
-        self, signer: Signer, timeout_seconds: float = TIMEOUT_SECONDS, processes: int = 0
+        self,
+        signer: Signer,
+        timeout_seconds: float = TIMEOUT_SECONDS,
+        processes: int = 0,
+        hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS,
     ) -> None:
         self.signer = signer
+        self.hosts = hosts
         self.timeout_seconds = timeout_seconds
         self.processes = processes
         self._session: aiohttp.ClientSession | None = None
@@ -159,6 +165,8 @@ class PushSender:
         if isinstance(body, str):
             return Answer(400, error=body)
         endpoint = push.endpoint
+        if not allowed(endpoint, self.hosts):  # stored before PUSH_HOSTS, or the list changed
+            return Answer(410, error="endpoint not on PUSH_HOSTS")
         headers = {
             "TTL": str(push.ttl),
             "Urgency": push.urgency,
@@ -171,7 +179,9 @@ class PushSender:
         session = await self.session()
         async with self._slots:
             try:
-                async with session.post(endpoint, data=body, headers=headers) as response:
+                async with session.post(
+                    endpoint, data=body, headers=headers, allow_redirects=False
+                ) as response:
                     raw = await response.read()  # read whole: the connection is reused
                     if 200 <= response.status < 300:
                         return Answer(response.status)

@@ -19,8 +19,10 @@ RESOLVED = N_("Your tip-off %(number)s is resolved.")
 REWARD = N_("News of the reward for your tip-off %(number)s.")
 
 
-async def subscribe(tipoff_id: uuid.UUID, sub: NewSubscription, user_agent: str = "") -> None:
-    await keep_subscription(tipoff_id, None, sub, user_agent)
+async def subscribe(
+    tipoff_id: uuid.UUID, sub: NewSubscription, hosts: tuple[str, ...], user_agent: str = ""
+) -> None:
+    await keep_subscription(tipoff_id, None, sub, hosts, user_agent)
 
 
 async def tell(tipoff_ids: list[uuid.UUID], message: str) -> None:

@@ -158,7 +158,8 @@ async def subscribe_to_tipoff(request: Request, code: FromPath[str]) -> dict[str
     """The reporter's browser asks to be told what becomes of the tip-off (JSON only)."""
     row = await service.by_code(code)
     agent = request.headers.get("user-agent", "")
-    await reporter.subscribe(row["id"], await read_subscription(request), agent)
+    hosts = request.app.state.settings.push_hosts
+    await reporter.subscribe(row["id"], await read_subscription(request), hosts, agent)
     return {"subscribed": True}
 
 

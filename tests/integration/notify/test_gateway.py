@@ -20,6 +20,7 @@ from server.notify.tables import Delivery, GatewayLog, Message
 from server.notify.vapid import Signer
 from server.notify.webpush import PushSender
 from server.settings import Settings
+from tests.pushservice import HOSTS
 
 pytestmark = pytest.mark.db
 
@@ -56,7 +57,7 @@ async def provider():
 @pytest.fixture
 async def sender(settings: Settings):
     vapid = keys_for(str(settings.vapid_private_key_path))
-    push = PushSender(Signer(vapid, "mailto:ops@localhost"))
+    push = PushSender(Signer(vapid, "mailto:ops@localhost"), hosts=HOSTS)
     yield push
     await push.close()
 

@@ -16,7 +16,7 @@ from server.notify.outbox import Note, drain, send_to
 from server.notify.tables import Delivery, GatewayLog, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import Push, PushSender
-from tests.pushservice import PushService, b64
+from tests.pushservice import HOSTS, PushService, b64
 
 pytestmark = pytest.mark.db
 
@@ -39,7 +39,7 @@ async def service(tmp_path):
     vapid = ensure_keys(tmp_path / "vapid.pem")
     push = PushService(public_key(vapid))
     await push.start()
-    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), timeout_seconds=1.0)
+    sender = PushSender(Signer(vapid, "mailto:ops@localhost"), timeout_seconds=1.0, hosts=HOSTS)
     yield push, sender
     await sender.close()
     await push.stop()
@@ -163,7 +163,7 @@ async def test_two_workers_never_send_a_row_twice(service, person) -> None:
         await subscribe(push, person, name)
     for n in range(5):
         await send_to(person, Note(kind="t", title=f"消息{n}"), PUSH)  # 5 x 40 = 200 rows
-    other = PushSender(sender.signer, timeout_seconds=5)
+    other = PushSender(sender.signer, timeout_seconds=5, hosts=HOSTS)
     try:
         results = await asyncio.gather(*(drain(s, limit=30) for s in [sender, other] * 5))
     finally:
@@ -192,7 +192,7 @@ async def test_encryption_in_a_helper_process_reaches_every_phone(service, tmp_p
     """A sender with a helper process encrypts in chunks there: each phone still decrypts
     its own message (the push service checks the VAPID JWT and decrypts every one)."""
     push, sender = service
-    helped = PushSender(sender.signer, timeout_seconds=5, processes=1)
+    helped = PushSender(sender.signer, timeout_seconds=5, processes=1, hosts=HOSTS)
     names = [f"p{n}" for n in range(250)]
     pushes = []
     for name in names:

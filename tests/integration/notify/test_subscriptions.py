@@ -14,7 +14,7 @@ from server.notify.vapid import Signer, public_key
 from server.notify.webpush import PushSender
 from tests.integration.hazards.people import GRID_MEMBER, STATION, hazard_in, send, viewer
 from tests.integration.helpers import log_in
-from tests.pushservice import PushService, b64
+from tests.pushservice import HOSTS, PushService, b64
 
 pytestmark = pytest.mark.db
 
@@ -23,7 +23,7 @@ async def test_subscribe_then_an_assignment_is_pushed(app: Litestar, demo, setti
     vapid = keys_for(str(settings.vapid_private_key_path))
     push = PushService(public_key(vapid))
     await push.start()
-    sender = PushSender(Signer(vapid, settings.vapid_subject))
+    sender = PushSender(Signer(vapid, settings.vapid_subject), hosts=HOSTS)
     try:
         async with AsyncTestClient(app=app) as phone:
             assert (await log_in(phone, GRID_MEMBER)).status_code == 303
@@ -82,7 +82,7 @@ async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None
     async with AsyncTestClient(app=app) as phone:
         assert (await log_in(phone, GRID_MEMBER)).status_code == 303
         body = {
-            "endpoint": "https://push.example.org/abc",
+            "endpoint": "https://fcm.googleapis.com/fcm/send/abc",
             "keys": {"p256dh": "B" + "x" * 86, "auth": "y" * 22},
         }
         assert (await phone.post("/notify/subscriptions", json=body)).status_code == 200
@@ -139,3 +139,64 @@ async def test_the_inbox_offers_the_action_one_tap_away(app: Litestar, demo) -> 
         assert (await Message.select(Message.acted_at).where(Message.id == theirs).first())[
             "acted_at"
         ] is None
+
+
+SSRF = [
+    "https://evil.example.com/collect",
+    "http://localhost@127.0.0.1:6379/",
+    "http://localhost:5432/",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://fcm.googleapis.com@10.0.0.1/",
+]
+
+
+@pytest.mark.parametrize("endpoint", SSRF)
+async def test_no_endpoint_off_the_push_services(app: Litestar, demo, endpoint: str) -> None:
+    """Issue 14, finding 4: a subscription naming a host of the sender's choice is refused,
+    signed in or anonymously from a tip-off's page, and nothing is kept."""
+    from tests.integration.tipoffs.test_flow import send as send_tipoff
+    from tests.integration.tipoffs.test_flow import station_grid
+
+    body = {"endpoint": endpoint, "keys": {"p256dh": "B" + "x" * 86, "auth": "y" * 22}}
+    async with AsyncTestClient(app=app) as phone:
+        assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+        answer = await phone.post("/notify/subscriptions", json=body)
+        assert answer.status_code in (400, 422), answer.status_code
+    _, lat, lng = await station_grid()
+    async with AsyncTestClient(app=app) as resident:
+        fields = {"category": "fire.ebike", "description": "楼道堆物堵塞通道", "lat": str(lat)}
+        sent = await send_tipoff(resident, {**fields, "lng": str(lng)}, [])
+        assert sent.status_code == 303, sent.text[:3000]
+        code = sent.headers["location"].rsplit("/t/", 1)[1].split("?")[0]
+        answer = await resident.post(f"/t/{code}/subscriptions", json=body)
+        assert answer.status_code in (400, 422), answer.status_code
+    assert await PushSubscription.count() == 0
+
+
+async def test_the_worker_drops_a_stored_endpoint_off_the_list(demo, settings) -> None:
+    """A row stored before PUSH_HOSTS (or after the list shrank) is never posted to: the
+    delivery ends as for 410 Gone and the subscription is removed."""
+    from server.notify.outbox import Note, send_to
+
+    push = PushService(public_key(keys_for(str(settings.vapid_private_key_path))))
+    await push.start()
+    grid = await viewer(GRID_MEMBER)
+    sub = push.subscribe("old")
+    await PushSubscription.insert(
+        PushSubscription(
+            person_id=grid.person_id,
+            endpoint=push.endpoint("old"),
+            p256dh=sub.p256dh,
+            auth=b64(sub.auth),
+        )
+    )
+    vapid = keys_for(str(settings.vapid_private_key_path))
+    sender = PushSender(Signer(vapid, settings.vapid_subject))  # production's list only
+    try:
+        await send_to(grid.person_id, Note(kind="t", title="一"), ("webpush",))
+        await drain(sender)
+        assert push.subscribers["old"].received == []
+        assert await PushSubscription.count() == 0
+    finally:
+        await sender.close()
+        await push.stop()
