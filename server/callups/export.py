@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from piccolo.querystring import QueryString
 
+from server import sheets
 from server.callups.board import Report, Span, seconds_to_confirm
 from server.callups.records import CallupRecord
 from server.callups.service import with_people
@@ -93,18 +94,21 @@ def _build(report: Report, lines: list[list]) -> bytes:
     ]
     summary = book.create_sheet(gettext(N_("Summary")))
     c = report.callup
-    summary.append([gettext(N_("Call-up")), c.code, c.title])
-    summary.append([gettext(N_("Drill")), gettext(N_("Yes")) if c.drill else gettext(N_("No"))])
-    summary.append([gettext(N_("Window (minutes)")), c.window_minutes])
-    summary.append(head)
-    summary.append([gettext(N_("All")), *_span_rows([report.whole])[0][1:]])
+    sheets.append(summary, [gettext(N_("Call-up")), c.code, c.title])
+    sheets.append(
+        summary, [gettext(N_("Drill")), gettext(N_("Yes")) if c.drill else gettext(N_("No"))]
+    )
+    sheets.append(summary, [gettext(N_("Window (minutes)")), c.window_minutes])
+    sheets.append(summary, head)
+    sheets.append(summary, [gettext(N_("All")), *_span_rows([report.whole])[0][1:]])
     for name, spans in ((N_("By town"), report.towns), (N_("By village"), report.villages)):
         sheet = book.create_sheet(gettext(name))
-        sheet.append(head)
+        sheets.append(sheet, head)
         for row in _span_rows(spans):
-            sheet.append(row)
+            sheets.append(sheet, row)
     targets = book.create_sheet(gettext(N_("Targets")))
-    targets.append(
+    sheets.append(
+        targets,
         [
             gettext(N_("Name")),
             gettext(N_("Mobile")),
@@ -116,10 +120,10 @@ def _build(report: Report, lines: list[list]) -> bytes:
             gettext(N_("Minutes to confirm")),
             gettext(N_("Escalation rounds")),
             gettext(N_("Reason")),
-        ]
+        ],
     )
     for line in lines:
-        targets.append(line)
+        sheets.append(targets, line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

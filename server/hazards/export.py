@@ -8,7 +8,6 @@ work is done in a thread so the event loop keeps serving the phones.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import os
 import tempfile
@@ -21,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from server import sheets
 from server.auth.service import Viewer
 from server.hazards import figures, service
 from server.hazards.records import Filters, HazardRecord
@@ -72,12 +72,12 @@ async def xlsx(viewer: Viewer, filters: Filters) -> str:
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.append(headers())
+    sheets.append(sheet, headers())
     today = service.today_local()
     count = 0
     async for batch in service.ledger_batches(viewer, filters):
         rows = [row(h, today) for h in batch]
-        await asyncio.to_thread(lambda rows=rows: [sheet.append(r) for r in rows])
+        await asyncio.to_thread(lambda rows=rows: [sheets.append(sheet, r) for r in rows])
         count += len(rows)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     _summary(book, await figures.totals(viewer, filters, today))
@@ -104,16 +104,16 @@ def _summary(book: Workbook, totals: figures.Totals) -> None:
         (N_("Overdue"), totals.overdue),
         (N_("Major hazards open"), totals.major_open),
     ):
-        sheet.append([gettext(label), value])
+        sheets.append(sheet, [gettext(label), value])
     rate = WriteOnlyCell(sheet, totals.rate if totals.rate is not None else "")
     rate.number_format = "0.0%"
-    sheet.append([gettext(N_("Rectification rate")), rate])
+    sheets.append(sheet, [gettext(N_("Rectification rate")), rate])
 
 
 async def csv_chunks(viewer: Viewer, filters: Filters) -> AsyncIterator[bytes]:
     """UTF-8 with a BOM, so that Excel on a Chinese Windows opens it without mojibake."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = sheets.Writer(out)
     writer.writerow(headers())
     yield ("\ufeff" + out.getvalue()).encode()
     today = service.today_local()

@@ -3,7 +3,6 @@ station reports upwards. Scoped to the viewer's areas."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from server import sheets
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.i18n import N_, gettext
@@ -86,9 +86,9 @@ async def rows(viewer: Viewer, start: datetime, end: datetime, limit: int = 100_
 def xlsx(lines: list[list]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(gettext(N_("Patrol ledger")))
-    sheet.append([gettext(h) for h in HEADERS])
+    sheets.append(sheet, [gettext(h) for h in HEADERS])
     for line in lines:
-        sheet.append(line)
+        sheets.append(sheet, line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -98,7 +98,7 @@ def csv_text(lines: list[list]) -> str:
     """CSV with a BOM, so Excel on Chinese Windows reads it as UTF-8."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = sheets.Writer(out)
     writer.writerow([gettext(h) for h in HEADERS])
     for line in lines:
         writer.writerow(

@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from piccolo.query.functions.aggregate import Count
 
+from server import sheets
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import Forbidden
@@ -120,11 +121,12 @@ async def rewards_xlsx(viewer: Viewer) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = gettext(N_("Rewards"))
-    sheet.append([gettext(h) for h in HEADERS])
+    sheets.append(sheet, [gettext(h) for h in HEADERS])
     for r in found:
         t: dict[str, Any] = tipoffs.get(r["tipoff_id"], {})
         outcome = outcomes.get(r["hazard_id"])
-        sheet.append(
+        sheets.append(
+            sheet,
             [
                 t.get("number", ""),
                 wall(t.get("received_at")),
@@ -138,7 +140,7 @@ async def rewards_xlsx(viewer: Viewer) -> bytes:
                 t.get("name", ""),
                 t.get("mobile", ""),
                 r["note"],
-            ]
+            ],
         )
     out = io.BytesIO()
     book.save(out)
