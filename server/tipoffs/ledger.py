@@ -108,7 +108,13 @@ async def rewards_xlsx(viewer: Viewer) -> bytes:
     """Every reward with its tip-off and the reporter's contact: for the rewards staff."""
     if not viewer.kinds & service.ROUTERS:
         raise Forbidden(N_("Rewards are decided by the bureau."))
-    found = await Reward.select().order_by(Reward.created_at)
+    seen = service.where_for(viewer)  # the rewards of the tip-offs one handles, no others
+    scoped = TipOff.select(TipOff.id) if seen is None else TipOff.select(TipOff.id).where(seen)
+    found = (
+        await Reward.select()
+        .where(Reward.tipoff_id.is_in(scoped))
+        .order_by(Reward.created_at)
+    )
     tipoffs = {
         t["id"]: t
         for t in await TipOff.select().where(

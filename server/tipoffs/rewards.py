@@ -18,7 +18,7 @@ from server import db
 from server.auth.service import Viewer
 from server.errors import DomainError, Forbidden
 from server.i18n import N_, gettext
-from server.tipoffs import reporter
+from server.tipoffs import reporter, service
 from server.tipoffs.service import ROUTERS, event
 from server.tipoffs.tables import Reward, RewardRule
 
@@ -137,6 +137,7 @@ def _may_handle(viewer: Viewer) -> None:
 async def decide(viewer: Viewer, tipoff_id: uuid.UUID, action: str, form: Any) -> None:
     """propose (an amount, or the fine for a share), approve (someone else), pay, decline."""
     _may_handle(viewer)
+    await service.get(viewer, tipoff_id)  # another area's tip-off is not found, nor its reward
     reward = await of_tipoff(tipoff_id)
     if reward is None:
         raise DomainError(N_("This tip-off has no reward to decide."))

@@ -115,3 +115,46 @@ async def test_the_bureau_sets_rules_and_the_block_list(app: Litestar, demo) -> 
     async with AsyncTestClient(app=app) as station:
         assert (await log_in(station, STATION)).status_code == 303
         assert (await station.get("/tipoffs/settings")).status_code == 403
+
+
+async def test_rewards_are_scoped_to_ones_area(app: Litestar, demo) -> None:
+    """Issue 14, finding 6: a district's bureau staff neither read another county's reporter
+    in rewards.xlsx nor propose an amount on that tip-off."""
+    from server.directory.tables import Post
+
+    grid_path, lat, lng = await station_grid()
+    code = await a_tipoff(app, lat, lng, "13900003333")
+    row = await TipOff.select().where(TipOff.code == code).first()
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        accept = {"area_path": grid_path, "level": "general"}
+        assert (await post_form(station, f"/tipoffs/{row['id']}/accept", accept)).status_code == 303
+    posts = await Post.select(Post.area_path, Post.person.mobile.as_alias("mobile")).where(
+        Post.kind == PostKind.bureau_staff.value
+    )
+    county = "/".join(grid_path.split("/")[:3]) + "/"
+    other = next(
+        p["mobile"]
+        for p in posts
+        if p["area_path"].count("/") == 3 and not grid_path.startswith(p["area_path"])
+    )
+    own = next(p["mobile"] for p in posts if p["area_path"] == county)
+    async with AsyncTestClient(app=app) as desk:
+        assert (await log_in(desk, other)).status_code == 303
+        book = openpyxl.load_workbook(io.BytesIO((await desk.get("/tipoffs/rewards.xlsx")).content))
+        cells = [c for line in book.active.iter_rows(values_only=True) for c in line]
+        assert "13900003333" not in cells and row["number"] not in cells
+        url = f"/tipoffs/{row['id']}/reward"
+        proposed = await post_form(desk, url, {"action": "propose", "amount_yuan": "300"})
+        assert proposed.status_code == 404
+    assert (await Reward.select().where(Reward.tipoff_id == row["id"]).first())[
+        "amount_yuan"
+    ] is None
+    async with AsyncTestClient(app=app) as desk:  # the county's own bureau does both
+        assert (await log_in(desk, own)).status_code == 303
+        book = openpyxl.load_workbook(io.BytesIO((await desk.get("/tipoffs/rewards.xlsx")).content))
+        cells = [c for line in book.active.iter_rows(values_only=True) for c in line]
+        assert "13900003333" in cells
+        url = f"/tipoffs/{row['id']}/reward"
+        proposed = await post_form(desk, url, {"action": "propose", "amount_yuan": "300"})
+        assert proposed.status_code == 303
