@@ -95,7 +95,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         factory=True,
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=False,  # X-Forwarded-For is judged by the app (TRUSTED_PROXIES)
         log_level=settings.log_level.lower(),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -67,6 +68,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "push services the worker may send to: hosts, *.domain for its subdomains,"
         " http://host for plain http (tests only)",
     ),
+    "TRUSTED_PROXIES": (
+        "",
+        "reverse proxies whose X-Forwarded-For is believed: addresses or networks, comma"
+        " separated (empty: the connection's own address is the client's)",
+    ),
     "EMBEDDED_WORKER": ("1", "run the background worker inside the web process"),
     "HOST": ("127.0.0.1", "address `gridwatch serve` binds"),
     "PORT": ("8000", "port `gridwatch serve` binds"),
@@ -115,6 +121,7 @@ class Settings:
     map_tile_subdomains: str = "01234567"
     map_tile_attribution: str = ""
     push_hosts: tuple[str, ...] = DEFAULT_PUSH_HOSTS
+    trusted_proxies: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -215,6 +222,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
         push_hosts=_hosts(get("PUSH_HOSTS") or VARIABLES["PUSH_HOSTS"][0]),
+        trusted_proxies=_networks(get("TRUSTED_PROXIES") or ""),
         host=get("HOST") or Settings.host,
         port=int(get("PORT") or Settings.port),
         log_level=get("LOG_LEVEL") or Settings.log_level,
@@ -256,6 +264,16 @@ def _hosts(value: str) -> tuple[str, ...]:
     if bad or not hosts:
         raise ValueError(f"PUSH_HOSTS: {bad or value!r}: hosts, *.domain or http://host")
     return hosts
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    entries = tuple(e.strip() for e in value.split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address or network") from None
+    return entries
 
 
 def _tile_url(value: str) -> str:

@@ -49,6 +49,7 @@ class LiveServer:
                     "--port",
                     port,
                     "--no-access-log",
+                    "--no-proxy-headers",  # as in production: the app judges X-Forwarded-For
                 ],
                 env=self.env,
                 cwd=ROOT,

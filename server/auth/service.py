@@ -111,19 +111,29 @@ def device_label(user_agent: str) -> str:
     return " · ".join(x for x in (system, browser) if x) or user_agent[:40]
 
 
-async def _throttled(mobile: str, ip: str) -> bool:
-    since = _now() - THROTTLE_WINDOW
-    failed = LoginAttempt.success.eq(False) & (LoginAttempt.at > since)
-    by_mobile = await LoginAttempt.count().where(failed & (LoginAttempt.mobile == mobile))
-    if by_mobile >= MAX_FAILURES_PER_MOBILE:
-        return True
-    return await LoginAttempt.count().where(failed & (LoginAttempt.ip == ip)) >= MAX_FAILURES_PER_IP
+async def _reserve(mobile: str, ip: str) -> uuid.UUID | None:
+    """Count this attempt as a failure before the password is checked, in one serialized
+    write with the count: concurrent guesses each see the ones before them, so exactly
+    MAX_FAILURES_PER_MOBILE of them reach the password check (a success removes the
+    reservation). None: throttled, nothing is stored."""
+    database = db.current()
+    async with database.write():
+        await database.serialize("login_throttle")
+        since = _now() - THROTTLE_WINDOW
+        failed = LoginAttempt.success.eq(False) & (LoginAttempt.at > since)
+        by_mobile = await LoginAttempt.count().where(failed & (LoginAttempt.mobile == mobile))
+        by_ip = await LoginAttempt.count().where(failed & (LoginAttempt.ip == ip))
+        if by_mobile >= MAX_FAILURES_PER_MOBILE or by_ip >= MAX_FAILURES_PER_IP:
+            return None
+        attempt = LoginAttempt(mobile=mobile, ip=ip, at=_now())
+        await attempt.save()
+        return attempt.id
 
 
 async def login(mobile: str, password: str, *, ip: str, user_agent: str) -> str:
     """Check the password and open a device session; returns the cookie token."""
-    mobile = mobile.strip().replace(" ", "")
-    if await _throttled(mobile, ip):
+    mobile = mobile.strip().replace(" ", "")[:20]
+    if await _reserve(mobile, ip[:45]) is None:
         raise LoginThrottled(THROTTLED)
     row = (
         await Person.select(Person.id, Person.password_hash, Person.active)
@@ -132,9 +142,7 @@ async def login(mobile: str, password: str, *, ip: str, user_agent: str) -> str:
     )
     ok = await verify_password(row["password_hash"] if row else "", password)
     if not (ok and row and row["active"]):
-        async with db.current().write():
-            await LoginAttempt.insert(LoginAttempt(mobile=mobile[:20], ip=ip[:45]))
-        raise LoginRefused(BAD_CREDENTIALS)
+        raise LoginRefused(BAD_CREDENTIALS)  # the reserved attempt stays: it failed
     token = secrets.token_urlsafe(32)
     now = _now()
     async with db.current().write():

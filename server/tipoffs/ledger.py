@@ -110,11 +110,7 @@ async def rewards_xlsx(viewer: Viewer) -> bytes:
         raise Forbidden(N_("Rewards are decided by the bureau."))
     seen = service.where_for(viewer)  # the rewards of the tip-offs one handles, no others
     scoped = TipOff.select(TipOff.id) if seen is None else TipOff.select(TipOff.id).where(seen)
-    found = (
-        await Reward.select()
-        .where(Reward.tipoff_id.is_in(scoped))
-        .order_by(Reward.created_at)
-    )
+    found = await Reward.select().where(Reward.tipoff_id.is_in(scoped)).order_by(Reward.created_at)
     tipoffs = {
         t["id"]: t
         for t in await TipOff.select().where(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from litestar import Request
@@ -29,7 +31,37 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address for per-address limits. X-Forwarded-For is believed only when
+    the connection comes from a proxy on TRUSTED_PROXIES, and then only its last hop that is
+    not one of ours: anyone can write the header, so a rotated one changes nothing."""
+    peer = request.client.host if request.client else ""
+    proxies = _networks(request.app.state.settings.trusted_proxies)
+    if not proxies or not _among(peer, proxies):
+        return peer
+    header = ",".join(request.headers.getall("x-forwarded-for", []))
+    for hop in reversed([h.strip() for h in header.split(",") if h.strip()]):
+        if not _among(hop, proxies):
+            return hop if _address(hop) else peer
+    return peer
+
+
+@lru_cache(maxsize=8)
+def _networks(
+    entries: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _among(text: str, networks: tuple) -> bool:
+    address = _address(text)
+    return address is not None and any(address in n for n in networks)
 
 
 def page_number(value: str | None) -> int:

@@ -171,3 +171,68 @@ async def test_logout_revokes(app: Litestar, demo) -> None:
             or "Max-Age=0" in response.headers["set-cookie"]
         )
     assert (await auth.authenticate(token))[0] is None
+
+
+async def test_thirty_guesses_at_once_are_counted_exactly(demo) -> None:
+    """Issue 14, finding 7: 30 wrong passwords at the same moment; exactly the allowed number
+    reach the password check and are stored, the rest are throttled (both engines)."""
+    import asyncio
+
+    from server.auth.tables import LoginAttempt
+
+    mobile = await demo_mobile(PostKind.grid_member)
+
+    async def guess(n: int) -> str:
+        try:
+            await auth.login(mobile, f"guess-{n}", ip=f"10.0.0.{n}", user_agent="t")
+        except auth.LoginThrottled:
+            return "throttled"
+        except auth.LoginRefused:
+            return "refused"
+        return "in"
+
+    answers = await asyncio.gather(*(guess(n) for n in range(30)))
+    assert answers.count("refused") == auth.MAX_FAILURES_PER_MOBILE
+    assert answers.count("throttled") == 30 - auth.MAX_FAILURES_PER_MOBILE
+    assert await LoginAttempt.count().where(LoginAttempt.mobile == mobile) == (
+        auth.MAX_FAILURES_PER_MOBILE
+    )
+    with pytest.raises(auth.LoginThrottled):  # the right password waits too
+        await auth.login(mobile, DEMO_PASSWORD, ip="10.0.1.1", user_agent="t")
+
+
+async def test_a_rotated_forwarded_for_changes_nothing(app: Litestar, demo) -> None:
+    """Finding 7: X-Forwarded-For is not believed from a client that is not a trusted proxy,
+    so rotating it does not escape the per-address limit."""
+    async with AsyncTestClient(app=app) as client:
+        for n in range(auth.MAX_FAILURES_PER_IP):
+            client.headers["x-forwarded-for"] = f"203.0.113.{n}"
+            assert (await log_in(client, f"1380000{n:04d}", "nope-nope")).status_code == 400
+        client.headers["x-forwarded-for"] = "198.51.100.7"
+        blocked = await log_in(client, await demo_mobile(PostKind.admin))
+        assert blocked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "trusted", "seen"),
+    [
+        ("203.0.113.9", "1.2.3.4", (), "203.0.113.9"),  # no proxy configured
+        ("10.0.0.2", "1.2.3.4", ("10.0.0.0/8",), "1.2.3.4"),  # behind our proxy
+        ("10.0.0.2", "6.6.6.6, 1.2.3.4", ("10.0.0.0/8",), "1.2.3.4"),  # the hop it added
+        ("10.0.0.2", "1.2.3.4, 10.0.0.3", ("10.0.0.0/8",), "1.2.3.4"),  # two of ours
+        ("203.0.113.9", "1.2.3.4", ("10.0.0.0/8",), "203.0.113.9"),  # not from our proxy
+        ("10.0.0.2", "not-an-address", ("10.0.0.0/8",), "10.0.0.2"),
+    ],
+)
+def test_client_address(peer, header, trusted, seen) -> None:
+    from types import SimpleNamespace
+
+    from server.web.forms import client_ip
+
+    settings = SimpleNamespace(trusted_proxies=trusted)
+    request = SimpleNamespace(
+        client=SimpleNamespace(host=peer),
+        headers=SimpleNamespace(getall=lambda name, default: [header]),
+        app=SimpleNamespace(state=SimpleNamespace(settings=settings)),
+    )
+    assert client_ip(request) == seen  # type: ignore[arg-type]
