@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -34,6 +35,7 @@ from server.directory import routes as directory_routes
 from server.errors import DomainError
 from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
+from server.media import grants
 from server.media import routes as media_routes
 from server.media.storage import MediaStore
 from server.notify import live
@@ -64,6 +66,14 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
     def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return value.astimezone(zone).strftime(fmt) if value else ""
 
+    @pass_context
+    def photo_url(context: Mapping[str, Any], sha: str) -> str:
+        """The photo's URL signed for the person the page is rendered for."""
+        viewer = context["request"].scope.get("user")
+        if viewer is None:
+            return ""
+        return grants.url(settings.secret_key, viewer.person_id, sha)
+
     def configure(engine: JinjaTemplateEngine) -> None:
         env: Environment = engine.engine
         env.add_extension("jinja2.ext.i18n")
@@ -79,6 +89,7 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             fresh=uuid.uuid4,
             # a photo named by a record may still be on its way from the phone
             photo_ready=lambda sha: media.path(sha).exists(),
+            photo_url=photo_url,
         )
         env.filters["local_time"] = local_time
 

@@ -12,7 +12,9 @@ from litestar.response import File
 from server.auth.access import SIGNED_IN, allow
 from server.errors import DomainError
 from server.i18n import N_
+from server.media import grants
 from server.media.storage import MediaStore
+from server.web.forms import viewer_of
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
@@ -46,7 +48,13 @@ async def upload_chunk(request: Request, sha: FromPath[str]) -> dict[str, object
 
 @get("/media/{sha:str}", opt=allow(SIGNED_IN))
 async def photo(request: Request, sha: FromPath[str]) -> File:
-    return photo_file(store_of(request), sha, "private, max-age=31536000, immutable")
+    """A photo for someone who was shown it: the page of a record they may read signed its
+    URL for them (grants.py). Anyone else, knowing the hash or not, gets 404."""
+    secret = request.app.state.settings.secret_key
+    token = request.query_params.get("g") or ""
+    if not grants.valid(secret, viewer_of(request).person_id, sha, token):
+        raise NotFoundException()
+    return photo_file(store_of(request), sha, "private, max-age=2592000")
 
 
 def photo_file(store: MediaStore, sha: str, cache_control: str) -> File:

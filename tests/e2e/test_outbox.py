@@ -10,6 +10,7 @@ import uuid
 
 from playwright.async_api import BrowserContext, Page
 
+from server.media import grants
 from server.settings import sqlite_path
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
@@ -165,10 +166,15 @@ async def test_record_with_two_photos_offline_then_online(
         await page.wait_for_timeout(100)
     assert await outbox.counts() == {"queued": 0, "parked": 0, "rejected": 0}
     assert cut, "a chunk was cut on the way"
+    with sqlite3.connect(sqlite_path(sync_server.env["DATABASE_URL"])) as db:
+        [(admin,)] = db.execute(
+            "SELECT person FROM device_session ORDER BY created_at DESC LIMIT 1"
+        ).fetchall()
     for sha in shas:
         state = await (await page.request.get(f"{sync_server.url}/media/uploads/{sha}")).json()
         assert state["complete"] is True
-        body = await (await page.request.get(f"{sync_server.url}/media/{sha}")).body()
+        url = grants.url(sync_server.env["SECRET_KEY"], uuid.UUID(admin), sha)
+        body = await (await page.request.get(sync_server.url + url)).body()
         import hashlib
 
         assert hashlib.sha256(body).hexdigest() == sha

@@ -179,8 +179,16 @@ async def test_a_patrol_walked_offline(
     assert await page.locator("[data-covered=yes]").count() == 2
     # the station opens the patrol: its track, checkpoints and check-ins on the map (no tiles
     # configured: the plain grid with a scale bar), the photo from the check-in
+    # a name imported from CSV is text in the map's tooltip, never markup (issue 14, finding 10)
+    query(db, "UPDATE checkpoint SET name = ? WHERE id = ?", "<b>老旧小区</b>", points[2][0])
     await page.goto(f"{live_server.url}/patrols/{patrol_id}")
     await page.locator("#track-map[data-drawn]").wait_for()
+    tips = []
+    for n in range(3):
+        await page.locator("#track-map path.track-checkpoint").nth(n).hover(force=True)
+        tips.append(await page.locator(".leaflet-tooltip").last.inner_html())
+    assert "&lt;b&gt;老旧小区&lt;/b&gt;" in "".join(tips), tips
+    assert await page.locator(".leaflet-tooltip b").count() == 0
     assert await page.locator("#track-map path.track-line").count() == 1
     assert await page.locator("#track-map path.track-checkpoint").count() == 3
     assert await page.locator("#track-map path.track-checkin").count() == 2

@@ -33,12 +33,12 @@ async function draw(doc) {
   for (const p of JSON.parse(box.dataset.checkpoints || "[]")) {
     bounds.extend(L.latLng(p.lat, p.lng).toBounds(p.radius * 2));
     layers.push(L.circle([p.lat, p.lng], { radius: p.radius, color: p.done ? "#2e7d32" : "#757575", className: "track-checkpoint" })
-      .bindTooltip(p.name));
+      .bindTooltip(plain(p.name)));
   }
   for (const c of JSON.parse(box.dataset.checkins || "[]")) {
     bounds.extend([c.lat, c.lng]);
     layers.push(L.circleMarker([c.lat, c.lng], { radius: 6, color: c.flagged ? "#ef6c00" : "#1565c0", className: "track-checkin" })
-      .bindTooltip(c.name));
+      .bindTooltip(plain(c.name)));
   }
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
   else map.setView([35, 105], 4);
@@ -80,4 +80,16 @@ function plainGrid(L) {
     },
   });
   return new Grid({ className: "plain-grid" });
+}
+
+/**
+ * A tooltip's content as text: Leaflet reads a string as HTML, and a place's name comes from
+ * a CSV anyone in the back office may import.
+ * @param {string} text
+ * @returns {HTMLElement}
+ */
+function plain(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
 }

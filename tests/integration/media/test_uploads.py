@@ -13,6 +13,8 @@ from PIL import Image
 from server.auth import service as auth
 from server.directory.demo import DEMO_PASSWORD
 from server.directory.kinds import PostKind
+from server.directory.service import person_by_mobile
+from server.media import grants
 from tests.integration.helpers import demo_mobile
 
 pytestmark = pytest.mark.db
@@ -46,7 +48,7 @@ async def put(client: AsyncTestClient, sha: str, data: bytes, start: int, end: i
     )
 
 
-async def test_upload_resumes_after_a_cut(client: AsyncTestClient) -> None:
+async def test_upload_resumes_after_a_cut(client: AsyncTestClient, settings) -> None:
     data = photo()
     sha = hashlib.sha256(data).hexdigest()
     third = len(data) // 3
@@ -60,7 +62,9 @@ async def test_upload_resumes_after_a_cut(client: AsyncTestClient) -> None:
     await put(client, sha, data, third, 2 * third)
     done = await put(client, sha, data, 2 * third, len(data))
     assert done.json() == {"received": len(data), "complete": True}
-    served = await client.get(f"/media/{sha}")
+    grid = await person_by_mobile(await demo_mobile(PostKind.grid_member))
+    assert (await client.get(f"/media/{sha}")).status_code == 404  # not shown it: no grant
+    served = await client.get(grants.url(settings.secret_key, grid.id, sha))
     assert served.headers["content-type"] == "image/jpeg"
     assert hashlib.sha256(served.content).hexdigest() == sha
 
@@ -106,3 +110,40 @@ async def test_limits(client: AsyncTestClient) -> None:
     no_range = await client.put(f"/media/uploads/{sha}", content=b"x")
     assert no_range.status_code == 400
     assert (await client.get(f"/media/{sha}")).status_code == 404
+
+
+async def test_a_photo_only_for_those_shown_it(app: Litestar, demo, settings) -> None:
+    """Issue 14, finding 10: a hazard's photo is served to the people whose page showed it
+    (its grid member, the station), not to a grid member of another town who knows its hash,
+    nor with a grant made for someone else or in a period long gone."""
+    from server.hazards.tables import Hazard
+    from tests.integration.hazards.people import GRID_MEMBER, STATION, hazard_in, viewer
+    from tests.integration.helpers import log_in
+
+    data = photo(7)
+    sha = hashlib.sha256(data).hexdigest()
+    people = {"grid": await viewer(GRID_MEMBER), "station": await viewer(STATION)}
+    hazard_id = await hazard_in("accepted", people, photos_before=[sha])
+    async with AsyncTestClient(app=app) as phone:
+        assert (await log_in(phone, GRID_MEMBER)).status_code == 303
+        await put(phone, sha, data, 0, len(data))
+    row = await Hazard.select(Hazard.area_path).where(Hazard.id == hazard_id).first()
+    from server.directory.tables import Post
+
+    posts = await Post.select(Post.area_path, Post.person.mobile.as_alias("mobile")).where(
+        Post.kind == PostKind.grid_member.value
+    )
+    town = "/".join(row["area_path"].split("/")[:4]) + "/"
+    outsider = next(p["mobile"] for p in posts if not p["area_path"].startswith(town))
+    async with AsyncTestClient(app=app) as station:
+        assert (await log_in(station, STATION)).status_code == 303
+        page = (await station.get(f"/hazards/{hazard_id}")).text
+        src = page.split(f'src="/media/{sha}?g=', 1)[1].split('"', 1)[0]
+        assert (await station.get(f"/media/{sha}?g={src}")).content == data
+    async with AsyncTestClient(app=app) as other:
+        assert (await log_in(other, outsider)).status_code == 303
+        assert (await other.get(f"/hazards/{hazard_id}")).status_code == 404
+        for token in (src, "", grants.grant(settings.secret_key, people["grid"].person_id, sha)):
+            assert (await other.get(f"/media/{sha}?g={token}")).status_code == 404
+    stale = grants.grant(settings.secret_key, people["station"].person_id, sha, now=86400.0)
+    assert not grants.valid(settings.secret_key, people["station"].person_id, sha, stale)
