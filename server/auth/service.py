@@ -236,8 +236,13 @@ async def revoke(
     return found
 
 
-async def revoke_all(person_id: uuid.UUID, *, actor_id: uuid.UUID | None) -> int:
+async def revoke_all(
+    person_id: uuid.UUID, *, actor_id: uuid.UUID | None, keep: uuid.UUID | None = None
+) -> int:
+    """End every device session of the person (but `keep`, the one making the change)."""
     where = (DeviceSession.person == person_id) & DeviceSession.revoked_at.is_null()
+    if keep is not None:
+        where = where & (DeviceSession.id != keep)
     async with db.current().write():
         count = await DeviceSession.count().where(where)
         await DeviceSession.update({DeviceSession.revoked_at: _now()}).where(where)

@@ -146,13 +146,15 @@ async def reset_password(
     """Set the given password, or make a temporary one that is shown once."""
     viewer = viewer_of(request)
     person = await service.get_person(viewer.scope, person_id)
-    password = data.password or f"{secrets.randbelow(10**4):04d}-{secrets.token_hex(3)}"
+    password = data.password or "-".join(f"{secrets.randbelow(10**4):04d}" for _ in range(3))
     problem = password_problem(password)
     if problem:
         return await _person_page(request, person.id, error=gettext(problem))
     await admin.set_password_hash(
         person.id, await hash_password(password), actor_id=viewer.person_id
     )
+    # whoever held the old password is signed out everywhere (ASVS 3.3.3)
+    await auth.revoke_all(person.id, actor_id=viewer.person_id, keep=viewer.session_id)
     shown = None if data.password else password
     return await _person_page(
         request, person.id, notice=gettext(N_("Password changed.")), temporary_password=shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server import db
+from server.auth import service as auth
 from server.auth.passwords import hash_password, password_problem
 from server.directory import admin
 from server.directory.kinds import Level, PostKind
@@ -36,4 +37,5 @@ async def create_admin(mobile: str, name: str, password: str) -> str:
                 await admin.add_post(person_id=person.id, kind=PostKind.admin, area=city)
     except DomainError as exc:
         raise SystemExit(gettext(exc.message, **exc.params)) from exc
+    await auth.revoke_all(person.id, actor_id=None)  # a new password signs out the old holders
     return f"{name} ({mobile}) is an administrator of {city.name}."

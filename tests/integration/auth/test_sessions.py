@@ -236,3 +236,47 @@ def test_client_address(peer, header, trusted, seen) -> None:
         app=SimpleNamespace(state=SimpleNamespace(settings=settings)),
     )
     assert client_ip(request) == seen  # type: ignore[arg-type]
+
+
+async def test_a_reset_signs_the_old_password_out_everywhere(app: Litestar, demo) -> None:
+    """Issue 14, finding 11: a phone still signed in with the old password is signed out when
+    an admin sets a new one; the admin's own session stays; weak passwords are refused."""
+    member_mobile = await demo_mobile(PostKind.grid_member)
+    phone = await auth.login(member_mobile, DEMO_PASSWORD, ip="1", user_agent="Android")
+    member = await person_by_mobile(member_mobile)
+    admin_token = await auth.login(
+        await demo_mobile(PostKind.admin), DEMO_PASSWORD, ip="1", user_agent="x"
+    )
+    url = f"/admin/people/{member.id}/password"
+    async with AsyncTestClient(app=app) as client:
+        client.cookies.set("gw_session", admin_token)
+        for weak in ("12345678", "password", "aaaaaaaaaaaa", "1qaz2wsx3edc", "Password1234"):
+            refused = await post_form(client, url, {"password": weak})
+            assert "密码" in refused.text and "已修改" not in refused.text, weak
+            assert (await auth.authenticate(phone))[0] is not None  # nothing changed
+        done = await post_form(client, url, {"password": "dyke-guard-4471"})
+        assert "密码已修改" in done.text
+        assert (await auth.authenticate(phone))[0] is None
+        assert (await auth.authenticate(admin_token))[0] is not None
+    assert await auth.login(member_mobile, "dyke-guard-4471", ip="1", user_agent="x")
+    await admin.set_password_hash(member.id, (await _demo_hash()))
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("12345678", False),
+        ("password", False),
+        ("aaaaaaaaaaaa", False),
+        ("abababababab", False),  # too few different characters
+        ("woaini1314520", False),
+        ("QWERTYUIOP12", False),  # the list is matched without case
+        ("x" * 129, False),
+        ("dyke-guard-4471", True),
+        ("清溪河堤防巡查员二〇二六", True),
+    ],
+)
+def test_password_policy(password: str, ok: bool) -> None:
+    from server.auth.passwords import password_problem
+
+    assert (password_problem(password) is None) is ok

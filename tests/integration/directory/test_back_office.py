@@ -7,7 +7,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.auth import service as auth
-from server.directory.demo import DEMO_PASSWORD
 from server.directory.importer import run_import
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
@@ -38,7 +37,7 @@ async def test_add_person_and_post(admin_client: AsyncTestClient) -> None:
     made = await post_form(
         admin_client,
         "/admin/people",
-        {"name": "赵六", "mobile": "13800000050", "password": DEMO_PASSWORD},
+        {"name": "赵六", "mobile": "13800000050", "password": "zhao-liu-dyke-7"},
     )
     assert made.status_code == 303
     person = await person_by_mobile("13800000050")
@@ -148,7 +147,7 @@ async def test_createadmin_cli(database, database_url: str) -> None:
         )
 
     weak = run("short")
-    assert weak.returncode != 0 and "密码至少 8 位" in weak.stderr
+    assert weak.returncode != 0 and "密码至少 12 位" in weak.stderr
     ok = run("admin-pass-9")
     assert ok.returncode == 0 and "临江市" in ok.stdout
     person = await person_by_mobile("13700000001")
