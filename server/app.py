@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, pass_context
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
@@ -24,7 +23,7 @@ from litestar.template.config import TemplateConfig
 from server import i18n
 from server.auth import routes as auth_routes
 from server.auth.access import access_guard
-from server.auth.middleware import session_middleware
+from server.auth.middleware import session_cookie_name, session_middleware
 from server.callups import adapter as callup_adapter
 from server.callups import messages as callup_messages
 from server.callups import routes as callup_routes
@@ -53,11 +52,11 @@ from server.tipoffs.service import Stores
 from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
+from server.web.csrf import csrf_middleware
 from server.web.security import security_headers_for
 from server.worker import Worker, jobs_for
 
 TEMPLATES_DIR = ROOT / "pwa" / "templates"
-CSRF_COOKIE = "gw_csrf"
 
 
 def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
@@ -164,13 +163,6 @@ def create_app(settings: Settings) -> Litestar:
             engine=JinjaTemplateEngine,
             engine_callback=_configure_jinja(settings, assets, media),
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name=CSRF_COOKIE,
-            cookie_secure=settings.cookies_secure,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
         compression_config=CompressionConfig(
             backend="gzip",
             gzip_compress_level=6,
@@ -179,9 +171,14 @@ def create_app(settings: Settings) -> Litestar:
             exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN],
         ),
         middleware=[
-            security_headers_for(settings.map_tile_url),
+            security_headers_for(settings.map_tile_url, hsts=settings.cookies_secure),
             i18n.language_middleware(settings.default_language),
             session_middleware(secure=settings.cookies_secure),
+            csrf_middleware(
+                settings.secret_key,
+                secure=settings.cookies_secure,
+                session_cookie=session_cookie_name(settings.cookies_secure),
+            ),
         ],
         exception_handlers={
             DomainError: errors.handle_domain_error,

@@ -14,9 +14,14 @@ COOKIE = "gw_session"
 _SKIP = ("/static/", "/sw.js", "/manifest.webmanifest", "/healthz")
 
 
+def session_cookie_name(secure: bool) -> str:
+    """__Host-gw_session under https (see web/csrf.host_only), gw_session otherwise."""
+    return f"__Host-{COOKIE}" if secure else COOKIE
+
+
 def session_cookie(token: str, *, secure: bool) -> Cookie:
     return Cookie(
-        key=COOKIE,
+        key=session_cookie_name(secure),
         value=token,
         max_age=SESSION_DAYS * 24 * 3600,
         httponly=True,
@@ -28,7 +33,13 @@ def session_cookie(token: str, *, secure: bool) -> Cookie:
 
 def clear_session_cookie(*, secure: bool) -> Cookie:
     return Cookie(
-        key=COOKIE, value="", max_age=0, httponly=True, secure=secure, samesite="lax", path="/"
+        key=session_cookie_name(secure),
+        value="",
+        max_age=0,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
     )
 
 
@@ -42,7 +53,8 @@ def session_middleware(secure: bool):
             token = None
             if not scope["path"].startswith(_SKIP):
                 headers = dict(scope["headers"])
-                token = cookie_value(headers.get(b"cookie", b"").decode("latin-1"), COOKIE)
+                cookies = headers.get(b"cookie", b"").decode("latin-1")
+                token = cookie_value(cookies, session_cookie_name(secure))
             renew = False
             if token:
                 scope["user"], renew = await authenticate(token)

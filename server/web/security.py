@@ -50,9 +50,12 @@ def headers(img_sources: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def security_headers_for(tile_url: str = "") -> Callable[[ASGIApp], ASGIApp]:
-    """The middleware adding the headers; images may also come from the map's tile host."""
+def security_headers_for(tile_url: str = "", *, hsts: bool = False) -> Callable[[ASGIApp], ASGIApp]:
+    """The middleware adding the headers; images may also come from the map's tile host.
+    Under https, HSTS: a phone that once reached us never again accepts plain http."""
     wanted = headers(tuple(filter(None, [tile_source(tile_url)])))
+    if hsts:
+        wanted.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
 
     def security_headers(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:

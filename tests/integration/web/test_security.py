@@ -9,7 +9,8 @@ from litestar import Litestar, Request, get, post
 from litestar.testing import AsyncTestClient
 
 from server.auth.access import PUBLIC, allow
-from tests.integration.helpers import csrf_token
+from server.directory.kinds import PostKind
+from tests.integration.helpers import csrf_token, demo_mobile, log_in, post_form
 
 pytestmark = pytest.mark.db
 
@@ -64,15 +65,64 @@ async def test_cookies_are_httponly_and_samesite(client: AsyncTestClient) -> Non
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-async def test_cookies_secure_behind_https(settings, database) -> None:
+async def test_cookies_secure_behind_https(settings, database, demo) -> None:
     from dataclasses import replace
 
     from server.app import create_app
 
     app = create_app(replace(settings, base_url="https://grid.example.cn"))
-    async with AsyncTestClient(app=app) as client:
-        response = await client.get("/")
-    assert "secure" in response.headers["set-cookie"].lower()
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+        response = await client.get("/login")
+        assert "secure" in response.headers["set-cookie"].lower()
+        # issue 14, finding 11: __Host- cookies (no tossing from a subdomain) and HSTS
+        assert response.headers["set-cookie"].startswith("__Host-gw_csrf=")
+        assert "path=/" in response.headers["set-cookie"].lower()
+        assert "domain" not in response.headers["set-cookie"].lower()
+        assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+        logged_in = await log_in(client, await demo_mobile(PostKind.grid_member))
+        assert logged_in.headers["set-cookie"].startswith("__Host-gw_session=")
+        assert (await client.get("/me")).status_code == 200  # the session works under its name
+        changed = await post_form(client, "/language", {"language": "en"})
+        assert changed.status_code == 303
+
+
+async def test_no_hsts_over_plain_http(client: AsyncTestClient) -> None:
+    assert "strict-transport-security" not in (await client.get("/")).headers
+
+
+async def test_a_csrf_token_works_only_with_its_session(app: Litestar, demo) -> None:
+    """Finding 11: a token issued before login, or to another session, is refused; the page
+    opened after login carries a fresh one that works."""
+    async with AsyncTestClient(app=app) as victim, AsyncTestClient(app=app) as attacker:
+        before = await csrf_token(victim)
+        planted = victim.cookies.get("gw_csrf")
+        assert (await log_in(victim, await demo_mobile(PostKind.grid_member))).status_code == 303
+        stale = await victim.post(
+            "/language", data={"language": "en"}, headers={"x-csrftoken": before}
+        )
+        assert stale.status_code == 403
+        assert (
+            await log_in(attacker, await demo_mobile(PostKind.station_staff))
+        ).status_code == 303
+        theirs = await csrf_token(attacker)
+        tossed_cookie = attacker.cookies.get("gw_csrf")
+        victim.cookies.delete("gw_csrf")
+        victim.cookies.set("gw_csrf", tossed_cookie, domain="testserver.local")  # tossed
+        tossed = await victim.post(
+            "/language", data={"language": "en"}, headers={"x-csrftoken": theirs}
+        )
+        assert tossed.status_code == 403
+        victim.cookies.delete("gw_csrf")
+        victim.cookies.set("gw_csrf", planted, domain="testserver.local")
+        fresh = await csrf_token(victim)  # a page after login: a new token for this session
+        assert fresh not in (before, theirs)
+        ok = await victim.post(
+            "/language",
+            data={"language": "en"},
+            headers={"x-csrftoken": fresh},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
 
 
 async def test_unexpected_error_shows_no_stack_trace(app: Litestar) -> None:

@@ -1,0 +1,83 @@
+"""CSRF: Litestar's signed double-submit cookie, its HMAC keyed by the device session as
+well, so that a token works only with the session it was issued to. A token planted before
+login (cookie tossing) or lifted from another session is refused; a page opened after login
+gets a fresh token, as the old one no longer verifies."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import replace
+
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from server.i18n import cookie_value
+
+
+def host_only(name: str, secure: bool) -> str:
+    """Under https a cookie is named __Host-: the browser then refuses one set by a
+    subdomain or without Secure and Path=/ (no cookie tossing)."""
+    return f"__Host-{name}" if secure else name
+
+
+def _cookie_header(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            return value.decode("latin-1")
+    return ""
+
+
+def _without_cookie(scope: Scope, drop: str) -> None:
+    """Take one cookie out of the request, so the middleware issues a new one."""
+    headers = []
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            parts = [
+                p for p in value.decode("latin-1").split(";") if p.strip().partition("=")[0] != drop
+            ]
+            value = ";".join(parts).encode("latin-1")
+        headers.append((name, value))
+    scope["headers"] = headers
+
+
+class SessionCSRFMiddleware:
+    def __init__(self, app: ASGIApp, config: CSRFConfig, session_cookie: str) -> None:
+        self.app = app
+        self.config = config
+        self.session_cookie = session_cookie
+        self.anonymous = CSRFMiddleware(app, config)
+
+    def _for(self, session: str | None) -> CSRFMiddleware:
+        if not session:
+            return self.anonymous
+        key = hmac.new(self.config.secret.encode(), b"csrf:" + session.encode(), hashlib.sha256)
+        return CSRFMiddleware(self.app, replace(self.config, secret=key.hexdigest()))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = _cookie_header(scope)
+        middleware = self._for(cookie_value(header, self.session_cookie))
+        token = cookie_value(header, self.config.cookie_name)
+        safe = scope["method"] in self.config.safe_methods
+        if safe and token and middleware._decode_csrf_token(token) is None:
+            _without_cookie(scope, self.config.cookie_name)  # another session's, or none's
+        await middleware(scope, receive, send)
+
+
+def csrf_middleware(secret: str, *, secure: bool, session_cookie: str):
+    config = CSRFConfig(
+        secret=secret,
+        cookie_name=host_only("gw_csrf", secure),
+        cookie_secure=secure,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+    )
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        return SessionCSRFMiddleware(app, config, session_cookie)
+
+    return factory
