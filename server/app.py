@@ -53,6 +53,7 @@ from server.web import errors
 from server.web import routes as shell_routes
 from server.web.assets import Assets, static_file
 from server.web.csrf import csrf_middleware
+from server.web.limits import body_timeout
 from server.web.security import security_headers_for
 from server.worker import Worker, jobs_for
 
@@ -119,7 +120,7 @@ def _lifespan(settings: Settings, database: Database):
 def create_app(settings: Settings) -> Litestar:
     database = Database(settings.database_url, pool=settings.database_pool)
     assets = Assets.scan()
-    media = MediaStore(settings.media_dir)
+    media = MediaStore(settings.media_dir, settings.upload_quota)
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN],
         ),
         middleware=[
+            body_timeout(settings.body_idle_seconds, settings.body_total_seconds),
             security_headers_for(settings.map_tile_url, hsts=settings.cookies_secure),
             i18n.language_middleware(settings.default_language),
             session_middleware(secure=settings.cookies_secure),

@@ -37,6 +37,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "SMS_WEBHOOK_SECRET": ("", "HMAC key signing requests to and from the gateway"),
     "CHANNELS_URL": ("", "live updates between processes: a postgresql:// URL (empty: in memory)"),
     "MAX_BODY_BYTES": ("16777216", "largest request body accepted"),
+    "BODY_IDLE_SECONDS": ("30", "a request body that stops arriving this long is refused (408)"),
+    "BODY_TOTAL_SECONDS": ("600", "a request body must be whole within this many seconds (408)"),
+    "UPLOAD_QUOTA_MB": ("200", "photo uploads one person may have unfinished at a time"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
     "HAZARD_VERIFY_M": ("100", "a major hazard is verified on site within this distance"),
@@ -97,6 +100,10 @@ class Settings:
     sms_webhook_secret: str = field(default="", repr=False)
     channels_url: str = ""
     max_body_bytes: int = 16 * 1024 * 1024
+    body_idle_seconds: float = 30.0
+    body_total_seconds: float = 600.0
+    #: bytes of unfinished photo uploads one person may hold
+    upload_quota: int = 200 * 1024 * 1024
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
     hazard_nearby_m: float = 100.0
@@ -156,13 +163,13 @@ def _secret_from_file(path: Path) -> str:
     return secret
 
 
-def _positive(value: str, name: str) -> float:
+def _positive(value: str, name: str, most: float = float("inf")) -> float:
     try:
         number = float(value)
     except ValueError:
         number = -1
-    if not number > 0:
-        raise ValueError(f"{name} must be a positive number of metres, not {value!r}")
+    if not 0 < number <= most:
+        raise ValueError(f"{name} must be a positive number up to {most}, not {value!r}")
     return number
 
 
@@ -208,6 +215,11 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         sms_webhook_secret=get("SMS_WEBHOOK_SECRET") or "",
         channels_url=get("CHANNELS_URL") or "",
         max_body_bytes=int(get("MAX_BODY_BYTES") or Settings.max_body_bytes),
+        body_idle_seconds=_positive(get("BODY_IDLE_SECONDS") or "30", "BODY_IDLE_SECONDS", 86400),
+        body_total_seconds=_positive(
+            get("BODY_TOTAL_SECONDS") or "600", "BODY_TOTAL_SECONDS", 86400
+        ),
+        upload_quota=int(_positive(get("UPLOAD_QUOTA_MB") or "200", "UPLOAD_QUOTA_MB") * 2**20),
         offline_form_timeout_ms=int(
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms
         ),

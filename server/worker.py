@@ -39,6 +39,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.callups.escalation import escalate
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
+    from server.media.storage import MediaStore
     from server.notify.service import Drainer
     from server.patrols.windows import flag_missed
     from server.tipoffs.handling import settle
@@ -52,6 +53,9 @@ def jobs_for(settings: Settings) -> list[Job]:
     async def tipoffs_settle() -> None:
         await settle()
 
+    async def media_expire() -> None:
+        await asyncio.to_thread(MediaStore(settings.media_dir, settings.upload_quota).expire)
+
     callups.install()  # the drain tells call-ups what was delivered
     return [
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
@@ -60,6 +64,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("patrols.missed", 10 * 60, patrols_missed),
         Job("tipoffs.settle", 5 * 60, tipoffs_settle),
         Job("notify.drain", 1, Drainer(settings)),
+        Job("media.expire", 6 * 3600, media_expire),
     ]
 
 

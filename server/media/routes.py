@@ -26,7 +26,7 @@ def store_of(request: Request) -> MediaStore:
 @get("/media/uploads/{sha:str}", opt=allow(SIGNED_IN))
 async def upload_state(request: Request, sha: FromPath[str]) -> dict[str, object]:
     """How much of a photo the server has: where to resume."""
-    state = store_of(request).state(sha)
+    state = store_of(request).state(sha, viewer_of(request).person_id)
     return {"received": state.received, "complete": state.complete}
 
 
@@ -42,7 +42,8 @@ async def upload_chunk(request: Request, sha: FromPath[str]) -> dict[str, object
     chunk = await request.body()
     if end - start + 1 != len(chunk):
         raise DomainError(N_("This part of the photo does not fit."))
-    state = await store_of(request).append(sha, start, chunk, total)
+    owner = viewer_of(request).person_id
+    state = await store_of(request).append(sha, start, chunk, total, owner)
     return {"received": state.received, "complete": state.complete}
 
 

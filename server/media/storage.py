@@ -1,5 +1,8 @@
 """Photo files on disk, named by their SHA-256: a photo sent twice is stored once, and an
-upload cut in the middle resumes from the last byte the server has."""
+upload cut in the middle resumes from the last byte the server has.
+
+An unfinished upload belongs to who started it (`partial/{owner}/{sha}.part`): each person
+has at most `quota` bytes unfinished, and `expire` removes what has not grown for days."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,40 +44,62 @@ class UploadState:
     complete: bool
 
 
+#: unfinished uploads one person may hold (a phone queues ~300 KB photos: hundreds fit)
+DEFAULT_QUOTA = 200 * 1024 * 1024
+#: an unfinished upload that has not grown this long is removed
+PARTIAL_DAYS = 3
+
+
 class MediaStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, quota: int = DEFAULT_QUOTA) -> None:
         self.root = root
+        self.quota = quota
         # One upload of a given photo at a time in this process (two phones may send it).
         self._locks: dict[str, asyncio.Lock] = {}
 
     def path(self, sha: str) -> Path:
         return self.root / "objects" / sha[:2] / sha
 
-    def _partial(self, sha: str) -> Path:
-        return self.root / "partial" / f"{sha}.part"
+    def _partial(self, sha: str, owner: uuid.UUID | None = None) -> Path:
+        return self.root / "partial" / (str(owner) if owner else "") / f"{sha}.part"
 
-    def state(self, sha: str) -> UploadState:
+    def state(self, sha: str, owner: uuid.UUID | None = None) -> UploadState:
+        """How much of the photo is here: all of it, or what `owner` has sent so far."""
         _check(sha)
         if self.path(sha).exists():
             return UploadState(self.path(sha).stat().st_size, True)
-        partial = self._partial(sha)
+        partial = self._partial(sha, owner)
         return UploadState(partial.stat().st_size if partial.exists() else 0, False)
 
-    async def append(self, sha: str, start: int, chunk: bytes, total: int) -> UploadState:
-        """Add bytes [start, start+len) of a `total`-byte photo; the last chunk completes it."""
+    def unfinished(self, owner: uuid.UUID | None) -> int:
+        """Bytes of `owner`'s uploads not yet whole."""
+        folder = self._partial("", owner).parent
+        if owner is None or not folder.is_dir():
+            return 0
+        return sum(p.stat().st_size for p in folder.glob("*.part"))
+
+    async def append(
+        self, sha: str, start: int, chunk: bytes, total: int, owner: uuid.UUID | None = None
+    ) -> UploadState:
+        """Add bytes [start, start+len) of a `total`-byte photo sent by `owner` (a person
+        id); the last chunk completes it."""
         _check(sha)
         if total > MAX_BYTES:
             raise TooLarge(N_("A photo may be at most 15 MB."))
         if len(chunk) > MAX_CHUNK or start + len(chunk) > total:
             raise DomainError(N_("This part of the photo does not fit."))
-        lock = self._locks.setdefault(sha, asyncio.Lock())
+        lock = self._locks.setdefault(f"{owner}/{sha}", asyncio.Lock())
         async with lock:
-            state = self.state(sha)
+            state = self.state(sha, owner)
             if state.complete:
                 return state  # the same photo is already here: nothing to do
             if start != state.received:
                 raise Conflict(N_("Resume from byte %(received)s."), received=state.received)
-            partial = self._partial(sha)
+            if start + len(chunk) < total and self.unfinished(owner) + len(chunk) > self.quota:
+                raise TooLarge(
+                    N_("Too many photos are half sent. Wait for them to finish, then try again.")
+                )
+            partial = self._partial(sha, owner)
             partial.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(_write, partial, chunk)
             received = start + len(chunk)
@@ -94,6 +120,27 @@ class MediaStore:
             _write(temp, data)
             os.replace(temp, final)  # atomic: a photo is either whole or absent
         return sha
+
+    def expire(self, days: float = PARTIAL_DAYS) -> int:
+        """Remove unfinished uploads (and stray temporary files) that have not grown for
+        `days`; how many were removed. The phone that sent one starts it again if it still
+        wants it (the state it asks for says 0)."""
+        cutoff = time.time() - days * 86400
+        removed = 0
+        folder = self.root / "partial"
+        if not folder.is_dir():
+            return 0
+        for path in folder.rglob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # finished or removed meanwhile
+        for sub in folder.iterdir():
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
+        return removed
 
     def _finish(self, sha: str, partial: Path) -> None:
         data = partial.read_bytes()

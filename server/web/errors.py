@@ -20,6 +20,7 @@ MESSAGES = {
     403: N_("You are not allowed to do this."),
     404: N_("This page does not exist, or you cannot see it."),
     405: N_("This action is not available here."),
+    408: N_("What you sent did not arrive in time. Check the connection and send it again."),
     413: N_("What you sent is too large. Send smaller photos, or fewer at a time."),
     429: N_("Too many attempts. Please wait a moment and try again."),
     500: N_("Something went wrong on our side. Please try again in a moment."),

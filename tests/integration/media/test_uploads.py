@@ -147,3 +147,66 @@ async def test_a_photo_only_for_those_shown_it(app: Litestar, demo, settings) ->
             assert (await other.get(f"/media/{sha}?g={token}")).status_code == 404
     stale = grants.grant(settings.secret_key, people["station"].person_id, sha, now=86400.0)
     assert not grants.valid(settings.secret_key, people["station"].person_id, sha, stale)
+
+
+async def test_an_unfinished_upload_is_its_senders(app: Litestar, demo, client) -> None:
+    """Issue 14, finding 11: another person can neither see nor continue someone's half
+    sent photo; each has their own (and both end in the one stored photo)."""
+    from tests.integration.helpers import log_in
+
+    data = photo(8)
+    sha = hashlib.sha256(data).hexdigest()
+    half = len(data) // 2
+    assert (await put(client, sha, data, 0, half)).json()["received"] == half
+    async with AsyncTestClient(app=app) as other:
+        assert (await log_in(other, await demo_mobile(PostKind.station_staff))).status_code == 303
+        assert (await other.get(f"/media/uploads/{sha}")).json()["received"] == 0
+        assert (await put(other, sha, data, half, len(data))).status_code == 409
+        assert (await put(other, sha, data, 0, len(data))).json()["complete"] is True
+    assert (await put(client, sha, data, half, len(data))).json()["complete"] is True
+
+
+async def test_unfinished_uploads_have_a_quota_per_person(
+    app: Litestar, client, monkeypatch
+) -> None:
+    """At most the quota unfinished per person: the next part is 413 with a message, a
+    photo sent whole in one part still goes, and finishing one frees its room."""
+    monkeypatch.setattr(app.state.media, "quota", 150_000)
+    first, second = photo(9, (900, 700)), photo(10, (900, 700))
+    assert len(first) > 150_000 and len(second) > 150_000
+    sha1, sha2 = (hashlib.sha256(d).hexdigest() for d in (first, second))
+    assert (await put(client, sha1, first, 0, 100_000)).status_code == 200
+    refused = await put(client, sha2, second, 0, 100_000)
+    assert refused.status_code == 413 and "照片" in refused.json()["error"]
+    assert (await client.get(f"/media/uploads/{sha2}")).json()["received"] == 0
+    whole = photo(11)
+    assert (await put(client, hashlib.sha256(whole).hexdigest(), whole, 0, len(whole))).json()[
+        "complete"
+    ]
+    assert (await put(client, sha1, first, 100_000, len(first))).json()["complete"] is True
+    assert (await put(client, sha2, second, 0, 100_000)).status_code == 200
+
+
+def test_unfinished_uploads_expire(tmp_path) -> None:
+    """The worker's media.expire: parts idle 3 days go, younger ones and photos stay."""
+    import asyncio
+    import os
+    import time
+    import uuid
+
+    from server.media.storage import MediaStore
+
+    store = MediaStore(tmp_path)
+    owner = uuid.uuid4()
+    old, young, whole = photo(12), photo(13), photo(14)
+    shas = [hashlib.sha256(d).hexdigest() for d in (old, young, whole)]
+    asyncio.run(store.append(shas[0], 0, old[:1000], len(old), owner))
+    asyncio.run(store.append(shas[1], 0, young[:1000], len(young), owner))
+    asyncio.run(store.append(shas[2], 0, whole, len(whole), owner))
+    four_days = time.time() - 4 * 86400
+    os.utime(store._partial(shas[0], owner), (four_days, four_days))
+    assert store.expire() == 1
+    assert store.state(shas[0], owner).received == 0
+    assert store.state(shas[1], owner).received == 1000
+    assert store.state(shas[2]).complete
+    assert store.unfinished(owner) == 1000
