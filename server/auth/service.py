@@ -143,23 +143,29 @@ async def login(mobile: str, password: str, *, ip: str, user_agent: str) -> str:
     ok = await verify_password(row["password_hash"] if row else "", password)
     if not (ok and row and row["active"]):
         raise LoginRefused(BAD_CREDENTIALS)  # the reserved attempt stays: it failed
-    token = secrets.token_urlsafe(32)
-    now = _now()
     async with db.current().write():
         await LoginAttempt.delete().where(LoginAttempt.mobile == mobile)
-        session = DeviceSession(
-            person=row["id"],
-            token_hash=_digest(token),
-            label=device_label(user_agent)[:80],
-            ip=ip[:45],
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(days=SESSION_DAYS),
-        )
-        await session.save()
-        await record_event(
-            "auth.login", entity="device_session", record_id=str(session.id), actor_id=row["id"]
-        )
+        return await open_session(row["id"], ip=ip, user_agent=user_agent)
+
+
+async def open_session(person_id: uuid.UUID, *, ip: str, user_agent: str) -> str:
+    """A new device session for a person whose password was checked (inside the caller's
+    write transaction); returns the cookie token."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    session = DeviceSession(
+        person=person_id,
+        token_hash=_digest(token),
+        label=device_label(user_agent)[:80],
+        ip=ip[:45],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(days=SESSION_DAYS),
+    )
+    await session.save()
+    await record_event(
+        "auth.login", entity="device_session", record_id=str(session.id), actor_id=person_id
+    )
     return token
 
 

@@ -209,12 +209,15 @@ async def with_people(rows: list[dict[str, Any]]) -> list[TargetRecord]:
 async def add_target(viewer: Viewer, callup_id: uuid.UUID, mobile: str) -> None:
     callup = await _draft(viewer, callup_id)
     person = await directory.person_by_mobile(mobile.strip())
-    if person is None or not person.active:
-        raise DomainError(N_("No active person has this mobile number."))
+    # only someone posted inside the viewer's area: a town's staff neither call up nor learn
+    # of people elsewhere (the same answer whether the number exists or not)
+    posts = [] if person is None else await directory.posts_of(person.id)
+    inside = [p.area_path for p in posts if p.area_path and viewer.scope.covers_path(p.area_path)]
+    if person is None or not person.active or not inside:
+        raise DomainError(N_("No active person in your area has this mobile number."))
     if await target_of(person.id, callup.id):
         raise Conflict(N_("This person is already called up."))
-    posts = await directory.posts_of(person.id)
-    path = posts[0].area_path if posts else ""
+    path = inside[0]
     async with db.current().write():
         await insert_rows(
             CallupTarget, [_target_row(callup.id, person.id, None, path, None, "added")]

@@ -115,6 +115,8 @@ class HazardAdapter:
         stored = current if current is not None else fields
         if not self._covers(viewer, stored):
             return N_("This hazard is outside your area.")
+        if mutation.op == "resolve" and not fields:
+            return ""  # keeping the stored value: whoever sees the conflict may settle it
         values = {**fields, **(current or {})}
         if refusal := self._who(op.who, viewer, values):
             return refusal

@@ -15,10 +15,12 @@ from litestar.response import Redirect, Template
 
 from server.auth.access import PUBLIC, SIGNED_IN, allow
 from server.directory import service as directory
+from server.errors import Forbidden
 from server.i18n import gettext
 from server.syncing import service
 from server.web.forms import require_json, viewer_of
 from server.web.render import render
+from sync.merge import Verdict
 from sync.mutation import MAX_DEVICE_SEQ, MAX_EPOCH
 
 
@@ -136,7 +138,9 @@ async def resolve_conflict(
 ) -> Redirect:
     """Keep the current value, or take the other one (never an illegal status)."""
     choice = "other" if data.get("choice") == "other" else "keep"
-    await service.resolve(viewer_of(request), conflict_id, choice)
+    result = await service.resolve(viewer_of(request), conflict_id, choice)
+    if result.verdict == Verdict.rejected.value:
+        raise Forbidden(result.reason)
     return Redirect("/sync/conflicts", status_code=303)
 
 

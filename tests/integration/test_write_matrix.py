@@ -15,44 +15,21 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from server.auth.service import Viewer
-from server.directory.kinds import PostKind
 from server.directory.tables import Post
-from server.hazards.adapter import HazardAdapter
 from server.hazards.tables import Hazard, HazardEvent
-from server.patrols.adapter import PatrolAdapter
 from server.patrols.tables import Patrol
-from server.syncing.service import register
+from tests.integration.cast import RELATIONS, UP_THE_CHAIN
 from tests.integration.hazards.people import (
     FIVE,
-    GRID_MEMBER,
     envelope,
     hazard_in,
     report_fields,
     send,
-    viewer,
 )
 from tests.integration.helpers import log_in, post_form
 
 pytestmark = pytest.mark.db
 
-#: where each relation stands to a hazard reported by GRID_MEMBER in their grid
-IN_GRID, OTHER_GRID, OTHER_TOWN, OTHER_COUNTY = "grid", "other_grid", "other_town", "county"
-RELATIONS = {
-    "grid": (PostKind.grid_member, IN_GRID),
-    "grid_other_grid": (PostKind.grid_member, OTHER_GRID),
-    "grid_other_town": (PostKind.grid_member, OTHER_TOWN),
-    "grid_other_county": (PostKind.grid_member, OTHER_COUNTY),
-    "station": (PostKind.station_staff, "town"),
-    "station_other_town": (PostKind.station_staff, OTHER_TOWN),
-    "district_bureau": (PostKind.bureau_staff, "district"),
-    "district_bureau_other": (PostKind.bureau_staff, OTHER_COUNTY),
-    "city_bureau": (PostKind.bureau_staff, "city"),
-    "admin": (PostKind.admin, "city"),
-    "duty_officer": (PostKind.duty_officer, "city"),
-    "flood_admin": (PostKind.flood_admin, "town"),
-    "flood_admin_other_town": (PostKind.flood_admin, OTHER_TOWN),
-}
-UP_THE_CHAIN = {"station", "district_bureau", "city_bureau", "admin"}
 #: who may send each op, by the hazard policy's table (server/hazards/policy.py)
 SCOPE = {"grid", "duty_officer", "flood_admin", *UP_THE_CHAIN}
 ALLOWED = {
@@ -95,48 +72,6 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "merge": ("reported", "general", {}),  # merged_into: a second hazard of the same grid
     "report": ("reported", "general", {}),  # fields: a report of the attacker's own grid
 }
-
-
-def _town(path: str) -> str:
-    return "/" + "/".join(path.strip("/").split("/")[:3]) + "/"
-
-
-def _county(path: str) -> str:
-    return "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
-
-
-async def _cast(grid_path: str) -> dict[str, Viewer]:
-    """A demo person for every relation to a hazard in `grid_path`."""
-    rows = await Post.select(Post.kind, Post.area_path, Post.person.mobile.as_alias("mobile"))
-    rows = sorted((r for r in rows if r["area_path"]), key=lambda r: r["mobile"])
-    where = {
-        IN_GRID: lambda p: p == grid_path,
-        OTHER_GRID: lambda p: p != grid_path and p.startswith(_town(grid_path)),
-        OTHER_TOWN: lambda p: (
-            p.startswith(_county(grid_path)) and not p.startswith(_town(grid_path))
-        ),
-        OTHER_COUNTY: lambda p: p.count("/") > 2 and not p.startswith(_county(grid_path)),
-        "town": lambda p: p == _town(grid_path),
-        "district": lambda p: p == _county(grid_path),
-        "city": lambda p: p.count("/") == 2,
-    }
-    cast = {}
-    for name, (kind, relation) in RELATIONS.items():
-        test = where[relation]
-        mobile = next(r["mobile"] for r in rows if r["kind"] == kind.value and test(r["area_path"]))
-        cast[name] = await viewer(mobile)
-    return cast
-
-
-@pytest.fixture
-async def cast(demo) -> dict[str, Viewer]:
-    register(HazardAdapter(verify_distance_m=100))
-    register(PatrolAdapter())
-    grid = await viewer(GRID_MEMBER)
-    grid_path = next(p.area_path for p in grid.posts if p.kind is PostKind.grid_member)
-    found = await _cast(grid_path)
-    assert found["grid"].person_id == grid.person_id
-    return found
 
 
 async def _stored(hazard_id: uuid.UUID) -> tuple[dict, int]:
