@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from piccolo.apps.migrations.tables import Migration
@@ -17,6 +19,31 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from server.settings import sqlite_path
+
+log = logging.getLogger("gridwatch.db")
+#: what the open write transaction does once it has committed (None: no transaction open)
+_after_commit: ContextVar[list[Callable[[], object]] | None] = ContextVar(
+    "after_commit", default=None
+)
+
+
+def after_commit(fn: Callable[[], object]) -> None:
+    """Run `fn` once the open write transaction has committed, never if it rolls back; at
+    once if none is open. Every side effect outside the database (a live notice to pages, a
+    task started) goes through here, so nobody hears of a write that did not happen, and a
+    write applied again after a rollback is heard of once."""
+    pending = _after_commit.get()
+    if pending is None:
+        _run(fn)
+    else:
+        pending.append(fn)
+
+
+def _run(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except Exception:  # the write stands: a failed side effect is logged, not raised
+        log.exception("after-commit action failed")
 
 
 class DatabaseUnavailable(Exception):
@@ -60,20 +87,30 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Any]:
-        """A write transaction; nested calls join the one already open."""
+        """A write transaction; nested calls join the one already open. What was handed to
+        `after_commit` inside it runs after the commit."""
         current = self.engine.current_transaction.get()
         if current is not None:
             yield current
             return
-        if isinstance(self.engine, SQLiteEngine):
-            async with (
-                self._write_lock(),
-                self.engine.transaction(transaction_type=TransactionType.immediate) as transaction,
-            ):
-                yield transaction
-        else:
-            async with self.engine.transaction() as transaction:
-                yield transaction
+        pending: list[Callable[[], object]] = []
+        token = _after_commit.set(pending)
+        try:
+            if isinstance(self.engine, SQLiteEngine):
+                async with (
+                    self._write_lock(),
+                    self.engine.transaction(
+                        transaction_type=TransactionType.immediate
+                    ) as transaction,
+                ):
+                    yield transaction
+            else:
+                async with self.engine.transaction() as transaction:
+                    yield transaction
+        finally:
+            _after_commit.reset(token)
+        for fn in pending:  # reached only when the transaction committed
+            _run(fn)
 
     async def serialize(self, name: str) -> None:
         """Inside `write()`: make transactions that pass the same name run one at a time.

@@ -43,9 +43,22 @@ class Author:
 
 
 class Adapter(Protocol):
-    """What a domain provides for each entity it lets phones write."""
+    """What a domain provides for each entity it lets phones write. A domain's adapter
+    subclasses this: the hooks with a body here are optional."""
 
     policy: EntityPolicy
+    #: the records change only through this adapter: a batch may remember their values
+    batch_cache: bool = False
+
+    async def prefetch(self, record_ids: list[uuid.UUID]) -> None:
+        """Read a group's records at once, before its mutations are applied one by one."""
+
+    async def flush(self) -> None:
+        """Write what the adapter kept for the end of the group, in its transaction."""
+
+    def labels(self) -> dict[str, str]:
+        """What to call the entity and its ops on the phone ("hazard.report": "上报隐患")."""
+        return {}
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
         """Current values of the policy's fields, or None if the record does not exist."""
@@ -108,6 +121,11 @@ class Result:
     #: the phone moves its clock past this
     hlc: str = ""
     replayed: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        """Applied, merged or conflicted (kept, with the conflict to settle): not refused."""
+        return self.verdict != Verdict.rejected.value
 
 
 async def apply(
@@ -180,7 +198,7 @@ async def apply(
                 mutation=mutation,
             )  # (4)
             values = {**(current or {}), **outcome.changes}
-            if getattr(adapter, "batch_cache", False):
+            if adapter.batch_cache:
                 batch.values[(mutation.entity, mutation.record_id)] = values
             _feed(batch, adapter, mutation, values, meta, seq, str(hlc), outcome)  # (5)
             record_seq = seq
@@ -270,7 +288,7 @@ def _base_seq(mutation: Mutation, meta: Mapping[str, Any] | None) -> int:
 async def _current(adapter: Adapter, mutation: Mutation, batch: Batch) -> dict[str, Any] | None:
     """The record's values now. An adapter whose records change only through it may let a
     batch remember them (`batch_cache = True`); the others are read every time."""
-    if not getattr(adapter, "batch_cache", False):
+    if not adapter.batch_cache:
         return await adapter.load(mutation.record_id)
     key = (mutation.entity, mutation.record_id)
     if key not in batch.values:

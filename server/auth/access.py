@@ -23,7 +23,15 @@ KEY = "access"
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 
+# The role groups, defined once for the whole app (what each group may do is in each
+# domain's policy and in the routes' rules):
+#: station and bureau staff and admins: handle hazards and tip-offs, plan patrols
 STAFF = frozenset({PostKind.station_staff, PostKind.bureau_staff, PostKind.admin})
+#: above the stations: supervision (挂牌督办), routing tip-offs between towns, rewards
+BUREAU = frozenset({PostKind.bureau_staff, PostKind.admin})
+#: staff and duty officers: issue call-ups and warnings, see others' sync conflicts
+ON_DUTY = frozenset({*STAFF, PostKind.duty_officer})
+#: who reports hazards in the field and handles them
 FIELD = frozenset({PostKind.grid_member, *STAFF})
 ADMIN = frozenset({PostKind.admin})
 

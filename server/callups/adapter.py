@@ -25,7 +25,7 @@ from server.i18n import N_, gettext
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
 from sync.mutation import Mutation
-from sync.store import Author
+from sync.store import Adapter, Author
 
 FIELDS = ("answer", "note", "reason", "lat", "lng", "standin")
 TARGET_POLICY = EntityPolicy(
@@ -103,7 +103,7 @@ async def _loaded(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | Non
     return await _target_and_callup(record_id)
 
 
-class CallupTargetAdapter:
+class CallupTargetAdapter(Adapter):
     policy = TARGET_POLICY
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:

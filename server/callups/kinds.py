@@ -19,10 +19,6 @@ class WarningLevel(StrEnum):
     def label(self) -> str:
         return gettext(_LEVEL_LABELS[self])
 
-    @property
-    def roman(self) -> str:
-        return {"red": "I", "orange": "II", "yellow": "III", "blue": "IV"}[self.value]
-
 
 _LEVEL_LABELS = {
     WarningLevel.red: N_("Red (I)"),

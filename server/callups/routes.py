@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
-from server.auth.access import SIGNED_IN, allow
+from server.auth.access import ON_DUTY, SIGNED_IN, allow
 from server.callups import answers, board, export, service, warnings
 from server.callups.kinds import Answer, WarningLevel
 from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
@@ -25,12 +25,11 @@ from server.syncing.service import submit
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
 
-ISSUERS = service.ISSUERS
 LIVE_PATTERN = r"^/callups/[0-9a-f-]+/live$"
 POLL_SECONDS = 1.0
 
 
-@get("/callups", opt=allow(ISSUERS))
+@get("/callups", opt=allow(ON_DUTY))
 async def list_callups(request: Request) -> Template:
     viewer = viewer_of(request)
     callups = await service.listing(viewer)
@@ -45,7 +44,7 @@ async def list_callups(request: Request) -> Template:
     )
 
 
-@get("/callups/new", opt=allow(ISSUERS))
+@get("/callups/new", opt=allow(ON_DUTY))
 async def new_callup(request: Request) -> Template:
     values: dict[str, Any] = {"post_kinds": list(DEFAULT_KINDS), "level": "orange", "rounds": 3}
     warning_id = request.query_params.get("warning")
@@ -82,7 +81,7 @@ def _int(value: Any, default: int | None) -> int | None:
         return -1
 
 
-@post("/callups", opt=allow(ISSUERS), status_code=200)
+@post("/callups", opt=allow(ON_DUTY), status_code=200)
 async def create_callup(request: Request) -> Template | Redirect:
     form = await request.form()
     warning = form.get("warning_id") or ""
@@ -131,13 +130,13 @@ async def _board_context(request: Request, callup: Any) -> dict[str, Any]:
     return {"c": callup, "b": await board.board(callup, page, town), "town": town}
 
 
-@get("/callups/{callup_id:uuid}/board", opt=allow(ISSUERS))
+@get("/callups/{callup_id:uuid}/board", opt=allow(ON_DUTY))
 async def callup_board(request: Request, callup_id: FromPath[uuid.UUID]) -> Template:
     callup = await service.watchable(viewer_of(request), callup_id)
     return render(request, "callups/_board.html", await _board_context(request, callup))
 
 
-@get("/callups/{callup_id:uuid}/live", opt=allow(ISSUERS))
+@get("/callups/{callup_id:uuid}/live", opt=allow(ON_DUTY))
 async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> ServerSentEvent:
     """Tells an open board that something changed: the call-up's version is read once a
     second (works across processes whatever the channels backend), and the page fetches
@@ -157,14 +156,14 @@ async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> Serve
     return ServerSentEvent(events())
 
 
-@post("/callups/{callup_id:uuid}/targets", opt=allow(ISSUERS))
+@post("/callups/{callup_id:uuid}/targets", opt=allow(ON_DUTY))
 async def add_target(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
     form = await request.form()
     await service.add_target(viewer_of(request), callup_id, form.get("mobile") or "")
     return Redirect(f"/callups/{callup_id}", status_code=303)
 
 
-@post("/callups/{callup_id:uuid}/targets/{target_id:uuid}/remove", opt=allow(ISSUERS))
+@post("/callups/{callup_id:uuid}/targets/{target_id:uuid}/remove", opt=allow(ON_DUTY))
 async def remove_target(
     request: Request, callup_id: FromPath[uuid.UUID], target_id: FromPath[uuid.UUID]
 ) -> Redirect:
@@ -172,13 +171,13 @@ async def remove_target(
     return Redirect(f"/callups/{callup_id}", status_code=303)
 
 
-@post("/callups/{callup_id:uuid}/send", opt=allow(ISSUERS))
+@post("/callups/{callup_id:uuid}/send", opt=allow(ON_DUTY))
 async def send_callup(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
     await service.send(viewer_of(request), callup_id)
     return Redirect(f"/callups/{callup_id}", status_code=303)
 
 
-@post("/callups/{callup_id:uuid}/close", opt=allow(ISSUERS))
+@post("/callups/{callup_id:uuid}/close", opt=allow(ON_DUTY))
 async def close_callup(request: Request, callup_id: FromPath[uuid.UUID]) -> Redirect:
     await service.close(viewer_of(request), callup_id)
     return Redirect(f"/callups/{callup_id}", status_code=303)
@@ -232,7 +231,7 @@ async def confirm_target(request: Request, target_id: FromPath[uuid.UUID]) -> Te
     raw = envelope(form, viewer, entity="callup_target", op="confirm", record_id=target_id)
     result = await submit(raw, viewer)
     mine = row["person_id"] == viewer.person_id
-    if result is not None and result.verdict == "rejected":
+    if not result.accepted:
         error = gettext(result.reason)
         if mine:
             context = await _answer_context(viewer, row["callup_id"], raw["fields"], error)
@@ -277,13 +276,13 @@ async def _target_context(
     }
 
 
-@get("/callups/{callup_id:uuid}/report", opt=allow(ISSUERS))
+@get("/callups/{callup_id:uuid}/report", opt=allow(ON_DUTY))
 async def callup_report(request: Request, callup_id: FromPath[uuid.UUID]) -> Template:
     callup = await service.watchable(viewer_of(request), callup_id)
     return render(request, "callups/report.html", {"r": await board.report(callup)})
 
 
-@get("/callups/{callup_id:uuid}/report.xlsx", opt=allow(ISSUERS))
+@get("/callups/{callup_id:uuid}/report.xlsx", opt=allow(ON_DUTY))
 async def callup_report_xlsx(request: Request, callup_id: FromPath[uuid.UUID]) -> Response:
     callup = await service.watchable(viewer_of(request), callup_id)
     data = await export.report_xlsx(await board.report(callup), request.app.state.settings.timezone)

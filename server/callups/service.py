@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server import db, localtime
+from server.auth.access import ON_DUTY
 from server.auth.service import Viewer
 from server.callups import targets as targeting
 from server.callups.kinds import WarningLevel
@@ -25,9 +26,6 @@ from server.notify.outbox import Note, send_many
 from server.settings import Settings
 from sync.batch import insert_rows
 
-ISSUERS = frozenset(
-    {PostKind.station_staff, PostKind.bureau_staff, PostKind.duty_officer, PostKind.admin}
-)
 NOT_FOUND = N_("This call-up does not exist, or you cannot see it.")
 ANSWER_URL = "/callups/{}/answer"
 #: windows by level when neither the issuer nor CALLUP_WINDOWS (the routes) say otherwise
@@ -146,7 +144,7 @@ def can_watch(viewer: Viewer, callup: CallupRecord) -> bool:
     own area and below only. A town's staff does not watch, close or answer the bureau's
     city-wide call-up (its targets and their numbers lie outside the town); they are told of
     it as targets, or as the superior of a silent target."""
-    return bool(viewer.kinds & ISSUERS) and (
+    return bool(viewer.kinds & ON_DUTY) and (
         viewer.scope.everything
         or (bool(callup.area_paths) and all(viewer.scope.covers_path(p) for p in callup.area_paths))
     )

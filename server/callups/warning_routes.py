@@ -9,10 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server.auth.access import allow
+from server.auth.access import ON_DUTY, allow
 from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
-from server.callups.service import ISSUERS
 from server.callups.targets import DEFAULT_KINDS, count
 from server.directory import service as directory
 from server.errors import DomainError
@@ -23,14 +22,14 @@ from server.web.render import render
 XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
 
 
-@get("/warnings", opt=allow(ISSUERS))
+@get("/warnings", opt=allow(ON_DUTY))
 async def list_warnings(request: Request) -> Template:
     return render(
         request, "callups/warnings.html", {"warnings": await warnings.recent(viewer_of(request))}
     )
 
 
-@get("/warnings/new", opt=allow(ISSUERS))
+@get("/warnings/new", opt=allow(ON_DUTY))
 async def new_warning(request: Request) -> Template:
     return render(request, "callups/warning_new.html", await _form_context(request, {}))
 
@@ -44,7 +43,7 @@ async def _form_context(request: Request, values: dict[str, Any]) -> dict[str, A
     }
 
 
-@post("/warnings", opt=allow(ISSUERS), status_code=200)
+@post("/warnings", opt=allow(ON_DUTY), status_code=200)
 async def create_warning(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {
@@ -66,7 +65,7 @@ async def create_warning(request: Request) -> Template | Redirect:
     return Redirect(f"/warnings/{warning_id}", status_code=303)
 
 
-@post("/warnings/cap", opt=allow(ISSUERS), status_code=200)
+@post("/warnings/cap", opt=allow(ON_DUTY), status_code=200)
 async def upload_cap(request: Request) -> Response | Template | Redirect:
     """A CAP file: uploaded on the page (multipart "file"), or POSTed as XML by a feed.
     XML callers get JSON back: 201 with what was done, or 422 with the one-line reason."""
@@ -100,7 +99,7 @@ async def upload_cap(request: Request) -> Response | Template | Redirect:
     return Redirect(f"/warnings/{done.warning.id}", status_code=303)
 
 
-@get("/warnings/{warning_id:uuid}", opt=allow(ISSUERS))
+@get("/warnings/{warning_id:uuid}", opt=allow(ON_DUTY))
 async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Template:
     warning = await warnings.get(viewer_of(request), warning_id)
     related = {

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from server.auth.access import STAFF
+from server.auth.access import BUREAU, STAFF
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
@@ -22,7 +22,6 @@ from server.hazards import fields as hazard_fields
 from server.hazards.policy import (
     HAZARD_POLICY,
     OPS,
-    SUPERVISORS,
     Level,
     Status,
     Who,
@@ -35,7 +34,7 @@ from server.notify.outbox import Note, send_to
 from sync.hlc import trusted_time as hlc_trusted
 from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
-from sync.store import Author
+from sync.store import Adapter, Author
 
 FIELDS = list(HAZARD_POLICY.fields)
 _UUIDS = ("place_id", "merged_into", "assignee_id")
@@ -80,7 +79,7 @@ def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class HazardAdapter:
+class HazardAdapter(Adapter):
     policy = HAZARD_POLICY
 
     def __init__(self, verify_distance_m: float = 100.0) -> None:
@@ -134,7 +133,7 @@ class HazardAdapter:
         kinds = viewer.kinds
         if who is Who.staff and not kinds & STAFF:
             return N_("Only station or bureau staff may do this.")
-        if who is Who.supervisor and not kinds & SUPERVISORS:
+        if who is Who.supervisor and not kinds & BUREAU:
             return N_("Only bureau staff put hazards under supervision.")
         if who is Who.handler and not may_handle(
             viewer, values["area_path"], values.get("assignee_id")

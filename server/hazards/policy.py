@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.directory.kinds import PostKind
 from server.i18n import N_, gettext
 from sync.merge import EntityPolicy, FieldRule, Policy
 
@@ -140,9 +139,6 @@ class Who(StrEnum):
     staff = "staff"  # station or bureau staff, admin, over the area
     handler = "handler"  # the assignee, a grid member of the hazard's grid, or staff
     supervisor = "supervisor"  # bureau staff or admin (挂牌督办 is a city or county act)
-
-
-SUPERVISORS = frozenset({PostKind.bureau_staff, PostKind.admin})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Stream, Template
 
 from server import localtime
-from server.auth.access import ADMIN, SIGNED_IN, STAFF, allow
+from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
@@ -25,9 +25,7 @@ from server.hazards.adapter import may_handle
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
     LABELS,
-    OPS,
     SUPERVISION_FIELDS,
-    SUPERVISORS,
     Level,
     RejectReason,
     Status,
@@ -36,7 +34,6 @@ from server.hazards.records import Filters, HazardRecord
 from server.i18n import gettext
 from server.notify.service import opened_page, waiting_actions
 from server.syncing.forms import envelope
-from server.syncing.service import submit
 from server.web.forms import page_number, viewer_of
 from server.web.render import render
 
@@ -88,11 +85,11 @@ async def report_hazard(request: Request) -> Template | Redirect:
     except ValueError:
         record_id = uuid.uuid4()
     raw = envelope(form, viewer, entity="hazard", op="report", record_id=record_id)
-    result = await submit(raw, viewer)
-    if result is not None and result.verdict != "rejected":
+    result = await service.report(viewer, raw)
+    if result.accepted:
         return Redirect(f"/hazards/{record_id}", status_code=303)
     context = await _report_context(request, {**raw["fields"], "record_id": record_id})
-    context["error"] = gettext(result.reason if result else "")
+    context["error"] = gettext(result.reason)
     return render(request, "hazards/new.html", context, status_code=422)
 
 
@@ -176,7 +173,7 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
         "h": hazard,
         "events": await service.timeline(hazard.id),
         "staff": staff,
-        "supervisor": bool(viewer.kinds & SUPERVISORS),
+        "supervisor": bool(viewer.kinds & BUREAU),
         "handler": may_handle(
             viewer, hazard.area_path, str(hazard.assignee_id) if hazard.assignee_id else None
         ),
@@ -217,15 +214,13 @@ async def act_on_hazard(
     """Every action on a hazard: the form's fields become one mutation of `op`."""
     viewer = viewer_of(request)
     hazard = await service.get(viewer, hazard_id)
-    if op not in OPS or op == "report":
-        raise NotFound()
     form = await request.form()
     raw = envelope(form, viewer, entity="hazard", op=op, record_id=hazard_id)
-    result = await submit(raw, viewer)
-    if result is not None and result.verdict != "rejected":
+    result = await service.act(viewer, hazard_id, raw)
+    if result.accepted:
         return Redirect(f"/hazards/{hazard_id}", status_code=303)
     context = await _detail_context(request, hazard)
-    context.update(error=gettext(result.reason if result else ""), error_op=op)
+    context.update(error=gettext(result.reason), error_op=op)
     return render(request, "hazards/detail.html", context, status_code=422)
 
 

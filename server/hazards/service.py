@@ -1,4 +1,6 @@
-"""Reading hazards (always through the viewer's scope) and writing them through sync."""
+"""The hazards domain's service: reading hazards (always through the viewer's scope) and
+every write to one (`report`, `act`), which is a sync mutation applied through the unit of
+work: route -> here -> syncing.apply_group -> sync/store.apply -> sync/merge."""
 
 from __future__ import annotations
 
@@ -20,10 +22,12 @@ from server.directory.scope import all_of, under
 from server.errors import DomainError, NotFound
 from server.geo import distance_m
 from server.hazards.categories import SEED
-from server.hazards.policy import OPEN, Status
+from server.hazards.policy import OPEN, OPS, Status
 from server.hazards.records import Category, EventRecord, Filters, HazardRecord
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, language
+from server.syncing import service as syncing
+from sync.store import Result
 
 HAZARD_NOT_FOUND = N_("This hazard does not exist, or you cannot see it.")
 PER_PAGE = 30
@@ -182,6 +186,24 @@ class Outcome:
 
 #: merges followed at most (a duplicate of a duplicate of ...)
 MAX_MERGE_STEPS = 10
+
+
+async def report(viewer: Viewer, mutation: dict[str, Any]) -> Result:
+    """A new hazard: the op "report" as a phone's outbox or the report form makes it (an
+    envelope: `syncing.forms.envelope`). Who may report where is the adapter's `refuse`."""
+    if mutation.get("op") != "report" or mutation.get("entity") != "hazard":
+        raise DomainError(N_("This action is not known."))
+    return await syncing.submit(mutation, viewer)
+
+
+async def act(viewer: Viewer, hazard_id: uuid.UUID, mutation: dict[str, Any]) -> Result:
+    """Any action on a hazard the viewer can see (accept, assign, rectify, verify…), as the
+    mutation of its op; the policy (`policy.OPS`) and the adapter judge it."""
+    await get(viewer, hazard_id)  # 404 outside one's scope, before anything is judged
+    op = mutation.get("op")
+    if op not in OPS or op == "report" or mutation.get("record_id") != str(hazard_id):
+        raise NotFound()
+    return await syncing.submit(mutation, viewer)
 
 
 async def outcomes(hazard_ids: list[Any]) -> dict[uuid.UUID, Outcome]:

@@ -17,7 +17,7 @@ from server.notify.tables import Message
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Policy
 from sync.mutation import Mutation
-from sync.store import Author
+from sync.store import Adapter, Author
 
 ACTIONS = frozenset({"ack", "open"})
 MESSAGE_POLICY = EntityPolicy(
@@ -27,7 +27,7 @@ MESSAGE_POLICY = EntityPolicy(
 )
 
 
-class MessageAdapter:
+class MessageAdapter(Adapter):
     policy = MESSAGE_POLICY
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
@@ -166,7 +167,7 @@ async def send_to(
                 rows.append(Delivery(**common))
         if rows:
             await Delivery.insert(*rows)
-    live.publish(person_id, _live_payload(message_id, note))
+        db.after_commit(partial(live.publish, person_id, _live_payload(message_id, note)))
     return message_id
 
 
@@ -227,8 +228,8 @@ async def send_many(
             for at in range(0, len(rows), 1000):
                 await insert_rows(Delivery, rows[at : at + 1000])
             queued += len(rows)
-        for person_id, message_id in messages.items():
-            live.publish(person_id, _live_payload(message_id, note))
+            for person_id, message_id in messages.items():
+                db.after_commit(partial(live.publish, person_id, _live_payload(message_id, note)))
     return queued
 
 

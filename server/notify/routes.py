@@ -125,7 +125,7 @@ async def act_on_message(request: Request, message_id: FromPath[uuid.UUID]) -> R
         raise NotFound(N_("This message is not yours."))
     raw = envelope(form, viewer, entity="message", op="act", record_id=message_id)
     result = await submit(raw, viewer)
-    if result is not None and result.verdict == "rejected":
+    if not result.accepted:
         raise Forbidden(result.reason)
     return Redirect(safe_next(form.get("next"), "/inbox"), status_code=303)
 

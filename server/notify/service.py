@@ -93,11 +93,6 @@ async def subscribed(viewer: Viewer) -> bool:
     )
 
 
-async def forget_session(session_id: uuid.UUID) -> None:
-    """A revoked device session gets no more pushes."""
-    await PushSubscription.delete().where(PushSubscription.session_id == session_id)
-
-
 def gateway_for(settings: Settings) -> Gateway:
     if settings.sms_webhook_url:
         return WebhookGateway(settings.sms_webhook_url, settings.sms_webhook_secret)

@@ -24,7 +24,7 @@ from sync.batch import insert_rows
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
 from sync.mutation import Mutation
-from sync.store import Author
+from sync.store import Adapter, Author
 
 PATROL_POLICY = EntityPolicy(
     entity="patrol",
@@ -47,7 +47,7 @@ FAR_M = 200.0
 OFFLINE_AT_MOST = timedelta(days=30)
 
 
-class PatrolAdapter:
+class PatrolAdapter(Adapter):
     policy = PATROL_POLICY
 
     async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:

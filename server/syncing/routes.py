@@ -20,7 +20,6 @@ from server.i18n import gettext
 from server.syncing import service
 from server.web.forms import require_json, viewer_of
 from server.web.render import render
-from sync.merge import Verdict
 from sync.mutation import MAX_DEVICE_SEQ, MAX_EPOCH
 
 
@@ -139,7 +138,7 @@ async def resolve_conflict(
     """Keep the current value, or take the other one (never an illegal status)."""
     choice = "other" if data.get("choice") == "other" else "keep"
     result = await service.resolve(viewer_of(request), conflict_id, choice)
-    if result.verdict == Verdict.rejected.value:
+    if not result.accepted:
         raise Forbidden(result.reason)
     return Redirect("/sync/conflicts", status_code=303)
 

@@ -8,15 +8,16 @@ import logging
 import time
 import uuid
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from server import db
+from server.auth.access import ON_DUTY
 from server.auth.service import Viewer
 from server.directory import service as directory
-from server.directory.kinds import PostKind
 from server.directory.scope import nothing
 from server.errors import Conflict, NotFound
 from server.i18n import N_
@@ -34,10 +35,6 @@ ENGINE_REASONS = (
 
 #: entity name -> adapter; each domain registers its own (hazards, patrols, call-ups...)
 ADAPTERS: dict[str, store.Adapter] = {}
-#: who sees conflicts of others in their scope (everyone sees their own)
-SUPERVISORS = frozenset(
-    {PostKind.station_staff, PostKind.bureau_staff, PostKind.admin, PostKind.duty_officer}
-)
 MAX_BATCH = 200
 log = logging.getLogger("gridwatch.sync")
 
@@ -51,7 +48,7 @@ def labels() -> dict[str, str]:
     pending page; an adapter without labels shows its entity name."""
     found: dict[str, str] = {}
     for name, adapter in ADAPTERS.items():
-        found.update(getattr(adapter, "labels", lambda: {})())
+        found.update(adapter.labels())
         found.setdefault(name, name)
     return found
 
@@ -75,9 +72,7 @@ def _parse(raw: Any) -> Parsed:
         return raw, exc
 
 
-async def _apply(
-    parsed: Parsed, author: store.Author, batch: Batch, track_device: bool = True
-) -> store.Result | None:
+async def _apply(parsed: Parsed, author: store.Author, batch: Batch) -> store.Result:
     raw, mutation = parsed
     if isinstance(mutation, EnvelopeError):
         return await store.reject_raw(
@@ -88,7 +83,7 @@ async def _apply(
             batch=batch,
         )
     return await store.apply(
-        mutation, author, ADAPTERS, now_ms=now_ms(), batch=batch, track_device=track_device
+        mutation, author, ADAPTERS, now_ms=now_ms(), batch=batch, track_device=False
     )
 
 
@@ -102,7 +97,7 @@ async def _prefetch(batch: Batch, parsed: list[Parsed]) -> None:
         by_entity.setdefault(m.entity, []).append(m.record_id)
     for entity, ids in by_entity.items():
         adapter = ADAPTERS.get(entity)
-        if adapter is not None and hasattr(adapter, "prefetch"):
+        if adapter is not None:
             await adapter.prefetch(ids)
 
 
@@ -110,37 +105,47 @@ async def _flush(batch: Batch) -> None:
     """The sync log's rows, and what adapters kept to write in bulk (`flush`)."""
     await batch.flush()
     for adapter in ADAPTERS.values():
-        if hasattr(adapter, "flush"):
-            await adapter.flush()
+        await adapter.flush()
 
 
-async def _note_devices(batch: list[Parsed], author: store.Author) -> None:
-    """Each device of a batch once, at its highest position (not once per mutation)."""
-    highest: dict[tuple[Any, int], int] = {}
-    for _raw, m in batch:
+async def _note_devices(group: Sequence[tuple[Parsed, store.Author]]) -> None:
+    """Each phone of a group once, at its highest position, all in one go."""
+    highest: dict[tuple[Any, int], tuple[int, Any]] = {}
+    for (_raw, m), author in group:
         if isinstance(m, Mutation):
             key = (m.device_id, m.epoch)
-            highest[key] = max(highest.get(key, 0), m.device_seq)
-    for (device_id, epoch), seq in highest.items():
-        await devices.announce(device_id, epoch, seq, author.person_id)
+            seq = max(highest.get(key, (0, None))[0], m.device_seq)
+            highest[key] = (seq, author.person_id)
+    await devices.announce_many(
+        [(d, epoch, seq, person) for (d, epoch), (seq, person) in highest.items()]
+    )
 
 
-async def _submit_one(parsed: Parsed, author: store.Author) -> store.Result | None:
-    """Apply one mutation in its own transaction."""
+async def apply_group(group: Sequence[tuple[Parsed, store.Author]]) -> list[store.Result]:
+    """The unit of work every write goes through (a form, a phone's batch, a group commit, a
+    domain acting for someone): one transaction (or the caller's, when one is open) behind
+    the "sync" lock; the phones noted, what the group reads fetched at once, each mutation
+    applied (store.apply -> merge), the log and bulk writes flushed. Side effects wait for
+    the commit (`db.after_commit`)."""
     database = db.current()
     async with database.write():
         await database.serialize("sync")
-        batch = Batch()
-        await _prefetch(batch, [parsed])
-        result = await _apply(parsed, author, batch)
-        await _flush(batch)
-        return result
+        await _note_devices(group)
+        work = Batch()
+        await _prefetch(work, [parsed for parsed, _author in group])
+        results = [await _apply(parsed, author, work) for parsed, author in group]
+        await _flush(work)
+        return results
 
 
-async def submit(raw: Any, viewer: Viewer) -> store.Result | None:
+async def submit(raw: Any, viewer: Viewer) -> store.Result:
     """One mutation (an online form, a notification's action). Concurrent ones from many
-    phones share a transaction (group commit, see GroupCommit)."""
-    return await _group().submit(_parse(raw), author_of(viewer))
+    phones share a transaction (group commit, see GroupCommit). Inside an open transaction
+    (a domain service writing more than the mutation) it is applied in that transaction."""
+    parsed, author = _parse(raw), author_of(viewer)
+    if db.current().engine.current_transaction.get() is not None:
+        return (await apply_group([(parsed, author)]))[0]
+    return await _group().submit(parsed, author)
 
 
 class GroupCommit:
@@ -150,11 +155,14 @@ class GroupCommit:
     confirmations cost a few hundred commits instead of one each. If a group fails as a
     whole, its mutations are applied one by one, so one poisoned entry holds back nobody."""
 
+    #: how a whole group is applied (a test counts the groups here)
+    apply = staticmethod(apply_group)
+
     def __init__(self) -> None:
         self.queue: list[tuple[Parsed, store.Author, asyncio.Future]] = []
         self.leader: asyncio.Task | None = None
 
-    async def submit(self, parsed: Parsed, author: store.Author) -> store.Result | None:
+    async def submit(self, parsed: Parsed, author: store.Author) -> store.Result:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.queue.append((parsed, author, future))
         if self.leader is None or self.leader.done():
@@ -164,45 +172,23 @@ class GroupCommit:
     async def _lead(self) -> None:
         while self.queue:
             group, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+            entries = [(parsed, author) for parsed, author, _future in group]
             try:
-                results = await self._apply(group)
+                results = await self.apply(entries)
             except Exception:
                 log.exception("group of %d failed as a whole; applying one by one", len(group))
-                for parsed, author, future in group:
+                for entry, (_p, _a, future) in zip(entries, group, strict=True):
                     try:
-                        result = await _submit_one(parsed, author)
+                        (result,) = await apply_group([entry])
                     except Exception as exc:
                         log.exception("mutation failed on its own")
-                        kept = await _keep_failed(parsed, author)
+                        kept = await _keep_failed(*entry)
                         _settle(future, kept, exception=None if kept else exc)
                     else:
                         _settle(future, result)
                 continue
             for (_p, _a, future), result in zip(group, results, strict=True):
                 _settle(future, result)
-
-    async def _apply(self, group: list[tuple[Parsed, store.Author, asyncio.Future]]) -> list:
-        database = db.current()
-        async with database.write():
-            await database.serialize("sync")
-            # each phone once, not once per mutation, and all of them in one go
-            highest: dict[tuple[Any, int], tuple[int, Any]] = {}
-            for (_raw, m), author, _f in group:
-                if isinstance(m, Mutation):
-                    key = (m.device_id, m.epoch)
-                    seq = max(highest.get(key, (0, None))[0], m.device_seq)
-                    highest[key] = (seq, author.person_id)
-            await devices.announce_many(
-                [(d, epoch, seq, person) for (d, epoch), (seq, person) in highest.items()]
-            )
-            work = Batch()
-            await _prefetch(work, [parsed for parsed, _a, _f in group])
-            results = [
-                await _apply(parsed, author, work, track_device=False)
-                for parsed, author, _f in group
-            ]
-            await _flush(work)
-            return results
 
 
 def _settle(future: asyncio.Future, result: Any = None, exception: Exception | None = None) -> None:
@@ -229,31 +215,23 @@ def _group() -> GroupCommit:
     return group
 
 
-async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result | None]:
-    """A batch in one transaction (one lock, one commit: fast on a phone's backlog). If
+async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result]:
+    """A phone's batch in one transaction (one lock, one commit: fast on a backlog). If
     anything unexpected breaks it, each mutation is applied on its own instead, so one
     poisoned entry cannot hold back the others. Rejections are outcomes, not failures."""
-    parsed = [_parse(raw) for raw in batch[:MAX_BATCH]]
     author = author_of(viewer)
-    database = db.current()
+    entries = [(_parse(raw), author) for raw in batch[:MAX_BATCH]]
     try:
-        async with database.write():
-            await database.serialize("sync")
-            await _note_devices(parsed, author)
-            work = Batch()
-            await _prefetch(work, parsed)
-            results = [await _apply(p, author, work, track_device=False) for p in parsed]
-            await _flush(work)
-            return results
+        return await apply_group(entries)
     except Exception:
-        log.exception("batch of %d failed as a whole; applying one by one", len(parsed))
-    results: list[store.Result | None] = []
-    for p in parsed:
+        log.exception("batch of %d failed as a whole; applying one by one", len(entries))
+    results: list[store.Result] = []
+    for entry in entries:
         try:
-            results.append(await _submit_one(p, author))
+            results += await apply_group([entry])
         except Exception:
             log.exception("mutation failed; kept as a rejection if the database allows")
-            kept = await _keep_failed(p, author)
+            kept = await _keep_failed(*entry)
             if kept is None:
                 break  # the database itself fails: keep order, the rest waits for a retry
             results.append(kept)
@@ -301,7 +279,7 @@ async def changes(viewer: Viewer, since: int, limit: int) -> feed.FeedPage:
 async def conflicts(
     viewer: Viewer, *, conflict_id: uuid.UUID | None = None
 ) -> list[feed.ConflictView]:
-    scope = viewer.scope.where if viewer.kinds & SUPERVISORS else (lambda _column: nothing())
+    scope = viewer.scope.where if viewer.kinds & ON_DUTY else (lambda _column: nothing())
     if conflict_id is None:
         return await feed.inbox(scope, viewer.person_id)
     return await feed.inbox(scope, viewer.person_id, open_only=False, conflict_id=conflict_id)
@@ -324,7 +302,7 @@ class Alert:
 async def alerts(viewer: Viewer, limit: int = 50) -> list[Alert]:
     """Device-loss alerts about the viewer, and, for supervisors, about people in their scope."""
     people = {viewer.person_id: viewer.name}
-    if viewer.kinds & SUPERVISORS:
+    if viewer.kinds & ON_DUTY:
         rows = await SyncAlert.select().order_by(SyncAlert.created_at, ascending=False).limit(500)
         ids = [r["person_id"] for r in rows if r["person_id"]]
         people.update(await directory.names_in_scope(viewer.scope, ids))

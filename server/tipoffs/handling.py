@@ -14,7 +14,6 @@ from server.errors import DomainError
 from server.hazards import service as hazards
 from server.hazards.policy import Level, Status
 from server.i18n import N_, gettext
-from server.syncing import service as syncing
 from server.syncing.forms import mutation_for
 from server.tipoffs import reporter, rewards
 from server.tipoffs.service import check_open, event, get
@@ -24,37 +23,52 @@ REPLY_MAX = 1000
 
 
 async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level: str) -> uuid.UUID:
-    """A new hazard from the tip-off, in the grid staff chose (the tip-off's own by default)."""
-    row = await get(viewer, tipoff_id)
-    check_open(row)
+    """A new hazard from the tip-off, in the grid staff chose (the tip-off's own by default),
+    in one transaction. The hazard's id and its mutations' ids derive from the tip-off, so a
+    second accept (a double submit, two staff at once) is the same write: it finds the
+    tip-off accepted into that hazard and answers with it."""
     if level not in {v.value for v in Level}:
         raise DomainError(N_("Choose the hazard level."))
-    hazard_id = uuid.uuid4()
-    fields = {
-        "category": row["category"],
-        "level": level,
-        "description": row["description"],
-        "lat": row["lat"],
-        "lng": row["lng"],
-        "accuracy": row["accuracy"],
-        "address": row["address"],
-        "area_path": grid_path or row["area_path"],
-        "source": "tipoff",
-        # the served copies: the originals (with their metadata) stay with the tip-off
-        "photos_before": [{"id": p["sha256"], "sha256": p["sha256"]} for p in row["photos"]],
-    }
-    raw = mutation_for(viewer, entity="hazard", op="report", record_id=hazard_id, fields=fields)
-    result = await syncing.submit(raw, viewer)
-    if result is None or result.verdict == "rejected":
-        raise DomainError(result.reason if result else N_("The hazard could not be made."))
-    # the hazard's own trail says where it came from
-    note = gettext(N_("From tip-off %(number)s"), number=row["number"])
-    raw = mutation_for(
-        viewer, entity="hazard", op="note", record_id=hazard_id, fields={"notes": note}
-    )
-    await syncing.submit(raw, viewer)
-    await _accepted(viewer, tipoff_id, hazard_id, "accepted", level)
-    await reporter.tell([tipoff_id], reporter.ACCEPTED)
+    hazard_id = uuid.uuid5(tipoff_id, "hazard")
+    database = db.current()
+    async with database.write():
+        await database.serialize("sync")  # read behind the lock: an earlier accept is seen
+        row = await get(viewer, tipoff_id)
+        if row["state"] == "accepted" and str(row["hazard_id"]) == str(hazard_id):
+            return hazard_id
+        check_open(row)
+        fields = {
+            "category": row["category"],
+            "level": level,
+            "description": row["description"],
+            "lat": row["lat"],
+            "lng": row["lng"],
+            "accuracy": row["accuracy"],
+            "address": row["address"],
+            "area_path": grid_path or row["area_path"],
+            "source": "tipoff",
+            # the served copies: the originals (with their metadata) stay with the tip-off
+            "photos_before": [{"id": p["sha256"], "sha256": p["sha256"]} for p in row["photos"]],
+        }
+        # the hazard's own trail says where it came from
+        note = gettext(N_("From tip-off %(number)s"), number=row["number"])
+        for op, values in (("report", fields), ("note", {"notes": note})):
+            raw = mutation_for(
+                viewer,
+                entity="hazard",
+                op=op,
+                record_id=hazard_id,
+                fields=values,
+                mutation_id=str(uuid.uuid5(tipoff_id, op)),
+            )
+            if op == "report":  # in this transaction, as every write in it
+                result = await hazards.report(viewer, raw)
+            else:
+                result = await hazards.act(viewer, hazard_id, raw)
+            if not result.accepted:
+                raise DomainError(result.reason)  # nothing of the accept is kept
+        await _accepted(viewer, tipoff_id, hazard_id, "accepted", level)
+        await reporter.tell([tipoff_id], reporter.ACCEPTED)
     return hazard_id
 
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from piccolo.query.functions.aggregate import Count
 
 from server import sheets
+from server.auth.access import BUREAU
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import Forbidden
@@ -106,7 +107,7 @@ HEADERS = (
 
 async def rewards_xlsx(viewer: Viewer) -> bytes:
     """Every reward with its tip-off and the reporter's contact: for the rewards staff."""
-    if not viewer.kinds & service.ROUTERS:
+    if not viewer.kinds & BUREAU:
         raise Forbidden(N_("Rewards are decided by the bureau."))
     seen = service.where_for(viewer)  # the rewards of the tip-offs one handles, no others
     scoped = TipOff.select(TipOff.id) if seen is None else TipOff.select(TipOff.id).where(seen)

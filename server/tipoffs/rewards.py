@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server import db
+from server.auth.access import BUREAU
 from server.auth.service import Viewer
 from server.errors import DomainError, Forbidden
 from server.i18n import N_, gettext
 from server.tipoffs import reporter, service
-from server.tipoffs.service import ROUTERS, event
+from server.tipoffs.service import event
 from server.tipoffs.tables import Reward, RewardRule
 
 DEFAULT_RULES = (
@@ -130,7 +131,7 @@ async def of_tipoff(tipoff_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def _may_handle(viewer: Viewer) -> None:
-    if not viewer.kinds & ROUTERS:
+    if not viewer.kinds & BUREAU:
         raise Forbidden(N_("Rewards are decided by the bureau."))
 
 

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
-from server.auth.access import PUBLIC, STAFF, allow
+from server.auth.access import BUREAU, PUBLIC, STAFF, allow
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.qr import svg_of
@@ -26,7 +26,6 @@ from server.tipoffs import handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
-from server.tipoffs.service import ROUTERS
 from server.web.forms import client_ip, viewer_of
 from server.web.render import render
 
@@ -194,7 +193,7 @@ async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", statu
         "outcome": (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"]),
         "reward": await rewards.of_tipoff(tipoff_id),
         "reward_label": rewards.label,
-        "sees_mobile": bool(viewer.kinds & service.ROUTERS),
+        "sees_mobile": bool(viewer.kinds & service.BUREAU),
         "state_label": service.state_label,
         "error": error,
     }
@@ -283,13 +282,13 @@ async def _settings_page(request: Request, error: str = "", status: int = 200) -
     return render(request, "tipoffs/settings.html", context, status_code=status)
 
 
-@get("/tipoffs/settings", opt=allow(ROUTERS))
+@get("/tipoffs/settings", opt=allow(BUREAU))
 async def tipoff_settings(request: Request) -> Template:
     """The reward rules and the block list, for the bureau."""
     return await _settings_page(request)
 
 
-@post("/tipoffs/settings/rules", opt=allow(ROUTERS), status_code=200)
+@post("/tipoffs/settings/rules", opt=allow(BUREAU), status_code=200)
 async def save_rule(request: Request) -> Template | Redirect:
     form = await request.form()
     try:
@@ -304,7 +303,7 @@ async def save_rule(request: Request) -> Template | Redirect:
     return Redirect("/tipoffs/settings", status_code=303)
 
 
-@post("/tipoffs/settings/blocks", opt=allow(ROUTERS), status_code=200)
+@post("/tipoffs/settings/blocks", opt=allow(BUREAU), status_code=200)
 async def add_block(request: Request) -> Template | Redirect:
     form = await request.form()
     try:
@@ -319,7 +318,7 @@ async def add_block(request: Request) -> Template | Redirect:
     return Redirect("/tipoffs/settings", status_code=303)
 
 
-@post("/tipoffs/settings/blocks/{entry_id:uuid}/remove", opt=allow(ROUTERS), status_code=200)
+@post("/tipoffs/settings/blocks/{entry_id:uuid}/remove", opt=allow(BUREAU), status_code=200)
 async def remove_block(entry_id: FromPath[uuid.UUID]) -> Redirect:
     await limits.unblock_entry(entry_id)
     return Redirect("/tipoffs/settings", status_code=303)

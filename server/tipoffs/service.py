@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server import db, localtime
+from server.auth.access import BUREAU, STAFF
 from server.auth.service import Viewer
 from server.db import as_json
 from server.directory import service as directory
-from server.directory.kinds import PostKind
 from server.errors import DomainError, NotFound
 from server.i18n import N_, gettext
 from server.media.clean import PhotoRefused, without_metadata
@@ -27,10 +27,6 @@ from server.tipoffs.tables import TipOff, TipOffEvent
 
 NOT_FOUND = N_("No tip-off has this tracking code. Check the code and try again.")
 STAFF_NOT_FOUND = N_("This tip-off does not exist, or it is not yours to handle.")
-#: who handles tip-offs: station staff in their areas; the bureau also routes those that
-#: fall in no grid
-HANDLERS = frozenset({PostKind.station_staff, PostKind.bureau_staff, PostKind.admin})
-ROUTERS = frozenset({PostKind.bureau_staff, PostKind.admin})
 STATES = ("received", "accepted", "rejected", "resolved")
 _STATE_LABELS = {
     "received": N_("Received, waiting to be handled"),
@@ -179,14 +175,14 @@ async def by_token(token: str) -> dict[str, Any] | None:
 
 
 def handles(viewer: Viewer) -> bool:
-    return bool(viewer.kinds & HANDLERS)
+    return bool(viewer.kinds & STAFF)
 
 
 def _sees(viewer: Viewer, row: dict[str, Any]) -> bool:
     if not handles(viewer):
         return False
     if not row["area_path"]:
-        return bool(viewer.kinds & ROUTERS)
+        return bool(viewer.kinds & BUREAU)
     return viewer.scope.covers_path(row["area_path"])
 
 
@@ -195,7 +191,7 @@ def where_for(viewer: Viewer) -> Any:
     scope = viewer.scope.where(TipOff.area_path)
     if scope is None:
         return None
-    if viewer.kinds & ROUTERS:
+    if viewer.kinds & BUREAU:
         return scope | (TipOff.area_path == "")
     return scope
 

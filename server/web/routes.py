@@ -9,8 +9,7 @@ from litestar.datastructures import Cookie
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from server.auth.access import PUBLIC, allow
-from server.callups.service import ISSUERS
+from server.auth.access import ON_DUTY, PUBLIC, allow
 from server.callups.service import mine as my_callups
 from server.db import Database, DatabaseUnavailable
 from server.directory.service import home_areas
@@ -37,7 +36,7 @@ async def home(request: Request) -> Template:
         "unread": unread,
         # a call-up waiting for this person's answer comes before anything else
         "callups": await my_callups(viewer) if viewer else [],
-        "issuer": bool(viewer and viewer.kinds & ISSUERS),
+        "issuer": bool(viewer and viewer.kinds & ON_DUTY),
     }
     return render(request, "shell/home.html", context)
 

@@ -173,3 +173,37 @@ async def test_a_patrol_start_resent_on_someone_elses_patrol(cast) -> None:
     )
     assert again is not None and again.verdict == "rejected"
     assert await Patrol.select().where(Patrol.id == patrol_id).first() == before
+
+
+@pytest.mark.parametrize("op", ["track", "end"])
+async def test_only_the_walker_changes_a_patrol(cast, op: str) -> None:
+    """A patrol's ops (a track, its end) sent on the grid member's patrol by every other
+    relation change nothing: a patrol is its walker's alone (stored rows compared)."""
+    from server.patrols.tables import TrackPoint
+    from server.syncing import service as syncing
+    from tests.integration.patrols.test_sync import walk
+
+    walker = cast["grid"]
+    patrol_id = uuid.uuid4()
+    mine = {"area_path": next(p.area_path for p in walker.posts)}
+    started = await syncing.submit(envelope("start", patrol_id, mine, entity="patrol"), walker)
+    assert started.accepted, started
+
+    async def stored() -> tuple[Any, int]:
+        row = await Patrol.select().where(Patrol.id == patrol_id).first()
+        return row, await TrackPoint.count().where(TrackPoint.patrol_id == patrol_id)
+
+    def fields() -> dict[str, Any]:
+        return {"points": walk(30.1, 120.1, 3, syncing.now_ms() - 60_000)} if op == "track" else {}
+
+    before = await stored()
+    for name in sorted(set(RELATIONS) - {"grid"}):
+        answer = await syncing.submit(
+            envelope(op, patrol_id, fields(), base_seq=2**40, entity="patrol", device=11),
+            cast[name],
+        )
+        assert answer.verdict == "rejected", (name, answer)
+    assert await stored() == before
+    mine = await syncing.submit(envelope(op, patrol_id, fields(), entity="patrol"), walker)
+    assert mine.accepted, mine
+    assert await stored() != before

@@ -36,14 +36,14 @@ async def test_many_phones_at_once(demo, monkeypatch: pytest.MonkeyPatch) -> Non
         return await original(self, mutation, *args)
 
     groups: list[int] = []
-    apply_group = syncing.GroupCommit._apply
+    apply_group = syncing.GroupCommit.apply
 
-    async def counted(self, group):  # type: ignore[no-untyped-def]
+    async def counted(group):  # type: ignore[no-untyped-def]
         groups.append(len(group))
-        return await apply_group(self, group)
+        return await apply_group(group)
 
     monkeypatch.setattr(CallupTargetAdapter, "record", record)
-    monkeypatch.setattr(syncing.GroupCommit, "_apply", counted)
+    monkeypatch.setattr(syncing.GroupCommit, "apply", staticmethod(counted))
     outcomes = await asyncio.gather(
         *(
             answer(person, row["id"], {"answer": "received"}, device=100 + n)

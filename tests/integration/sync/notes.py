@@ -12,7 +12,7 @@ from piccolo.table import Table
 from server import db
 from sync.merge import EntityPolicy, FieldRule, Policy
 from sync.mutation import Mutation
-from sync.store import Author, Result, apply
+from sync.store import Adapter, Author, Result, apply
 
 
 class SyncTestNote(Table):
@@ -42,7 +42,7 @@ NOTE_POLICY = EntityPolicy(
 FIELDS = list(NOTE_POLICY.fields)
 
 
-class NoteAdapter:
+class NoteAdapter(Adapter):
     policy = NOTE_POLICY
     #: notes change only through this adapter: a batch may remember their values
     batch_cache = True

@@ -4,6 +4,7 @@ sees it by code; the ledger lists it with the contact; the month's figures count
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -158,3 +159,27 @@ async def test_rewards_are_scoped_to_ones_area(app: Litestar, demo) -> None:
         url = f"/tipoffs/{row['id']}/reward"
         proposed = await post_form(desk, url, {"action": "propose", "amount_yuan": "300"})
         assert proposed.status_code == 303
+
+
+async def test_a_double_accept_makes_one_hazard(app: Litestar, demo) -> None:
+    """Two accepts of one tip-off at once (a double tap, two staff): one hazard, one reward,
+    and both requests land on the tip-off's page; a third, later, too."""
+    grid_path, lat, lng = await station_grid()
+    tipoff = await TipOff.select().where(
+        TipOff.code == await a_tipoff(app, lat, lng, "13900004444")
+    )
+    tipoff_id = tipoff[0]["id"]
+    form = {"area_path": grid_path, "level": "general"}
+    async with AsyncTestClient(app=app) as one, AsyncTestClient(app=app) as two:
+        for client in (one, two):
+            assert (await log_in(client, STATION)).status_code == 303
+        url = f"/tipoffs/{tipoff_id}/accept"
+        answers = await asyncio.gather(post_form(one, url, form), post_form(two, url, form))
+        answers.append(await post_form(one, url, form))
+    assert [a.status_code for a in answers] == [303, 303, 303]
+    assert {a.headers["location"] for a in answers} == {f"/tipoffs/{tipoff_id}"}
+    hazards = await Hazard.select(Hazard.id).where(Hazard.source == "tipoff")
+    assert len(hazards) == 1
+    assert await Reward.count().where(Reward.tipoff_id == tipoff_id) == 1
+    accepted = await TipOff.select().where(TipOff.id == tipoff_id).first()
+    assert (accepted["state"], str(accepted["hazard_id"])) == ("accepted", str(hazards[0]["id"]))
