@@ -85,6 +85,10 @@ class Database:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
 
+    def in_transaction(self) -> bool:
+        """Whether this task has a transaction open (a write joins it)."""
+        return self.engine.current_transaction.get() is not None
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Any]:
         """A write transaction; nested calls join the one already open. What was handed to

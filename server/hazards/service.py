@@ -197,9 +197,9 @@ async def report(viewer: Viewer, mutation: dict[str, Any]) -> Result:
 
 
 async def act(viewer: Viewer, hazard_id: uuid.UUID, mutation: dict[str, Any]) -> Result:
-    """Any action on a hazard the viewer can see (accept, assign, rectify, verify…), as the
-    mutation of its op; the policy (`policy.OPS`) and the adapter judge it."""
-    await get(viewer, hazard_id)  # 404 outside one's scope, before anything is judged
+    """Any action on a hazard (accept, assign, rectify, verify…), as the mutation of its op;
+    the policy (`policy.OPS`) and the adapter judge it, scope included, on the hazard as
+    stored (a page reads the hazard through `get` first, for its 404)."""
     op = mutation.get("op")
     if op not in OPS or op == "report" or mutation.get("record_id") != str(hazard_id):
         raise NotFound()

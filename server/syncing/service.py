@@ -143,7 +143,7 @@ async def submit(raw: Any, viewer: Viewer) -> store.Result:
     phones share a transaction (group commit, see GroupCommit). Inside an open transaction
     (a domain service writing more than the mutation) it is applied in that transaction."""
     parsed, author = _parse(raw), author_of(viewer)
-    if db.current().engine.current_transaction.get() is not None:
+    if db.current().in_transaction():
         return (await apply_group([(parsed, author)]))[0]
     return await _group().submit(parsed, author)
 
@@ -179,13 +179,9 @@ class GroupCommit:
                 log.exception("group of %d failed as a whole; applying one by one", len(group))
                 for entry, (_p, _a, future) in zip(entries, group, strict=True):
                     try:
-                        (result,) = await apply_group([entry])
+                        _settle(future, await _apply_alone(entry))
                     except Exception as exc:
-                        log.exception("mutation failed on its own")
-                        kept = await _keep_failed(*entry)
-                        _settle(future, kept, exception=None if kept else exc)
-                    else:
-                        _settle(future, result)
+                        _settle(future, exception=exc)
                 continue
             for (_p, _a, future), result in zip(group, results, strict=True):
                 _settle(future, result)
@@ -228,14 +224,24 @@ async def submit_batch(batch: list[Any], viewer: Viewer) -> list[store.Result]:
     results: list[store.Result] = []
     for entry in entries:
         try:
-            results += await apply_group([entry])
+            results.append(await _apply_alone(entry))
         except Exception:
-            log.exception("mutation failed; kept as a rejection if the database allows")
-            kept = await _keep_failed(*entry)
-            if kept is None:
-                break  # the database itself fails: keep order, the rest waits for a retry
-            results.append(kept)
+            break  # the database itself fails: keep order, the rest waits for a retry
     return results
+
+
+async def _apply_alone(entry: tuple[Parsed, store.Author]) -> store.Result:
+    """One mutation of a group or batch that failed as a whole, in its own transaction; if it
+    breaks the code it is kept as a rejection. Raises only when the database cannot write."""
+    try:
+        (result,) = await apply_group([entry])
+        return result
+    except Exception as exc:
+        log.exception("mutation failed on its own; kept as a rejection if the database allows")
+        kept = await _keep_failed(*entry)
+        if kept is None:
+            raise exc from None
+        return kept
 
 
 #: a mutation that broke the server's code: stored with its payload for a person to see

@@ -36,6 +36,7 @@ from server.notify.tables import Message
 from server.piccolo_app import TABLES
 from server.syncing import service as syncing
 from sync.tables import SyncAlert, SyncConflict, SyncDevice, SyncMutation
+from tests.integration.callups.people import draft
 from tests.integration.cast import UP_THE_CHAIN, mobiles_for, town_of
 from tests.integration.hazards.people import GRID_MEMBER, hazard_in, report_fields, send
 from tests.integration.helpers import csrf_token
@@ -92,15 +93,7 @@ class World:
 
     async def callup(self, sent: bool) -> uuid.UUID:
         station = self.cast["station"]
-        callup_id = await callups.create(
-            station,
-            callups.Draft(
-                title="清溪河洪水橙色预警叫应",
-                level="orange",
-                area_paths=[self.town],
-                post_kinds=list(DEFAULT_KINDS),
-            ),
-        )
+        callup_id = await draft(station, self.town)
         if sent:
             await callups.send(station, callup_id)
         return callup_id

@@ -46,23 +46,35 @@ async def issue(
     now: datetime | None = None,
 ) -> uuid.UUID:
     """A call-up to the flood-duty people of a town, sent at `now`."""
+    town = await area_by_code(town_code)
+    callup_id = await draft(staff, town.path, drill=drill, window=window, rounds=rounds)
+    await service.send(staff, callup_id, now=now)
+    return callup_id
+
+
+async def draft(
+    staff: Viewer,
+    town_path: str,
+    *,
+    drill: bool = False,
+    window: int | None = None,
+    rounds: int = 3,
+) -> uuid.UUID:
+    """A call-up drafted for the flood-duty people of a town (not sent)."""
     syncing.register(adapter.CallupTargetAdapter())
     messages.install()
-    town = await area_by_code(town_code)
-    callup_id = await service.create(
+    return await service.create(
         staff,
         service.Draft(
             title="清溪河洪水橙色预警叫应",
             level="orange",
-            area_paths=[town.path],
+            area_paths=[town_path],
             post_kinds=list(DEFAULT_KINDS),
             drill=drill,
             window_minutes=window,
             max_rounds=rounds,
         ),
     )
-    await service.send(staff, callup_id, now=now)
-    return callup_id
 
 
 async def targets(callup_id: uuid.UUID) -> list[dict[str, Any]]:
