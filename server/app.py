@@ -28,9 +28,9 @@ from server.callups import adapter as callup_adapter
 from server.callups import messages as callup_messages
 from server.callups import routes as callup_routes
 from server.callups import warning_routes
+from server.console import admin_routes
+from server.console import routes as directory_routes
 from server.db import Database, activate
-from server.directory import admin_routes
-from server.directory import routes as directory_routes
 from server.errors import DomainError
 from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
@@ -44,14 +44,14 @@ from server.notify.routes import LIVE_PATH
 from server.patrols import routes as patrol_routes
 from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
+from server.shell import routes as shell_routes
 from server.syncing import routes as sync_routes
 from server.syncing.service import register
 from server.tipoffs import open311_routes
 from server.tipoffs import routes as tipoff_routes
 from server.tipoffs.service import Stores
 from server.web import errors
-from server.web import routes as shell_routes
-from server.web.assets import Assets, static_file
+from server.web.assets import Assets
 from server.web.csrf import csrf_middleware
 from server.web.limits import body_timeout
 from server.web.security import security_headers_for
@@ -130,7 +130,6 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[
             *shell_routes.ROUTES,
-            static_file,
             *auth_routes.ROUTES,
             *directory_routes.ROUTES,
             *admin_routes.ROUTES,

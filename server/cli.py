@@ -46,7 +46,7 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> None:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     """Import areas, places or people from a CSV file; any bad row and nothing is imported."""
-    from server.directory.importer import run_import
+    from server.console.importer import run_import
 
     data = Path(args.file).read_bytes()
 
@@ -73,7 +73,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> None:
     """Create an administrator for the city (or give an existing person the admin post)."""
-    from server.directory.bootstrap import create_admin
+    from server.console.bootstrap import create_admin
 
     password = args.password_stdin and sys.stdin.readline().rstrip("\n")
     if not password:

@@ -170,13 +170,15 @@ def activate(database: Database) -> None:
     global _current
     from piccolo.conf.apps import Finder
 
-    from server.piccolo_app import TABLES
-
     _current = database
-    conf = Finder().get_piccolo_conf_module()
+    finder = Finder()
+    conf = finder.get_piccolo_conf_module()
     if conf is not None:
         conf.DB = database.engine  # what Piccolo's migration manager looks up
-    for table in {*TABLES, Migration, *_all_tables(Table)}:
+    # The registered app (piccolo_conf.py names server.piccolo_app) imports every domain's
+    # tables; looking it up through Piccolo keeps this bottom module from importing them.
+    tables = finder.get_table_classes()
+    for table in {*tables, Migration, *_all_tables(Table)}:
         table._meta.db = database.engine
 
 

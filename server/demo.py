@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.auth.passwords import hash_password
 from server.directory.demo import DEMO_PASSWORD
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import PostKind
@@ -21,7 +22,7 @@ LOGIN_KINDS = [
 
 async def load_demo(settings: Settings) -> list[str]:
     """Load what is missing and return the lines to print (URL and demo logins)."""
-    created = await load_demo_city()
+    created = await load_demo_city(await hash_password(DEMO_PASSWORD))
     lines = [
         f"Open {settings.base_url}/ on a phone or a desktop browser.",
         "Demo city 临江市: " + ("loaded." if created else "already there."),

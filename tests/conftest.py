@@ -17,8 +17,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.app import create_app
+from server.auth.passwords import hash_password
 from server.db import Database, activate
-from server.directory.demo import CITY
+from server.directory.demo import CITY, DEMO_PASSWORD
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
@@ -119,7 +120,7 @@ async def demo(active_database: Database, settings: Settings) -> Database:
     using `database` emptied it."""
     if await area_by_code(CITY[0]) is None:
         await _empty(active_database)
-        await load_demo_city()
+        await load_demo_city(await hash_password(DEMO_PASSWORD))
         await seed_categories()
     async with active_database.write():  # only the directory stays: no sessions, no sync
         for table in reversed(TABLES):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -72,3 +73,11 @@ def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         raise NotAuthorizedException()
     if verdict is False:
         raise PermissionDeniedException()
+
+
+def viewer_of(request: Request) -> Viewer:
+    """The logged-in person; the access guard has already refused anonymous requests."""
+    viewer = request.scope.get("user")
+    if viewer is None:
+        raise NotAuthorizedException()
+    return viewer

@@ -10,12 +10,12 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.auth import service
-from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.auth.access import PUBLIC, SIGNED_IN, allow, viewer_of
 from server.auth.middleware import clear_session_cookie, session_cookie
 from server.errors import DomainError
 from server.i18n import gettext
 from server.settings import Settings
-from server.web.forms import client_ip, safe_next, viewer_of
+from server.web.forms import client_ip, safe_next
 from server.web.render import render
 
 

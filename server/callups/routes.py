@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
-from server.auth.access import ON_DUTY, SIGNED_IN, allow
+from server.auth.access import ON_DUTY, SIGNED_IN, allow, viewer_of
 from server.callups import answers, board, export, service, warnings
 from server.callups.kinds import Answer, WarningLevel
 from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
@@ -22,7 +22,7 @@ from server.i18n import gettext
 from server.notify.service import opened_page
 from server.syncing.forms import envelope
 from server.syncing.service import submit
-from server.web.forms import page_number, viewer_of
+from server.web.forms import page_number
 from server.web.render import render
 
 LIVE_PATTERN = r"^/callups/[0-9a-f-]+/live$"

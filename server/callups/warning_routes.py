@@ -9,14 +9,13 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server.auth.access import ON_DUTY, allow
+from server.auth.access import ON_DUTY, allow, viewer_of
 from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
 from server.callups.targets import DEFAULT_KINDS, count
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import gettext
-from server.web.forms import viewer_of
 from server.web.render import render
 
 XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")

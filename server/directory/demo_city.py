@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from server import db
-from server.auth.passwords import hash_password
 from server.directory.demo import (
     BOX,
     CITY,
-    DEMO_PASSWORD,
     DISTRICTS,
     GENERIC,
     GEOHAZARD_VILLAGES,
@@ -20,11 +18,12 @@ from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.directory.service import area_by_code
 
 
-async def load_demo_city() -> bool:
-    """Create the demo city unless it is there; True when it was created now."""
+async def load_demo_city(password_hash: str) -> bool:
+    """Create the demo city unless it is there, every person with `password_hash` (the hash
+    of DEMO_PASSWORD: hashing is auth's); True when it was created now."""
     if await area_by_code(CITY[0]) is not None:
         return False
-    b = _Builder(await hash_password(DEMO_PASSWORD))
+    b = _Builder(password_hash)
     async with db.current().write():  # all of it or nothing
         city = await b.area(CITY[0], CITY[1], Level.city, None, BOX)
         await b.person(PostKind.admin, area=city, title="系统管理员")

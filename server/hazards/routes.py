@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import File, Redirect, Stream, Template
 
 from server import localtime
-from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow
+from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow, viewer_of
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
@@ -34,7 +34,7 @@ from server.hazards.records import Filters, HazardRecord
 from server.i18n import gettext
 from server.notify.service import opened_page, waiting_actions
 from server.syncing.forms import envelope
-from server.web.forms import page_number, viewer_of
+from server.web.forms import page_number
 from server.web.render import render
 
 

@@ -9,12 +9,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File
 
-from server.auth.access import SIGNED_IN, allow
+from server.auth.access import SIGNED_IN, allow, viewer_of
 from server.errors import DomainError
 from server.i18n import N_
 from server.media import grants
 from server.media.storage import MediaStore
-from server.web.forms import viewer_of
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 

@@ -14,14 +14,14 @@ from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
-from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.auth.access import PUBLIC, SIGNED_IN, allow, viewer_of
 from server.errors import Forbidden, NotFound
 from server.i18n import N_
 from server.notify import gateway, live, service
 from server.notify.tables import Message
 from server.syncing.forms import envelope
 from server.syncing.service import submit
-from server.web.forms import require_json, safe_next, viewer_of
+from server.web.forms import require_json, safe_next
 from server.web.render import render
 
 

@@ -12,13 +12,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server import localtime
-from server.auth.access import SIGNED_IN, STAFF, allow
+from server.auth.access import SIGNED_IN, STAFF, allow, viewer_of
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError
 from server.i18n import gettext
 from server.patrols import ledger, review, service, windows
-from server.web.forms import viewer_of
 from server.web.render import render
 
 

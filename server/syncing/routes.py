@@ -13,12 +13,12 @@ from litestar.exceptions import ClientException, ValidationException
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from server.auth.access import PUBLIC, SIGNED_IN, allow
+from server.auth.access import PUBLIC, SIGNED_IN, allow, viewer_of
 from server.directory import service as directory
 from server.errors import Forbidden
 from server.i18n import gettext
 from server.syncing import service
-from server.web.forms import require_json, viewer_of
+from server.web.forms import require_json
 from server.web.render import render
 from sync.mutation import MAX_DEVICE_SEQ, MAX_EPOCH
 

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
-from server.auth.access import BUREAU, PUBLIC, STAFF, allow
+from server.auth.access import BUREAU, PUBLIC, STAFF, allow, viewer_of
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.qr import svg_of
@@ -26,7 +26,7 @@ from server.tipoffs import handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
-from server.web.forms import client_ip, viewer_of
+from server.web.forms import client_ip
 from server.web.render import render
 
 #: six photos as phones take them (a few MB each) and the form; more is refused with a message

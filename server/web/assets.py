@@ -1,4 +1,6 @@
-"""Static files: content hashes computed at start-up, versioned URLs, the precache list."""
+"""Static files: content hashes computed at start-up, versioned URLs, the precache list.
+
+The route that serves them is the shell's (`server/shell/routes.py`)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,6 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
-from litestar import Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
-from litestar.response import File
-
-from server.auth.access import PUBLIC, allow
 from server.settings import ROOT
 
 STATIC_DIR = ROOT / "pwa" / "static"
@@ -51,28 +47,3 @@ class Assets:
 
     def precache(self) -> list[str]:
         return [self.url(name) for name in self.files]
-
-
-@get(
-    "/static/{name:path}",
-    exclude_from_csrf=True,
-    include_in_schema=False,
-    sync_to_thread=False,
-    opt=allow(PUBLIC),
-)
-def static_file(request: Request, name: FromPath[str]) -> File:
-    """Serve a known static file. A current ?v= hash may be cached for ever."""
-    assets: Assets = request.app.state.assets
-    entry = assets.files.get(name.lstrip("/"))
-    if entry is None:
-        raise NotFoundException()
-    path, digest = entry
-    immutable = request.query_params.get("v") == digest
-    cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return File(
-        path=path,
-        media_type=media_type,
-        content_disposition_type="inline",
-        headers={"Cache-Control": cache, "ETag": f'"{digest}"'},
-    )

@@ -7,17 +7,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.exceptions import ClientException, NotAuthorizedException
-
-from server.auth.service import Viewer
-
-
-def viewer_of(request: Request) -> Viewer:
-    """The logged-in person; the access guard has already refused anonymous requests."""
-    viewer = request.scope.get("user")
-    if viewer is None:
-        raise NotAuthorizedException()
-    return viewer
+from litestar.exceptions import ClientException
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

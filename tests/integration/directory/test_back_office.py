@@ -7,7 +7,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from server.auth import service as auth
-from server.directory.importer import run_import
+from server.console.importer import run_import
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
 from tests.integration.directory.test_import import AREAS, PEOPLE, PLACES

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from server.auth import service as auth
-from server.directory.importer import run_import
+from server.console.importer import run_import
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
 from server.directory.tables import Area, Person, Place

@@ -10,10 +10,9 @@ from litestar import Litestar, MediaType, Request, get, post
 from litestar.response import Response
 
 from server.app import create_app
-from server.auth.access import SIGNED_IN, allow
+from server.auth.access import SIGNED_IN, allow, viewer_of
 from server.settings import get_settings
 from server.syncing import service
-from server.web.forms import viewer_of
 from sync.hlc import HLC
 from tests.integration.sync.notes import NoteAdapter, SyncTestNote
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.auth import service as auth
-from server.auth.access import ADMIN, allow
+from server.auth.access import ADMIN, allow, viewer_of
 from server.auth.passwords import hash_password, password_problem
 from server.directory import admin, rules, service
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
@@ -19,7 +19,7 @@ from server.errors import DomainError
 from server.i18n import N_, gettext
 from server.notify.outbox import PRESETS
 from server.notify.service import preset_of, set_preset
-from server.web.forms import page_number, viewer_of
+from server.web.forms import page_number
 from server.web.render import render
 
 

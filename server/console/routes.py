@@ -8,12 +8,12 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server.auth.access import FIELD, SIGNED_IN, STAFF, allow
+from server.auth.access import FIELD, SIGNED_IN, STAFF, allow, viewer_of
 from server.directory import service
 from server.directory.kinds import PlaceKind, PostKind
 from server.directory.qr import qr_svg
 from server.errors import NotFound
-from server.web.forms import page_number, viewer_of
+from server.web.forms import page_number
 from server.web.render import render
 
 

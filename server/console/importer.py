@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server import db
+from server.console.csvfile import read_rows
 from server.directory import admin, rules
-from server.directory.csvfile import read_rows
 from server.directory.kinds import Level, PlaceKind
 from server.directory.records import AreaRecord
 from server.directory.service import area_by_code, place_by_code
@@ -48,7 +48,7 @@ async def run_import(kind: str, data: bytes, *, dry_run: bool) -> Report:
     if missing:
         report.error(1, (N_("Missing columns: %(columns)s"), {"columns": ", ".join(missing)}))
         return report
-    from server.directory.people_import import plan_people
+    from server.console.people_import import plan_people
 
     planner = {"areas": _plan_areas, "places": _plan_places, "people": plan_people}[kind]
     steps = await planner(rows, report)

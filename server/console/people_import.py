@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from server.auth.passwords import hash_password, password_problem
+from server.console.importer import Report, Step, _report_all
 from server.directory import admin, rules
-from server.directory.importer import Report, Step, _report_all
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
 from server.i18n import N_

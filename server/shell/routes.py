@@ -1,13 +1,15 @@
-"""The app shell: home, offline page, service worker, manifest, language switch, health."""
+"""The app shell: home, offline page, service worker, manifest, static files, language, health."""
 
 from __future__ import annotations
 
 import json
+import mimetypes
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.params import URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import File, Redirect, Template
 
 from server.auth.access import ON_DUTY, PUBLIC, allow
 from server.callups.service import mine as my_callups
@@ -151,4 +153,29 @@ async def healthz(request: Request) -> Response[dict[str, str]]:
     return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
 
 
-ROUTES = [home, offline, service_worker, manifest, set_language, healthz]
+@get(
+    "/static/{name:path}",
+    exclude_from_csrf=True,
+    include_in_schema=False,
+    sync_to_thread=False,
+    opt=allow(PUBLIC),
+)
+def static_file(request: Request, name: FromPath[str]) -> File:
+    """Serve a known static file. A current ?v= hash may be cached for ever."""
+    assets: Assets = request.app.state.assets
+    entry = assets.files.get(name.lstrip("/"))
+    if entry is None:
+        raise NotFoundException()
+    path, digest = entry
+    immutable = request.query_params.get("v") == digest
+    cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return File(
+        path=path,
+        media_type=media_type,
+        content_disposition_type="inline",
+        headers={"Cache-Control": cache, "ETag": f'"{digest}"'},
+    )
+
+
+ROUTES = [home, offline, service_worker, manifest, static_file, set_language, healthz]
