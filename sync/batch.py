@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from piccolo.columns import JSON
 from piccolo.engine.sqlite import SQLiteEngine
@@ -26,6 +27,8 @@ CHUNK = 500
 #: the order rows are written in (none references another; the order is for readers of logs)
 TABLES = (SyncMutation, SyncChange, SyncHistory, SyncConflict)
 
+T = TypeVar("T")
+
 
 class Batch:
     def __init__(self) -> None:
@@ -36,9 +39,17 @@ class Batch:
         self._versions: dict[uuid.UUID, dict[str, Any] | None] = {}
         self._new_versions: set[uuid.UUID] = set()
         self._changed_versions: set[uuid.UUID] = set()
-        #: (entity, record id) -> the adapter's current values, for adapters that allow it
-        self.values: dict[tuple[str, uuid.UUID], dict[str, Any] | None] = {}
+        #: what each adapter keeps for the rest of the batch, by name (see `scratch`)
+        self._scratch: dict[str, Any] = {}
         self._rows: dict[type[Table], list[Table]] = defaultdict(list)
+
+    def scratch(self, name: str, make: Callable[[], T]) -> T:
+        """The space an adapter keeps for the rest of this batch under `name` (say
+        "callups.targets": what it read at prefetch, rows it writes at flush), made by `make`
+        on first use. It ends with the batch: nothing outlives the transaction."""
+        if name not in self._scratch:
+            self._scratch[name] = make()
+        return self._scratch[name]
 
     async def next_seq(self) -> int:
         if self._last_seq is None:

@@ -44,23 +44,23 @@ class Author:
 
 class Adapter(Protocol):
     """What a domain provides for each entity it lets phones write. A domain's adapter
-    subclasses this: the hooks with a body here are optional."""
+    subclasses this: the hooks with a body here are optional. Every hook that reads or
+    writes the database gets the `Batch` it runs in: what an adapter keeps between its
+    mutations goes in `batch.scratch(...)`, which ends with the batch."""
 
     policy: EntityPolicy
-    #: the records change only through this adapter: a batch may remember their values
-    batch_cache: bool = False
 
-    async def prefetch(self, record_ids: list[uuid.UUID]) -> None:
+    async def prefetch(self, record_ids: list[uuid.UUID], *, batch: Batch) -> None:
         """Read a group's records at once, before its mutations are applied one by one."""
 
-    async def flush(self) -> None:
+    async def flush(self, *, batch: Batch) -> None:
         """Write what the adapter kept for the end of the group, in its transaction."""
 
     def labels(self) -> dict[str, str]:
         """What to call the entity and its ops on the phone ("hazard.report": "上报隐患")."""
         return {}
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
         """Current values of the policy's fields, or None if the record does not exist."""
 
     def clean(self, mutation: Mutation) -> dict[str, Any]:
@@ -74,6 +74,8 @@ class Adapter(Protocol):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         """Why this author may not make this change now ("" when they may)."""
 
@@ -86,6 +88,7 @@ class Adapter(Protocol):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         """Write the changed values (and, when created, make the record)."""
 
@@ -97,6 +100,8 @@ class Adapter(Protocol):
         author: Author,
         seq: int,
         received_ms: int,
+        *,
+        batch: Batch,
     ) -> None:
         """After the merge (applied, merged or conflicted, not rejected): the domain's own
         trace of what happened, e.g. a timeline event, in the same transaction."""
@@ -145,6 +150,8 @@ async def apply(
             mutation, author, adapters, now_ms=now_ms, batch=batch, track_device=track_device
         )
         await batch.flush()
+        for each in adapters.values():
+            await each.flush(batch=batch)
         return result
     stored = await batch.logged(mutation.mutation_id)
     if stored is not None and not _same_write(stored, mutation, author):
@@ -170,8 +177,8 @@ async def apply(
     if track_device:
         await devices.saw(mutation, author.person_id)
     adapter = adapters.get(mutation.entity)
-    current = await _current(adapter, mutation, batch) if adapter else None
-    fields, reason = await _check(adapter, mutation, author, current)  # (2)
+    current = await adapter.load(mutation.record_id, batch=batch) if adapter else None
+    fields, reason = await _check(adapter, mutation, author, current, batch)  # (2)
     outcome = Outcome(Verdict.rejected, reason=reason)
     record_seq = 0
     if adapter is not None and not reason:
@@ -196,14 +203,13 @@ async def apply(
                 author=author,
                 seq=seq,
                 mutation=mutation,
+                batch=batch,
             )  # (4)
             values = {**(current or {}), **outcome.changes}
-            if adapter.batch_cache:
-                batch.values[(mutation.entity, mutation.record_id)] = values
             _feed(batch, adapter, mutation, values, meta, seq, str(hlc), outcome)  # (5)
             record_seq = seq
         if outcome.verdict is not Verdict.rejected:
-            await adapter.record(mutation, fields, outcome, author, seq, now_ms)
+            await adapter.record(mutation, fields, outcome, author, seq, now_ms, batch=batch)
         _keep(batch, mutation, outcome, seq, author, adapter, current)  # (6)
     batch.log(
         id=mutation.mutation_id,
@@ -285,19 +291,12 @@ def _base_seq(mutation: Mutation, meta: Mapping[str, Any] | None) -> int:
     return mutation.base_seq if mutation.base_seq <= seq else 0
 
 
-async def _current(adapter: Adapter, mutation: Mutation, batch: Batch) -> dict[str, Any] | None:
-    """The record's values now. An adapter whose records change only through it may let a
-    batch remember them (`batch_cache = True`); the others are read every time."""
-    if not adapter.batch_cache:
-        return await adapter.load(mutation.record_id)
-    key = (mutation.entity, mutation.record_id)
-    if key not in batch.values:
-        batch.values[key] = await adapter.load(mutation.record_id)
-    return batch.values[key]
-
-
 async def _check(
-    adapter: Adapter | None, mutation: Mutation, author: Author, current: dict[str, Any] | None
+    adapter: Adapter | None,
+    mutation: Mutation,
+    author: Author,
+    current: dict[str, Any] | None,
+    batch: Batch,
 ) -> tuple[dict[str, Any], str]:
     """The cleaned fields and why the mutation is refused ("" when it is not)."""
     if adapter is None:
@@ -308,7 +307,9 @@ async def _check(
         return {}, str(exc) or "invalid fields"
     if reason := _existence(adapter, mutation, current, fields):
         return fields, reason
-    return fields, await adapter.refuse(author, mutation.record_id, current, mutation, fields)
+    return fields, await adapter.refuse(
+        author, mutation.record_id, current, mutation, fields, batch=batch
+    )
 
 
 async def reject_raw(

@@ -22,6 +22,7 @@ from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupTarget
 from server.directory import service as directory
 from server.i18n import N_, gettext
+from sync.batch import Batch
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
 from sync.mutation import Mutation
@@ -75,39 +76,38 @@ async def standin_person(value: str) -> uuid.UUID | None:
     return person.id if person and person.active else None
 
 
-async def _target_and_callup(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
-    """The target and its call-up, read by `load` and kept for the rest of this mutation's
-    apply in the same transaction (refuse and record need them too); a group of
-    confirmations reads their call-up once."""
-    target = await CallupTarget.select().where(CallupTarget.id == record_id).first()
-    if target is None:
-        return None, None
-    callups = trail.per_transaction("callups", dict)
-    callup = callups.get(target["callup_id"]) if callups is not None else None
-    if callup is None:
-        row = await Callup.select().where(Callup.id == target["callup_id"]).first()
-        callup = CallupRecord.from_row(row) if row else None
-        if callups is not None and callup is not None:
-            callups[callup.id] = callup
-    found = (target, callup)
-    loaded = trail.per_transaction("targets", dict)
-    if loaded is not None:
-        loaded[record_id] = found
-    return found
+async def _loaded(
+    record_id: uuid.UUID, batch: Batch
+) -> tuple[dict[str, Any] | None, CallupRecord | None]:
+    """The target and its call-up, read once per batch (load, refuse and record all need
+    them; `prefetch` reads a whole group's at once)."""
+    loaded = batch.scratch(trail.TARGETS, dict)
+    if record_id not in loaded:
+        await _read_targets([record_id], batch)
+    return loaded.get(record_id, (None, None))
 
 
-async def _loaded(record_id: uuid.UUID) -> tuple[dict | None, CallupRecord | None]:
-    loaded = trail.per_transaction("targets", dict)
-    if loaded is not None and record_id in loaded:
-        return loaded[record_id]
-    return await _target_and_callup(record_id)
+async def _read_targets(record_ids: list[uuid.UUID], batch: Batch) -> None:
+    """Targets (and their call-ups, each once) into the batch's scratch, 500 to a query."""
+    loaded = batch.scratch(trail.TARGETS, dict)
+    callups = batch.scratch(trail.CALLUPS, dict)
+    wanted = [r for r in dict.fromkeys(record_ids) if r not in loaded]
+    for at in range(0, len(wanted), 500):
+        chunk = wanted[at : at + 500]
+        rows = await CallupTarget.select().where(CallupTarget.id.is_in(chunk))
+        missing = {r["callup_id"] for r in rows} - set(callups)
+        if missing:
+            for row in await Callup.select().where(Callup.id.is_in(list(missing))):
+                callups[row["id"]] = CallupRecord.from_row(row)
+        found = {row["id"]: (row, callups.get(row["callup_id"])) for row in rows}
+        loaded.update({r: found.get(r, (None, None)) for r in chunk})
 
 
 class CallupTargetAdapter(Adapter):
     policy = TARGET_POLICY
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
-        row, _callup = await _loaded(record_id)
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
+        row, _callup = await _loaded(record_id, batch)
         if row is None:
             return None
         return {
@@ -131,9 +131,11 @@ class CallupTargetAdapter(Adapter):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         viewer = author.principal
-        target, callup = await _loaded(record_id)
+        target, callup = await _loaded(record_id, batch)
         if target is None or callup is None or not isinstance(viewer, Viewer):
             return N_("This call-up does not exist, or you cannot see it.")
         if target["person_id"] != viewer.person_id and not service.can_record(
@@ -159,6 +161,7 @@ class CallupTargetAdapter(Adapter):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         """Nothing here: record() writes the merged answer with the confirmation's time, in
         one UPDATE (a call-up's 100,000 confirmations are one statement each)."""
@@ -171,10 +174,12 @@ class CallupTargetAdapter(Adapter):
         author: Author,
         seq: int,
         received_ms: int,
+        *,
+        batch: Batch,
     ) -> None:
         """Every accepted confirmation counts for its time, even one that changed nothing
         (the same answer from a second phone may be the earlier one)."""
-        target, _callup = await _loaded(mutation.record_id)
+        target, _callup = await _loaded(mutation.record_id, batch)
         if target is None:
             return
         columns: dict[Any, Any] = {}
@@ -205,27 +210,15 @@ class CallupTargetAdapter(Adapter):
             ),
             set_answer=False,
             columns=columns,
-            defer_event=True,
+            batch=batch,
         )
 
-    async def prefetch(self, record_ids: list[uuid.UUID]) -> None:
+    async def prefetch(self, record_ids: list[uuid.UUID], *, batch: Batch) -> None:
         """A group's targets (and their call-ups) in two queries, for load/refuse/record."""
-        loaded = trail.per_transaction("targets", dict)
-        callups = trail.per_transaction("callups", dict)
-        if loaded is None or callups is None:
-            return
-        wanted = [r for r in dict.fromkeys(record_ids) if r not in loaded]
-        for at in range(0, len(wanted), 500):
-            rows = await CallupTarget.select().where(CallupTarget.id.is_in(wanted[at : at + 500]))
-            missing = {r["callup_id"] for r in rows} - set(callups)
-            if missing:
-                for row in await Callup.select().where(Callup.id.is_in(list(missing))):
-                    callups[row["id"]] = CallupRecord.from_row(row)
-            for row in rows:
-                loaded[row["id"]] = (row, callups.get(row["callup_id"]))
+        await _read_targets(record_ids, batch)
 
-    async def flush(self) -> None:
-        await trail.flush_events()
+    async def flush(self, *, batch: Batch) -> None:
+        await trail.flush_events(batch)
 
     @staticmethod
     def labels() -> dict[str, str]:

@@ -13,9 +13,9 @@ from server.callups.kinds import Answer, Via
 from server.callups.records import CallupRecord
 from server.callups.service import _target_row, note_for, target_of
 from server.callups.tables import Callup, CallupEvent, CallupTarget
-from server.callups.trail import event, event_row, per_transaction, touch
+from server.callups.trail import EVENTS, TARGETS, event, event_row, touch
 from server.notify.outbox import send_to
-from sync.batch import insert_rows
+from sync.batch import Batch, insert_rows
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,13 @@ async def confirm(
     *,
     set_answer: bool,
     columns: dict[Any, Any] | None = None,
-    defer_event: bool = False,
+    batch: Batch | None = None,
 ) -> None:
     """Inside a write transaction. The earliest trusted time is the one that counts (two
     phones, or a text and a tap); any confirmation stops escalation. `set_answer` is False
-    where the answer was merged already (the sync adapter passes it in `columns`)."""
+    where the answer was merged already (the sync adapter passes it in `columns`, and its
+    `batch`: the timeline event waits for the batch's end, and what the adapter read for
+    the group is kept true)."""
     now = datetime.now(UTC)
     update: dict[Any, Any] = {**(columns or {}), CallupTarget.next_at: None}
     earlier = target["confirmed_at"] is None or c.at < target["confirmed_at"]
@@ -61,23 +63,23 @@ async def confirm(
     await CallupTarget.update(update).where(CallupTarget.id == target["id"])
     written = {column._meta.name: value for column, value in update.items()}
     target.update(written)
-    loaded = per_transaction("targets", dict)  # what the sync adapter read for this group
-    if loaded and target["id"] in loaded and loaded[target["id"]][0] is not target:
-        loaded[target["id"]][0].update(written)
+    if batch is not None:
+        kept = batch.scratch(TARGETS, dict).get(target["id"])
+        if kept is not None and kept[0] is not target:
+            kept[0].update(written)
     detail = {"answer": c.answer.value, "via": c.via.value, "earliest": earlier}
     if c.phone_at:
         detail["phone_at"] = c.phone_at.isoformat()
     if c.reason:
         detail["reason"] = c.reason
     row = event_row(target["callup_id"], target["id"], "confirmed", c.actor_id, detail, c.at)
-    pending = per_transaction("events", list) if defer_event else None
-    if pending is not None:
-        pending.append(row)  # written with the others by the sync adapter's flush()
+    if batch is not None:
+        batch.scratch(EVENTS, list).append(row)  # written by the sync adapter's flush()
     else:
         await insert_rows(CallupEvent, [row])
     if c.answer is Answer.unable and c.standin_id:
         await _stand_in(target, c.standin_id, c.actor_id)
-    await touch(target["callup_id"])
+    await touch(target["callup_id"], batch)
 
 
 async def _stand_in(

@@ -1,16 +1,15 @@
-"""A call-up's trail (全过程留痕): timeline events, the version open boards watch, and a memo
-that lives as long as the current transaction (what a group of confirmations shares)."""
+"""A call-up's trail (全过程留痕): timeline events and the version open boards watch. Inside a
+sync batch (a group of confirmations) both wait for the batch's end: the events are written
+in one statement and each call-up's version moves once."""
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from server import db
 from server.callups.tables import Callup, CallupEvent
-from sync.batch import insert_rows
+from sync.batch import Batch, insert_rows
 
 
 async def event(
@@ -43,40 +42,30 @@ def event_row(
     }
 
 
-async def flush_events() -> None:
-    """Write the timeline events kept during this transaction (see confirm)."""
-    pending = per_transaction("events", list)
-    if pending:
-        rows = list(pending)
-        pending.clear()
-        for at in range(0, len(rows), 500):
-            await insert_rows(CallupEvent, rows[at : at + 500])
+#: a sync batch's scratch (sync.batch.Batch.scratch): timeline events to write at its end,
+#: call-ups whose version moved, and what the adapter read for the group (target id ->
+#: (target row, its call-up); call-up id -> call-up)
+EVENTS = "callups.events"
+TOUCHED = "callups.touched"
+TARGETS = "callups.targets"
+CALLUPS = "callups.callups"
 
 
-async def touch(callup_id: uuid.UUID) -> None:
+async def flush_events(batch: Batch) -> None:
+    """Write the timeline events a sync batch kept (see answers.confirm)."""
+    pending = batch.scratch(EVENTS, list)
+    rows = list(pending)
+    pending.clear()
+    for at in range(0, len(rows), 500):
+        await insert_rows(CallupEvent, rows[at : at + 500])
+
+
+async def touch(callup_id: uuid.UUID, batch: Batch | None = None) -> None:
     """Open boards poll this number: it changes whenever anything on the call-up does. Once
-    per transaction is enough (a group of 200 confirmations bumps it once, not 200 times)."""
-    touched = per_transaction("touched", set)
-    if touched is not None:
+    per batch is enough (a group of 200 confirmations bumps it once, not 200 times)."""
+    if batch is not None:
+        touched = batch.scratch(TOUCHED, set)
         if callup_id in touched:
             return
         touched.add(callup_id)
     await Callup.update({Callup.version: Callup.version + 1}).where(Callup.id == callup_id)
-
-
-#: (the transaction, its memo) for this task: replaced when another transaction asks
-_memo: contextvars.ContextVar[tuple[Any, dict[str, Any]] | None] = contextvars.ContextVar(
-    "callup_memo", default=None
-)
-
-
-def per_transaction(name: str, make: Any) -> Any:
-    """A memo that lives as long as the current transaction (None outside one)."""
-    transaction = db.current().engine.current_transaction.get()
-    if transaction is None:
-        return None
-    held = _memo.get()
-    if held is None or held[0] is not transaction:
-        held = (transaction, {})
-        _memo.set(held)
-    return held[1].setdefault(name, make())

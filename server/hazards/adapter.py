@@ -31,6 +31,7 @@ from server.hazards.policy import (
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_to
+from sync.batch import Batch
 from sync.hlc import trusted_time as hlc_trusted
 from sync.merge import Outcome, Policy, union
 from sync.mutation import Mutation
@@ -85,7 +86,7 @@ class HazardAdapter(Adapter):
     def __init__(self, verify_distance_m: float = 100.0) -> None:
         self.verify_distance_m = verify_distance_m
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
         columns = [getattr(Hazard, f) for f in FIELDS]
         row = await Hazard.select(*columns).where(Hazard.id == record_id).first()
         return to_values(row) if row else None
@@ -100,6 +101,8 @@ class HazardAdapter(Adapter):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         viewer = author.principal
         if not isinstance(viewer, Viewer):
@@ -222,6 +225,7 @@ class HazardAdapter(Adapter):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         viewer: Viewer = author.principal
         columns = _columns(values)
@@ -264,6 +268,8 @@ class HazardAdapter(Adapter):
         author: Author,
         seq: int,
         received_ms: int,
+        *,
+        batch: Batch,
     ) -> None:
         viewer: Viewer = author.principal
         now = datetime.fromtimestamp(received_ms / 1000, UTC)

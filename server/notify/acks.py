@@ -14,6 +14,7 @@ from typing import Any
 from server.i18n import N_, gettext
 from server.notify import hooks
 from server.notify.tables import Message
+from sync.batch import Batch
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Policy
 from sync.mutation import Mutation
@@ -30,7 +31,7 @@ MESSAGE_POLICY = EntityPolicy(
 class MessageAdapter(Adapter):
     policy = MESSAGE_POLICY
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
         row = await Message.select(Message.action).where(Message.id == record_id).first()
         return {"action": row["action"]} if row else None
 
@@ -48,6 +49,8 @@ class MessageAdapter(Adapter):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         row = await Message.select(Message.person_id).where(Message.id == record_id).first()
         if row is None or row["person_id"] != author.person_id:
@@ -63,6 +66,7 @@ class MessageAdapter(Adapter):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         row = await Message.select().where(Message.id == record_id).first()
         update: dict[Any, Any] = {Message.action: values["action"]}
@@ -72,7 +76,7 @@ class MessageAdapter(Adapter):
             await hooks.acted(row, values["action"], at, author)
         await Message.update(update).where(Message.id == record_id)
 
-    async def record(self, *args: Any) -> None:
+    async def record(self, *args: Any, batch: Batch) -> None:
         """The message row is its own trace (who, what, when)."""
 
     @staticmethod

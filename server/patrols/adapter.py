@@ -20,7 +20,7 @@ from server.i18n import N_, gettext
 from server.patrols import fields as patrol_fields
 from server.patrols.service import assignees_of
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan, TrackPoint
-from sync.batch import insert_rows
+from sync.batch import Batch, insert_rows
 from sync.hlc import trusted_time
 from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
 from sync.mutation import Mutation
@@ -50,7 +50,7 @@ OFFLINE_AT_MOST = timedelta(days=30)
 class PatrolAdapter(Adapter):
     policy = PATROL_POLICY
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
         row = (
             await Patrol.select(Patrol.plan_id, Patrol.area_path, Patrol.state)
             .where(Patrol.id == record_id)
@@ -77,6 +77,8 @@ class PatrolAdapter(Adapter):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         viewer = author.principal
         if not isinstance(viewer, Viewer):
@@ -102,6 +104,7 @@ class PatrolAdapter(Adapter):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         now = datetime.now(UTC)
         at = trusted_time(mutation.phone_time, now - OFFLINE_AT_MOST, now)
@@ -133,6 +136,8 @@ class PatrolAdapter(Adapter):
         author: Author,
         seq: int,
         received_ms: int,
+        *,
+        batch: Batch,
     ) -> None:
         """After new points: the patrol's length, count and speed flags, from its whole track."""
         if "points" in fields:

@@ -98,14 +98,14 @@ async def _prefetch(batch: Batch, parsed: list[Parsed]) -> None:
     for entity, ids in by_entity.items():
         adapter = ADAPTERS.get(entity)
         if adapter is not None:
-            await adapter.prefetch(ids)
+            await adapter.prefetch(ids, batch=batch)
 
 
 async def _flush(batch: Batch) -> None:
     """The sync log's rows, and what adapters kept to write in bulk (`flush`)."""
     await batch.flush()
     for adapter in ADAPTERS.values():
-        await adapter.flush()
+        await adapter.flush(batch=batch)
 
 
 async def _note_devices(group: Sequence[tuple[Parsed, store.Author]]) -> None:

@@ -30,10 +30,10 @@ async def test_many_phones_at_once(demo, monkeypatch: pytest.MonkeyPatch) -> Non
     poisoned = rows[3]["id"]
     original = CallupTargetAdapter.record
 
-    async def record(self, mutation, *args):  # type: ignore[no-untyped-def]
+    async def record(self, mutation, *args, **kwargs):  # type: ignore[no-untyped-def]
         if mutation.record_id == poisoned:
             raise RuntimeError("a bug met by one mutation")
-        return await original(self, mutation, *args)
+        return await original(self, mutation, *args, **kwargs)
 
     groups: list[int] = []
     apply_group = syncing.GroupCommit.apply

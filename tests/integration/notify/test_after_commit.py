@@ -17,6 +17,7 @@ from server import db
 from server.notify import live, outbox
 from server.settings import Settings
 from server.syncing import service as syncing
+from sync.batch import Batch
 from sync.hlc import HLC
 from sync.mutation import Mutation
 from sync.store import Author
@@ -70,14 +71,14 @@ class NotifyingNotes(NoteAdapter):
     """Notes that tell their author of each write, in the same transaction; one titled
     "poison" breaks the transaction it is in (a bug, as the group commit sees it)."""
 
-    batch_cache = False
-
     async def save(self, record_id: uuid.UUID, values: dict[str, Any], **kwargs: Any) -> None:
         if values.get("title") == "poison":
             raise RuntimeError("poisoned")
         await super().save(record_id, values, **kwargs)
 
-    async def record(self, mutation: Mutation, fields: dict, outcome, author: Author, *a) -> None:
+    async def record(
+        self, mutation: Mutation, fields: dict, outcome, author: Author, *a, batch: Batch
+    ) -> None:
         await outbox.send_to(author.person_id, outbox.Note(kind="test", title=fields["title"]))
 
 

@@ -10,6 +10,7 @@ from piccolo.columns import JSON, UUID, Varchar
 from piccolo.table import Table
 
 from server import db
+from sync.batch import Batch
 from sync.merge import EntityPolicy, FieldRule, Policy
 from sync.mutation import Mutation
 from sync.store import Adapter, Author, Result, apply
@@ -44,10 +45,8 @@ FIELDS = list(NOTE_POLICY.fields)
 
 class NoteAdapter(Adapter):
     policy = NOTE_POLICY
-    #: notes change only through this adapter: a batch may remember their values
-    batch_cache = True
 
-    async def load(self, record_id: uuid.UUID) -> dict[str, Any] | None:
+    async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
         row = (
             await SyncTestNote.select(*[getattr(SyncTestNote, f) for f in FIELDS])
             .where(SyncTestNote.id == record_id)
@@ -66,6 +65,8 @@ class NoteAdapter(Adapter):
         current: dict[str, Any] | None,
         mutation: Mutation,
         fields: dict[str, Any],
+        *,
+        batch: Batch,
     ) -> str:
         if "blocked" in author.roles:
             return "this person may not write notes"
@@ -80,6 +81,7 @@ class NoteAdapter(Adapter):
         author: Author,
         seq: int,
         mutation: Mutation,
+        batch: Batch,
     ) -> None:
         if created:
             await SyncTestNote.insert(SyncTestNote(id=record_id, **values))
@@ -88,7 +90,7 @@ class NoteAdapter(Adapter):
                 {getattr(SyncTestNote, k): v for k, v in values.items()}
             ).where(SyncTestNote.id == record_id)
 
-    async def record(self, *args: Any) -> None:
+    async def record(self, *args: Any, batch: Batch) -> None:
         pass
 
     def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:

@@ -24,6 +24,7 @@ from hypothesis.stateful import (
 from server.db import Database, activate
 from server.directory.scope import under
 from sync import feed
+from sync.batch import Batch
 from sync.hlc import HLC, receive, tick
 from sync.mutation import Mutation
 from sync.tables import SyncChange, SyncConflict, SyncDevice, SyncHistory, SyncMutation, SyncRecord
@@ -224,7 +225,7 @@ class SyncMachine(RuleBasedStateMachine):
                 if entry.removed:
                     phone.view.pop(entry.record_id, None)
                     continue
-                values = await adapter.load(entry.record_id)
+                values = await adapter.load(entry.record_id, batch=Batch())
                 record = (
                     await SyncRecord.select(SyncRecord.seq)
                     .where(SyncRecord.record_id == entry.record_id)
