@@ -15,8 +15,7 @@ from server.auth.tables import DeviceSession, LoginAttempt
 from server.directory.kinds import PostKind
 from server.directory.records import PostRecord
 from server.directory.scope import Scope
-from server.directory.service import posts_of, scope_for
-from server.directory.tables import Person
+from server.directory.service import credentials, posts_of, scope_for
 from server.errors import DomainError
 from server.i18n import N_
 
@@ -135,17 +134,14 @@ async def login(mobile: str, password: str, *, ip: str, user_agent: str) -> str:
     mobile = mobile.strip().replace(" ", "")[:20]
     if await _reserve(mobile, ip[:45]) is None:
         raise LoginThrottled(THROTTLED)
-    row = (
-        await Person.select(Person.id, Person.password_hash, Person.active)
-        .where(Person.mobile == mobile)
-        .first()
-    )
-    ok = await verify_password(row["password_hash"] if row else "", password)
-    if not (ok and row and row["active"]):
+    found = await credentials(mobile)
+    person_id, password_hash, active = found or (None, "", False)
+    ok = await verify_password(password_hash, password)
+    if not (ok and person_id and active):
         raise LoginRefused(BAD_CREDENTIALS)  # the reserved attempt stays: it failed
     async with db.current().write():
         await LoginAttempt.delete().where(LoginAttempt.mobile == mobile)
-        return await open_session(row["id"], ip=ip, user_agent=user_agent)
+        return await open_session(person_id, ip=ip, user_agent=user_agent)
 
 
 async def open_session(person_id: uuid.UUID, *, ip: str, user_agent: str) -> str:

@@ -24,9 +24,8 @@ from server import db
 from server.callups import service, trail
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
-from server.callups.targets import duty_officers_for
 from server.directory import service as directory
-from server.directory.tables import Person
+from server.directory.holders import duty_officers_for
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_many, send_to
 from sync.batch import insert_rows
@@ -134,12 +133,7 @@ async def _up_the_chain(callup: CallupRecord, silent: list[dict]) -> dict[uuid.U
     """Tell each silent target's superior and the nearest duty officer whom to call: a note
     per target while there are few, one note with the count when there are many. Returns
     who was told about each target."""
-    people = {
-        r["id"]: r
-        for r in await Person.select(Person.id, Person.name, Person.mobile).where(
-            Person.id.is_in([t["person_id"] for t in silent])
-        )
-    }
+    people = await directory.contacts([t["person_id"] for t in silent])
     places = await directory.area_names([t["area_path"] for t in silent])
     officers = await duty_officers_for(list({t["area_path"] or "/" for t in silent}))
     told: dict[uuid.UUID, list] = defaultdict(list)
@@ -155,7 +149,12 @@ async def _up_the_chain(callup: CallupRecord, silent: list[dict]) -> dict[uuid.U
     return told
 
 
-def _notes(callup: CallupRecord, targets: list[dict], people: dict, places: dict) -> list[Note]:
+def _notes(
+    callup: CallupRecord,
+    targets: list[dict],
+    people: dict[uuid.UUID, tuple[str, str]],
+    places: dict[str, str],
+) -> list[Note]:
     prefix = gettext(N_("[Drill] ")) if callup.drill else ""
     if len(targets) > NAMED:
         return [
@@ -175,14 +174,14 @@ def _notes(callup: CallupRecord, targets: list[dict], people: dict, places: dict
         ]
     notes = []
     for t in targets:
-        person = people.get(t["person_id"], {"name": "?", "mobile": ""})
+        name, mobile = people.get(t["person_id"], ("?", ""))
         notes.append(
             Note(
                 kind="callup_escalation",
                 title=prefix
                 + gettext(
                     N_("Not confirmed: %(name)s (%(area)s)"),
-                    name=person["name"],
+                    name=name,
                     area=places.get(t["area_path"], ""),
                 ),
                 body=gettext(
@@ -190,7 +189,7 @@ def _notes(callup: CallupRecord, targets: list[dict], people: dict, places: dict
                     code=callup.code,
                     title=callup.title,
                     rounds=t["rounds"] + 1,
-                    mobile=person["mobile"],
+                    mobile=mobile,
                 ),
                 url=f"/callups/targets/{t['id']}",
                 urgency="high",

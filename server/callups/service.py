@@ -16,10 +16,9 @@ from server.callups.kinds import WarningLevel
 from server.callups.records import CallupRecord, TargetRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
 from server.callups.trail import event
+from server.directory import holders
 from server.directory import service as directory
 from server.directory.kinds import PostKind
-from server.directory.scope import under
-from server.directory.tables import Person, Post
 from server.errors import Conflict, DomainError, NotFound
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_many
@@ -71,7 +70,7 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
     if errors := check(viewer, draft):
         raise DomainError(next(iter(errors.values())))
     level = WarningLevel(draft.level)
-    found = await targeting.compute(draft.area_paths, draft.post_kinds)
+    found = await holders.holders_in(draft.area_paths, draft.post_kinds)
     callup_id = uuid.uuid4()
     now = datetime.now(UTC)
     database = db.current()
@@ -90,7 +89,7 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
                 drill=draft.drill,
                 window_minutes=draft.window_minutes or DEFAULT_WINDOWS[level.value],
                 max_rounds=draft.max_rounds,
-                area_paths=targeting.outermost(draft.area_paths),
+                area_paths=holders.outermost(draft.area_paths),
                 post_kinds=sorted(set(draft.post_kinds)),
                 created_by=viewer.person_id,
             )
@@ -186,18 +185,13 @@ async def target_of(person_id: uuid.UUID, callup_id: uuid.UUID) -> dict[str, Any
 
 async def with_people(rows: list[dict[str, Any]]) -> list[TargetRecord]:
     """Target rows with their names and mobile numbers."""
-    people = {
-        r["id"]: r
-        for r in await Person.select(Person.id, Person.name, Person.mobile).where(
-            Person.id.is_in([r["person_id"] for r in rows] or [uuid.UUID(int=0)])
-        )
-    }
+    people = await directory.contacts([r["person_id"] for r in rows])
     return [
         TargetRecord.from_row(
             {
                 **r,
-                "name": people.get(r["person_id"], {}).get("name", "?"),
-                "mobile": people.get(r["person_id"], {}).get("mobile", ""),
+                "name": people.get(r["person_id"], ("?", ""))[0],
+                "mobile": people.get(r["person_id"], ("?", ""))[1],
             }
         )
         for r in rows
@@ -358,12 +352,4 @@ async def colleagues(target: dict[str, Any], limit: int = 30) -> list[dict[str, 
     if not path:
         return []
     kinds = [*targeting.DEFAULT_KINDS, PostKind.grid_member.value]
-    posts = Post.select(Post.person).where(
-        under(Post.area_path, path) & Post.kind.is_in(kinds) & Post.active.eq(True)
-    )
-    return (
-        await Person.select(Person.id, Person.name, Person.mobile)
-        .where(Person.id.is_in(posts) & Person.active.eq(True) & (Person.id != target["person_id"]))
-        .order_by(Person.name)
-        .limit(limit)
-    )
+    return await holders.stand_ins(path, kinds, besides=target["person_id"], limit=limit)

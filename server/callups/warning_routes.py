@@ -12,7 +12,6 @@ from litestar.response import Redirect, Template
 from server.auth.access import ON_DUTY, allow, viewer_of
 from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
-from server.callups.targets import DEFAULT_KINDS, count
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import gettext
@@ -114,7 +113,7 @@ async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Tem
         {
             "w": warning,
             "areas": [names.get(p, p) for p in warning.area_paths],
-            "targets": await count(warning.area_paths, list(DEFAULT_KINDS)),
+            "targets": await warnings.reach(warning),
             **related,
         },
     )

@@ -16,7 +16,8 @@ from server.callups.kinds import HazardType, WarningLevel, WarningState
 from server.callups.records import WarningRecord
 from server.callups.tables import EarlyWarning
 from server.db import as_json
-from server.directory.tables import Area
+from server.directory import holders
+from server.directory import service as directory
 from server.errors import DomainError, NotFound
 from server.i18n import N_
 
@@ -43,19 +44,14 @@ async def match_areas(
     only the outermost of nested ones."""
     paths: list[str] = []
     if codes:
-        rows = await Area.select(Area.path).where(Area.code.is_in(codes))
-        paths += [r["path"] for r in rows]
+        paths += await directory.area_paths_by_code(codes)
     if polygons or circles:
-        rows = await Area.select(Area.path, Area.center_lat, Area.center_lng).where(
-            Area.center_lat.is_not_null()
-        )
-        for r in rows:
-            lat, lng = r["center_lat"], r["center_lng"]
+        for path, lat, lng in await directory.area_centres():
             if any(geo.inside_polygon(lat, lng, ring) for ring in polygons) or any(
                 _within(lat, lng, c) for c in circles
             ):
-                paths.append(r["path"])
-    return targeting.outermost(paths)
+                paths.append(path)
+    return holders.outermost(paths)
 
 
 def _within(lat: float, lng: float, circle: tuple[float, float, float]) -> bool:
@@ -79,7 +75,7 @@ async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported
         )
         if same:
             warning = WarningRecord.from_row(same)
-            return Imported("already", warning, await _targets(warning), [])
+            return Imported("already", warning, await reach(warning), [])
         earlier, unknown = await _referenced(alert.references)
         row = await _row_of(alert, earlier, actor_id)
         await EarlyWarning.insert(EarlyWarning(**row))
@@ -90,7 +86,7 @@ async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported
             ).where(EarlyWarning.id == old["id"])
     warning = await load(row["id"])
     action = {"Alert": "created", "Update": "updated", "Cancel": "cancelled"}[alert.msg_type]
-    return Imported(action, warning, await _targets(warning), unknown)
+    return Imported(action, warning, await reach(warning), unknown)
 
 
 async def _referenced(references: list[tuple[str, str]]) -> tuple[list[dict], list[str]]:
@@ -170,8 +166,9 @@ async def _row_of(
     }
 
 
-async def _targets(warning: WarningRecord) -> int:
-    return await targeting.count(warning.area_paths, list(targeting.DEFAULT_KINDS))
+async def reach(warning: WarningRecord) -> int:
+    """How many people a call-up for this warning would reach by default."""
+    return await holders.count_holders(warning.area_paths, list(targeting.DEFAULT_KINDS))
 
 
 @dataclass(frozen=True)
@@ -206,7 +203,7 @@ async def create_manual(viewer: Viewer, w: ManualWarning) -> uuid.UUID:
                 level=w.level,
                 headline=w.headline.strip()[:200],
                 description=w.description.strip()[:4000],
-                area_paths=targeting.outermost(w.area_paths),
+                area_paths=holders.outermost(w.area_paths),
                 valid_from=now,
                 valid_to=now + timedelta(hours=max(1, min(w.valid_hours, 720))),
                 sent_at=now,

@@ -207,6 +207,42 @@ async def mobiles_of(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {r["id"]: r["mobile"] for r in rows}
 
 
+async def contacts(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """(name, mobile) of each of these people, active or not (a call-up's list shows who was
+    called even after they left)."""
+    wanted = list(set(person_ids))
+    found: dict[uuid.UUID, tuple[str, str]] = {}
+    for at in range(0, len(wanted), 500):
+        rows = await Person.select(Person.id, Person.name, Person.mobile).where(
+            Person.id.is_in(wanted[at : at + 500])
+        )
+        found.update({r["id"]: (r["name"], r["mobile"]) for r in rows})
+    return found
+
+
+async def credentials(mobile: str) -> tuple[uuid.UUID, str, bool] | None:
+    """(person id, password hash, active) of whoever has this mobile number, for login."""
+    row = (
+        await Person.select(Person.id, Person.password_hash, Person.active)
+        .where(Person.mobile == mobile)
+        .first()
+    )
+    return (row["id"], row["password_hash"], row["active"]) if row else None
+
+
+async def area_paths_by_code(codes: list[str]) -> list[str]:
+    rows = await Area.select(Area.path).where(Area.code.is_in(codes))
+    return [r["path"] for r in rows]
+
+
+async def area_centres() -> list[tuple[str, float, float]]:
+    """(path, centre latitude, centre longitude) of every area that has a centre."""
+    rows = await Area.select(Area.path, Area.center_lat, Area.center_lng).where(
+        Area.center_lat.is_not_null()
+    )
+    return [(r["path"], r["center_lat"], r["center_lng"]) for r in rows]
+
+
 async def area_by_path(path: str) -> AreaRecord | None:
     row = await Area.select().where(Area.path == path).first()
     return AreaRecord.from_row(row) if row else None

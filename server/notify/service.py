@@ -93,6 +93,14 @@ async def subscribed(viewer: Viewer) -> bool:
     )
 
 
+async def with_push(recipient_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these recipients with a push subscription (a resident's tip-off or a person)."""
+    rows = await PushSubscription.select(PushSubscription.person_id).where(
+        PushSubscription.person_id.is_in(list(set(recipient_ids)) or [None])
+    )
+    return {r["person_id"] for r in rows}
+
+
 def gateway_for(settings: Settings) -> Gateway:
     if settings.sms_webhook_url:
         return WebhookGateway(settings.sms_webhook_url, settings.sms_webhook_secret)

@@ -8,8 +8,7 @@ import uuid
 
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_to
-from server.notify.service import NewSubscription, keep_subscription
-from server.notify.tables import PushSubscription
+from server.notify.service import NewSubscription, keep_subscription, with_push
 from server.tipoffs.tables import TipOff
 
 ACCEPTED = N_("Your tip-off %(number)s was accepted.")
@@ -27,12 +26,7 @@ async def subscribe(
 
 async def tell(tipoff_ids: list[uuid.UUID], message: str) -> None:
     """Push `message` to each of these tip-offs' reporters who subscribed (others: nothing)."""
-    subscribed = {
-        r["person_id"]
-        for r in await PushSubscription.select(PushSubscription.person_id).where(
-            PushSubscription.person_id.is_in(tipoff_ids or [None])
-        )
-    }
+    subscribed = await with_push(tipoff_ids)
     if not subscribed:
         return
     for row in await TipOff.select(TipOff.id, TipOff.number, TipOff.code).where(

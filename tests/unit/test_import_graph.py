@@ -105,3 +105,18 @@ def test_web_is_a_leaf_and_sync_knows_no_domain() -> None:
     assert graph("sync")  # the walk saw sync's modules
     for path in (ROOT / "sync").rglob("*.py"):
         assert not [n for n in _imported(path) if n.split(".")[0] == "server"], path
+
+
+def test_a_domain_reads_another_domains_tables_through_its_service() -> None:
+    """Only a package's own modules import its tables; another package's `tables.py` may
+    for a foreign key, and the table registry (`piccolo_app`) for migrations."""
+    found = []
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        mine = path.relative_to(ROOT / "server").parts[0].removesuffix(".py")
+        if path.name == "tables.py" or mine == "piccolo_app":
+            continue
+        for name in _imported(path):
+            pieces = name.split(".")
+            if pieces[0] == "server" and pieces[2:3] == ["tables"] and pieces[1] != mine:
+                found.append(f"{path.relative_to(ROOT)} reads {'.'.join(pieces[:3])}")
+    assert not found, "\n".join(sorted(set(found)))

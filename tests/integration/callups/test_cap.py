@@ -12,8 +12,9 @@ import pytest
 
 from server.callups import cap
 from server.callups.kinds import HazardType, WarningLevel, WarningState
-from server.callups.targets import DEFAULT_KINDS, count
+from server.callups.targets import DEFAULT_KINDS
 from server.callups.warnings import import_cap, load
+from server.directory.holders import count_holders as count
 from server.directory.service import area_by_code
 from server.settings import ROOT
 from tests.integration.callups.people import OURS_CAP

@@ -10,7 +10,7 @@ import pytest
 from server.callups import board, service
 from server.callups.escalation import escalate
 from server.callups.tables import CallupEvent, CallupTarget
-from server.callups.targets import duty_officers_over
+from server.directory.holders import duty_officers_over
 from server.directory.kinds import PostKind
 from server.directory.tables import Person, Post
 from server.errors import Conflict

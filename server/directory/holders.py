@@ -1,0 +1,113 @@
+"""Who holds which posts where: the people a call-up reaches (each once, with the holder of
+their post's superior), how many that is, the duty officers over an area, and who near a
+person could stand in for them. Other domains ask these questions here rather than reading
+the directory's tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from server.directory.kinds import PostKind
+from server.directory.scope import under
+from server.directory.tables import Person, Post
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person reached through one of their posts (the first by area)."""
+
+    person_id: uuid.UUID
+    post_id: uuid.UUID
+    area_path: str
+    superior_id: uuid.UUID | None
+
+
+def outermost(paths: list[str]) -> list[str]:
+    kept: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (len(p), p)):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _where(area_paths: list[str], kinds: list[str]):
+    clause = None
+    for path in outermost(area_paths):
+        clause = (
+            under(Post.area_path, path) if clause is None else clause | under(Post.area_path, path)
+        )
+    active = (
+        Post.active.eq(True)
+        & Post.kind.is_in(list(kinds))
+        & Post.person.is_in(Person.select(Person.id).where(Person.active.eq(True)))
+    )
+    return active & clause if clause is not None else None
+
+
+async def holders_in(area_paths: list[str], kinds: list[str]) -> list[Holder]:
+    """Each person once (their first post by area), with the holder of the post's superior."""
+    where = _where(area_paths, kinds)
+    if where is None or not kinds:
+        return []
+    rows = (
+        await Post.select(
+            Post.id, Post.person, Post.area_path, Post.superior.person.as_alias("boss")
+        )
+        .where(where)
+        .order_by(Post.area_path)
+    )
+    found: dict[uuid.UUID, Holder] = {}
+    for r in rows:
+        if r["person"] not in found:
+            boss = r["boss"] if r["boss"] != r["person"] else None
+            found[r["person"]] = Holder(r["person"], r["id"], r["area_path"], boss)
+    return list(found.values())
+
+
+async def count_holders(area_paths: list[str], kinds: list[str]) -> int:
+    """How many people hold one of `kinds` in these areas (whom a call-up would reach)."""
+    where = _where(area_paths, kinds)
+    if where is None or not kinds:
+        return 0
+    rows = await Post.select(Post.person).where(where).distinct()
+    return len(rows)
+
+
+async def duty_officers_over(path: str) -> list[uuid.UUID]:
+    """The duty officers of the nearest area above (or at) `path` that has any."""
+    return (await duty_officers_for([path]))[path]
+
+
+async def duty_officers_for(paths: list[str]) -> dict[str, list[uuid.UUID]]:
+    """For each path, the duty officers of the nearest area above (or at) it that has any:
+    duty officers are few (city, districts, towns), so all of them are read once."""
+    rows = await Post.select(Post.person, Post.area_path).where(
+        (Post.kind == PostKind.duty_officer.value) & Post.active.eq(True)
+    )
+    found: dict[str, list[uuid.UUID]] = {}
+    for path in paths:
+        over = [r for r in rows if r["area_path"] and path.startswith(r["area_path"])]
+        nearest = max((len(r["area_path"]) for r in over), default=0)
+        found[path] = list(
+            dict.fromkeys(r["person"] for r in over if len(r["area_path"]) == nearest)
+        )
+    return found
+
+
+async def stand_ins(
+    path: str, kinds: list[str], *, besides: uuid.UUID, limit: int = 30
+) -> list[dict[str, Any]]:
+    """Active people (id, name, mobile) holding one of `kinds` under `path`, but `besides`,
+    by name: who could stand in for a person."""
+    posts = Post.select(Post.person).where(
+        under(Post.area_path, path) & Post.kind.is_in(kinds) & Post.active.eq(True)
+    )
+    return (
+        await Person.select(Person.id, Person.name, Person.mobile)
+        .where(Person.id.is_in(posts) & Person.active.eq(True) & (Person.id != besides))
+        .order_by(Person.name)
+        .limit(limit)
+    )
