@@ -266,7 +266,9 @@ async def run_engine(url: str, count: int, subs: list[dict], vapid) -> dict:
 
     # the named baseline: the same fan-out without the call-up around it
     start = time.perf_counter()
-    people = [r["person_id"] for r in await PushSubscription.select(PushSubscription.person_id)]
+    people = [
+        r["recipient_id"] for r in await PushSubscription.select(PushSubscription.recipient_id)
+    ]
     note = Note(kind="bench", title="基线", urgency="high")
     await enqueue_and_drain(send_many(people, note, ("webpush",)), lambda: drain_all(sender))
     result["baseline_fanout_only_s"] = round(time.perf_counter() - start, 2)

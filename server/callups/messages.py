@@ -23,7 +23,7 @@ def callup_of(url: str) -> uuid.UUID | None:
 
 async def _target_for(message: hooks.Seen) -> dict | None:
     callup_id = callup_of(message.url)
-    return await service.target_of(message.person_id, callup_id) if callup_id else None
+    return await service.target_of(message.recipient_id, callup_id) if callup_id else None
 
 
 async def on_delivered(messages: list[hooks.Seen], at: datetime) -> None:
@@ -32,7 +32,7 @@ async def on_delivered(messages: list[hooks.Seen], at: datetime) -> None:
     pairs: dict[uuid.UUID, list[uuid.UUID]] = {}
     for m in messages:
         if callup_id := callup_of(m.url):
-            pairs.setdefault(callup_id, []).append(m.person_id)
+            pairs.setdefault(callup_id, []).append(m.recipient_id)
     for callup_id, people in pairs.items():
         for at_ in range(0, len(people), 500):
             done = (
@@ -57,7 +57,7 @@ async def on_opened(message: hooks.Seen, at: datetime) -> None:
         await CallupTarget.update({CallupTarget.opened_at: at}).where(
             CallupTarget.id == target["id"]
         )
-        await trail.event(target["callup_id"], target["id"], "opened", message.person_id, {}, at)
+        await trail.event(target["callup_id"], target["id"], "opened", message.recipient_id, {}, at)
         await trail.touch(target["callup_id"])
 
 
@@ -74,7 +74,7 @@ async def on_acted(message: hooks.Seen, action: str, at: datetime, author: Any) 
             answer=Answer.received,
             at=max(at, called),
             via=Via.notification,
-            actor_id=message.person_id,
+            actor_id=message.recipient_id,
         ),
         set_answer=True,
     )

@@ -52,8 +52,8 @@ class MessageAdapter(Adapter):
         *,
         batch: Batch,
     ) -> str:
-        row = await Message.select(Message.person_id).where(Message.id == record_id).first()
-        if row is None or row["person_id"] != author.person_id:
+        row = await Message.select(Message.recipient_id).where(Message.id == record_id).first()
+        if row is None or row["recipient_id"] != author.person_id:
             return N_("This message is not yours.")
         return ""
 

@@ -13,11 +13,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Seen:
-    """A message something happened to: its id, kind, person and the URL it opens."""
+    """A message something happened to: its id, kind, recipient and the URL it opens."""
 
     id: uuid.UUID
     kind: str
-    person_id: uuid.UUID
+    recipient_id: uuid.UUID
     url: str
 
 
@@ -38,7 +38,7 @@ INBOUND: list[Inbound] = []
 
 
 def seen(row: dict[str, Any]) -> Seen:
-    return Seen(row["id"], row["kind"], row["person_id"], row["url"])
+    return Seen(row["id"], row["kind"], row["recipient_id"], row["url"])
 
 
 async def delivered(rows: list[dict[str, Any]], at: datetime) -> None:

@@ -92,13 +92,13 @@ PRESETS = {
 DEFAULT_PRESET = "push_first"
 
 
-async def ladders_of(person_ids: Sequence[uuid.UUID], urgent: bool) -> dict[uuid.UUID, tuple]:
+async def ladders_of(recipient_ids: Sequence[uuid.UUID], urgent: bool) -> dict[uuid.UUID, tuple]:
     """Each person's ladder for a message of this urgency (their preset, or the default)."""
-    rows = await DeliveryLadder.select().where(DeliveryLadder.person_id.is_in(list(person_ids)))
+    rows = await DeliveryLadder.select().where(DeliveryLadder.person_id.is_in(list(recipient_ids)))
     chosen = {r["person_id"]: r["preset"] for r in rows}
     return {
         p: _steps(PRESETS.get(chosen.get(p, DEFAULT_PRESET), PRESETS[DEFAULT_PRESET]), urgent)
-        for p in person_ids
+        for p in recipient_ids
     }
 
 
@@ -121,24 +121,24 @@ class Note:
 
 
 async def send_to(
-    person_id: uuid.UUID, note: Note, ladder: Sequence[Step | str] | None = None
+    recipient_id: uuid.UUID, note: Note, ladder: Sequence[Step | str] | None = None
 ) -> uuid.UUID:
     """Queue `note` for a person on each step of `ladder` (web push: each of their devices);
     without one, the person's own ladder for the note's urgency."""
     if ladder is None:
-        ladder = (await ladders_of([person_id], note.urgency == "high"))[person_id]
+        ladder = (await ladders_of([recipient_id], note.urgency == "high"))[recipient_id]
     steps = [Step(s) if isinstance(s, str) else s for s in ladder]
     database = db.current()
     message_id = uuid.uuid4()
     now = datetime.now(UTC)
     async with database.write():
         if note.topic:
-            await _replace_topic([person_id], note.topic)
+            await _replace_topic([recipient_id], note.topic)
         await Message.insert(
             Message(
                 id=message_id,
                 kind=note.kind,
-                person_id=person_id,
+                recipient_id=recipient_id,
                 title=note.title[:120],
                 body=note.body[:500],
                 url=note.url[:255],
@@ -152,22 +152,22 @@ async def send_to(
         for step in steps:
             common = {
                 "message_id": message_id,
-                "person_id": person_id,
+                "recipient_id": recipient_id,
                 "channel": step.channel,
                 "skip_if": step.unless,
                 "next_at": now + timedelta(seconds=step.after_seconds),
             }
             if step.channel == "webpush":
-                devices = await _live_subscriptions_of([person_id])
+                devices = await _live_subscriptions_of([recipient_id])
                 rows += [
                     Delivery(**common, subscription_id=sub_id)
-                    for sub_id in devices.get(person_id, [])
+                    for sub_id in devices.get(recipient_id, [])
                 ]
             else:
                 rows.append(Delivery(**common))
         if rows:
             await Delivery.insert(*rows)
-        db.after_commit(partial(live.publish, person_id, _live_payload(message_id, note)))
+        db.after_commit(partial(live.publish, recipient_id, _live_payload(message_id, note)))
     return message_id
 
 
@@ -182,7 +182,7 @@ def _live_payload(message_id: uuid.UUID, note: Note) -> dict[str, Any]:
 
 
 async def send_many(
-    person_ids: Sequence[uuid.UUID], note: Note, ladder: Sequence[Step | str] | None = None
+    recipient_ids: Sequence[uuid.UUID], note: Note, ladder: Sequence[Step | str] | None = None
 ) -> int:
     """One note to many people (a call-up to a whole county): messages and deliveries are
     written in bulk, a thousand people per transaction; each person's own ladder unless one
@@ -190,8 +190,8 @@ async def send_many(
     given = [Step(s) if isinstance(s, str) else s for s in ladder] if ladder else None
     database = db.current()
     queued = 0
-    for start in range(0, len(person_ids), 1000):
-        chunk = list(dict.fromkeys(person_ids[start : start + 1000]))
+    for start in range(0, len(recipient_ids), 1000):
+        chunk = list(dict.fromkeys(recipient_ids[start : start + 1000]))
         now = datetime.now(UTC)
         messages = {p: uuid.uuid4() for p in chunk}
         async with database.write():
@@ -207,12 +207,12 @@ async def send_many(
             if any(s.channel == "webpush" for steps in ladders.values() for s in steps):
                 subs = await _live_subscriptions_of(chunk)
             rows = []
-            for person_id, message_id in messages.items():
-                for step in ladders[person_id]:
+            for recipient_id, message_id in messages.items():
+                for step in ladders[recipient_id]:
                     common = {
                         "id": uuid.uuid4(),
                         "message_id": message_id,
-                        "person_id": person_id,
+                        "recipient_id": recipient_id,
                         "channel": step.channel,
                         "skip_if": step.unless,
                         "next_at": now + timedelta(seconds=step.after_seconds),
@@ -221,23 +221,25 @@ async def send_many(
                     if step.channel == "webpush":
                         rows += [
                             {**common, "id": uuid.uuid4(), "subscription_id": sub}
-                            for sub in subs.get(person_id, [])
+                            for sub in subs.get(recipient_id, [])
                         ]
                     else:
                         rows.append(common)
             for at in range(0, len(rows), 1000):
                 await insert_rows(Delivery, rows[at : at + 1000])
             queued += len(rows)
-            for person_id, message_id in messages.items():
-                db.after_commit(partial(live.publish, person_id, _live_payload(message_id, note)))
+            for recipient_id, message_id in messages.items():
+                db.after_commit(
+                    partial(live.publish, recipient_id, _live_payload(message_id, note))
+                )
     return queued
 
 
-def _message_row(message_id: uuid.UUID, person_id: uuid.UUID, note: Note, now: datetime) -> dict:
+def _message_row(message_id: uuid.UUID, recipient_id: uuid.UUID, note: Note, now: datetime) -> dict:
     return {
         "id": message_id,
         "kind": note.kind,
-        "person_id": person_id,
+        "recipient_id": recipient_id,
         "title": note.title[:120],
         "body": note.body[:500],
         "url": note.url[:255],
@@ -250,25 +252,25 @@ def _message_row(message_id: uuid.UUID, person_id: uuid.UUID, note: Note, now: d
 
 
 async def _live_subscriptions_of(
-    person_ids: list[uuid.UUID],
+    recipient_ids: list[uuid.UUID],
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     subs = await PushSubscription.select(
-        PushSubscription.id, PushSubscription.person_id, PushSubscription.session_id
-    ).where(PushSubscription.person_id.is_in(person_ids))
+        PushSubscription.id, PushSubscription.recipient_id, PushSubscription.session_id
+    ).where(PushSubscription.recipient_id.is_in(recipient_ids))
     alive = await live_sessions([s["session_id"] for s in subs if s["session_id"]])
     found: dict[uuid.UUID, list[uuid.UUID]] = {}
     for s in subs:
         if s["session_id"] is None or s["session_id"] in alive:
-            found.setdefault(s["person_id"], []).append(s["id"])
+            found.setdefault(s["recipient_id"], []).append(s["id"])
     return found
 
 
-async def _replace_topic(person_ids: list[uuid.UUID], topic: str) -> None:
+async def _replace_topic(recipient_ids: list[uuid.UUID], topic: str) -> None:
     """Pending deliveries of these people's earlier messages with this topic are replaced.
     Two steps: as one UPDATE with a subquery, PostgreSQL scanned every pending delivery for
     each thousand people of a call-up (100,000 people: minutes)."""
     earlier = await Message.select(Message.id).where(
-        Message.person_id.is_in(person_ids) & (Message.topic == topic)
+        Message.recipient_id.is_in(recipient_ids) & (Message.topic == topic)
     )
     ids = [r["id"] for r in earlier]
     for at in range(0, len(ids), 1000):
@@ -294,7 +296,7 @@ _CLAIM = """
         WHERE state = 'pending' AND next_at <= {}
           AND (claimed_until IS NULL OR claimed_until < {})
         ORDER BY next_at LIMIT {} %s)
-    RETURNING id, message_id, person_id, channel, subscription_id, attempts, skip_if"""
+    RETURNING id, message_id, recipient_id, channel, subscription_id, attempts, skip_if"""
 #: SQLite writers are serial already; PostgreSQL workers skip rows another one holds
 CLAIM_SQLITE = _CLAIM % ""
 CLAIM_POSTGRES = _CLAIM % "FOR UPDATE SKIP LOCKED"
@@ -336,7 +338,7 @@ async def drain(
         if sub_ids
         else {}
     )
-    people = [r["person_id"] for r in rows if r["channel"] != "webpush"]
+    people = [r["recipient_id"] for r in rows if r["channel"] != "webpush"]
     mobiles = await mobiles_of(people) if people else {}
     gateway = gateway or LogGateway()
     ready = [_prepare(r, messages.get(r["message_id"]), subs) for r in rows]
@@ -415,7 +417,11 @@ def _prepare(row: dict, message: dict | None, subs: dict[uuid.UUID, dict]) -> An
 async def _call(gateway: Gateway, row: dict, message: dict, mobiles: dict) -> Answer:
     text = f"{message['title']} {message['body']}".strip()
     return await gateway.send(
-        row["channel"], row["person_id"], mobiles.get(row["person_id"], ""), text, message["id"]
+        row["channel"],
+        row["recipient_id"],
+        mobiles.get(row["recipient_id"], ""),
+        text,
+        message["id"],
     )
 
 

@@ -120,7 +120,7 @@ async def act_on_message(request: Request, message_id: FromPath[uuid.UUID]) -> R
     form = await request.form()
     viewer = viewer_of(request)
     if not await Message.exists().where(
-        (Message.id == message_id) & (Message.person_id == viewer.person_id)
+        (Message.id == message_id) & (Message.recipient_id == viewer.person_id)
     ):
         raise NotFound(N_("This message is not yours."))
     raw = envelope(form, viewer, entity="message", op="act", record_id=message_id)

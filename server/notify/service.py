@@ -71,7 +71,7 @@ async def keep_subscription(
         await PushSubscription.delete().where(same)
         await PushSubscription.insert(
             PushSubscription(
-                person_id=recipient_id,
+                recipient_id=recipient_id,
                 session_id=session_id,
                 endpoint=sub.endpoint[:2000],
                 p256dh=sub.p256dh,
@@ -95,10 +95,10 @@ async def subscribed(viewer: Viewer) -> bool:
 
 async def with_push(recipient_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """Those of these recipients with a push subscription (a resident's tip-off or a person)."""
-    rows = await PushSubscription.select(PushSubscription.person_id).where(
-        PushSubscription.person_id.is_in(list(set(recipient_ids)) or [None])
+    rows = await PushSubscription.select(PushSubscription.recipient_id).where(
+        PushSubscription.recipient_id.is_in(list(set(recipient_ids)) or [None])
     )
-    return {r["person_id"] for r in rows}
+    return {r["recipient_id"] for r in rows}
 
 
 def gateway_for(settings: Settings) -> Gateway:
@@ -129,13 +129,15 @@ class Drainer:
         await outbox.drain_all(self.sender, gateway=self.gateway)
 
 
-_SEEN = (Message.id, Message.kind, Message.person_id, Message.url)
+_SEEN = (Message.id, Message.kind, Message.recipient_id, Message.url)
 
 
 async def opened_page(person_id: uuid.UUID, url: str) -> None:
     """Opening the page a message points to counts as opening the message (已读). A page
     view is a read: it writes (in a write transaction) only when there is something to mark."""
-    unopened = (Message.person_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
+    unopened = (
+        (Message.recipient_id == person_id) & (Message.url == url) & Message.opened_at.is_null()
+    )
     rows = await Message.select(*_SEEN).where(unopened)
     if rows:
         await _mark_opened(rows)
@@ -146,7 +148,7 @@ async def mark_opened(viewer: Viewer, message_id: uuid.UUID) -> bool:
     and a message of someone else is not found."""
     rows = await Message.select(*_SEEN).where(
         (Message.id == message_id)
-        & (Message.person_id == viewer.person_id)
+        & (Message.recipient_id == viewer.person_id)
         & Message.opened_at.is_null()
     )
     if rows:
@@ -188,7 +190,7 @@ async def waiting_actions(viewer: Viewer, limit: int = 20) -> list[dict]:
         await Message.select(
             Message.id, Message.title, Message.body, Message.actions, Message.created_at
         )
-        .where((Message.person_id == viewer.person_id) & Message.acted_at.is_null())
+        .where((Message.recipient_id == viewer.person_id) & Message.acted_at.is_null())
         .order_by(Message.created_at, ascending=False)
         .limit(limit)
         .output(load_json=True)

@@ -1,5 +1,8 @@
 """Notification tables: subscriptions per device session, messages, and the delivery outbox
-(one row per message x channel x device), drained by the worker."""
+(one row per message x channel x device), drained by the worker.
+
+A recipient is a person (their id) or a resident following a tip-off without an account (the
+tip-off's id): hence `recipient_id`, not a person's id, on the rows that may be either."""
 
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -10,7 +13,7 @@ class PushSubscription(Table):
     """A browser's push endpoint and keys, tied to the device session that subscribed."""
 
     id = UUID(primary_key=True)
-    person_id = UUID(index=True)
+    recipient_id = UUID(index=True)
     session_id = UUID(null=True, default=None, index=True)
     endpoint = Text(unique=True)
     #: the browser's ECDH public key (base64url) and auth secret (base64url)
@@ -21,11 +24,11 @@ class PushSubscription(Table):
 
 
 class Message(Table):
-    """What one person is told: the same message goes out on each channel of their ladder."""
+    """What one recipient is told: the same message goes out on each channel of their ladder."""
 
     id = UUID(primary_key=True)
     kind = Varchar(length=30)
-    person_id = UUID(index=True)
+    recipient_id = UUID(index=True)
     title = Varchar(length=120)
     body = Varchar(length=500, default="")
     url = Varchar(length=255, default="/")
@@ -49,7 +52,7 @@ class Delivery(Table):
 
     id = UUID(primary_key=True)
     message_id = UUID(index=True)
-    person_id = UUID(index=True)
+    recipient_id = UUID(index=True)
     #: webpush, sms, voice, log
     channel = Varchar(length=10)
     subscription_id = UUID(null=True, default=None)

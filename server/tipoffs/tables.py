@@ -79,7 +79,6 @@ class RewardRule(Table):
     min_yuan = Integer(default=0)
     max_yuan = Integer(default=500)
     share_percent = Integer(default=0)
-    first_only = Boolean(default=True)
     active = Boolean(default=True)
 
 

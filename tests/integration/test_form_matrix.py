@@ -113,7 +113,7 @@ class World:
         await self.callup(sent=True)
         row = (
             await Message.select(Message.id)
-            .where(Message.person_id == self.cast["flood_admin"].person_id)
+            .where(Message.recipient_id == self.cast["flood_admin"].person_id)
             .order_by(Message.created_at, ascending=False)
             .first()
         )

@@ -133,7 +133,7 @@ async def test_the_superior_opens_the_escalation_link(app: Litestar, demo) -> No
     await escalate(sent + timedelta(minutes=10, seconds=1))
     await escalate(sent + timedelta(minutes=20, seconds=2))
     told = await Message.select(Message.url).where(
-        (Message.kind == "callup_escalation") & (Message.person_id == row["superior_id"])
+        (Message.kind == "callup_escalation") & (Message.recipient_id == row["superior_id"])
     )
     assert len(told) == 1  # the town chief has many silent people: one note with the count
     link = told[0]["url"]

@@ -47,7 +47,7 @@ async def events(target_id) -> list[str]:
 
 
 async def messages(person_id, kind: str = "callup") -> int:
-    return await Message.count().where((Message.person_id == person_id) & (Message.kind == kind))
+    return await Message.count().where((Message.recipient_id == person_id) & (Message.kind == kind))
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ async def test_escalation_never_fires_for_a_confirmed_target(bureau) -> None:
     quiet = silent[0]
     assert await events(quiet["id"]) == ["renotified"]
     assert await messages(quiet["person_id"]) == 2  # called again, on every channel
-    again = await Message.select(Message.id).where(Message.person_id == quiet["person_id"])
+    again = await Message.select(Message.id).where(Message.recipient_id == quiet["person_id"])
     channels = await Delivery.select(Delivery.channel).where(
         Delivery.message_id.is_in([m["id"] for m in again])
     )
@@ -217,7 +217,7 @@ async def test_opened_is_not_confirmed_and_the_notification_action_is(bureau) ->
     callup_id = await issue(bureau, now=T)
     row = (await targets(callup_id))[0]
     person = await person_viewer(row["person_id"])
-    message = await Message.select().where(Message.person_id == row["person_id"]).first()
+    message = await Message.select().where(Message.recipient_id == row["person_id"]).first()
     assert await notify.mark_opened(person, message["id"])
     opened = await target(row["id"])
     assert opened["opened_at"] is not None and opened["confirmed_at"] is None

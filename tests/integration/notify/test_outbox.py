@@ -56,7 +56,7 @@ async def subscribe(push: PushService, person_id, name: str) -> None:
     sub = push.subscribe(name)
     await PushSubscription.insert(
         PushSubscription(
-            person_id=person_id,
+            recipient_id=person_id,
             endpoint=push.endpoint(name),
             p256dh=sub.p256dh,
             auth=b64(sub.auth),

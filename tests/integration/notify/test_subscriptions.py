@@ -184,7 +184,7 @@ async def test_the_worker_drops_a_stored_endpoint_off_the_list(demo, settings) -
     sub = push.subscribe("old")
     await PushSubscription.insert(
         PushSubscription(
-            person_id=grid.person_id,
+            recipient_id=grid.person_id,
             endpoint=push.endpoint("old"),
             p256dh=sub.p256dh,
             auth=b64(sub.auth),

@@ -236,6 +236,6 @@ async def test_missed_checkpoints_are_flagged_once_after_the_window(setup) -> No
     assert await flag_missed(now) == 0  # once per window
     for person in (station, grid):
         told = await Message.count().where(
-            (Message.person_id == person.person_id) & (Message.kind == "patrol_missed")
+            (Message.recipient_id == person.person_id) & (Message.kind == "patrol_missed")
         )
         assert told == 1

@@ -209,13 +209,15 @@ async def test_the_reporter_is_told_by_push(app: Litestar, demo) -> None:
             station, f"/tipoffs/{row['id']}/accept", {"area_path": grid_path, "level": "general"}
         )
         await post_form(station, f"/tipoffs/{row['id']}/reply", {"reply": "已安排处理"})
-    told = await Message.select().where(Message.person_id == row["id"]).order_by(Message.created_at)
+    told = (
+        await Message.select().where(Message.recipient_id == row["id"]).order_by(Message.created_at)
+    )
     assert [m["title"] for m in told] == [
         f"您的举报 {row['number']} 已受理。",
         f"您的举报 {row['number']} 有新回复。",
     ]
     assert all(m["url"] == f"/t/{code}" for m in told)
-    deliveries = await Delivery.select().where(Delivery.person_id == row["id"])
+    deliveries = await Delivery.select().where(Delivery.recipient_id == row["id"])
     assert len(deliveries) == 2 and {d["channel"] for d in deliveries} == {"webpush"}
 
 
