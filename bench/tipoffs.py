@@ -56,7 +56,8 @@ async def one(url: str, address: str, photo: bytes, mobile: str = "") -> tuple[f
         headers = {"X-Forwarded-For": address}
         started = time.perf_counter()
         async with http.get(f"{url}/tipoffs/new", headers=headers) as page:
-            token = re.search(r'"x-csrftoken": "([^"]+)"', await page.text()).group(1)
+            meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', await page.text())
+            token = meta.group(1)
         form_seconds = time.perf_counter() - started
         data = aiohttp.FormData()
         fields = {"category": "fire.ebike", "description": "楼道电动车飞线充电，请尽快处理"}

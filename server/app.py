@@ -85,7 +85,7 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             languages=[(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES],
             # When a page is shown from the phone's cache, this says how old it is.
             rendered_at=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"),
-            # a new id for an offline-capable form (see _macros.html mutation_fields)
+            # a new id for an offline-capable form (see _macros.html offline_form)
             fresh=uuid.uuid4,
             # a photo named by a record may still be on its way from the phone
             photo_ready=lambda sha: media.path(sha).exists(),

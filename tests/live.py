@@ -125,7 +125,7 @@ async def session_for(url: str, mobile: str = "13900000001") -> aiohttp.ClientSe
     # unsafe=True: aiohttp keeps no cookies for IP addresses otherwise
     session = aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True))
     page = await (await session.get("/login")).text()
-    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
     await session.post(
         "/login",
         data={"mobile": mobile, "password": DEMO_PASSWORD},

@@ -10,6 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import File, Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from server.auth.access import ON_DUTY, PUBLIC, allow
 from server.callups.service import mine as my_callups
@@ -18,6 +19,7 @@ from server.directory.service import home_areas
 from server.hazards.service import unread_notices
 from server.i18n import COOKIE
 from server.settings import LANGUAGES, Settings
+from server.syncing.forms import ENVELOPE
 from server.syncing.routes import QUEUED_URL
 from server.web.assets import Assets
 from server.web.forms import safe_next
@@ -58,6 +60,8 @@ async def service_worker(request: Request) -> Response[str]:
         "offlineUrl": OFFLINE_URL,
         "queuedUrl": QUEUED_URL,
         "formTimeoutMs": request.app.state.settings.offline_form_timeout_ms,
+        # the fields that describe a mutation rather than the record: one list for both sides
+        "envelope": sorted(ENVELOPE),
     }
     body = (
         f"// Generated for build {assets.version}: what this build precaches.\n"
@@ -69,6 +73,14 @@ async def service_worker(request: Request) -> Response[str]:
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
     )
+
+
+@get("/csrf-token", include_in_schema=False, opt=allow(PUBLIC))
+async def csrf_token(request: Request) -> Response[dict[str, str]]:
+    """A fresh CSRF token, its cookie set with this answer: for a script that posts a form
+    it kept (a resident's tip-off sent when the network returns), whose page may be old."""
+    token = ScopeState.from_scope(request.scope).csrf_token or ""
+    return Response({"token": token}, headers={"Cache-Control": "no-store"})
 
 
 @get("/manifest.webmanifest", include_in_schema=False, opt=allow(PUBLIC))
@@ -178,4 +190,4 @@ def static_file(request: Request, name: FromPath[str]) -> File:
     )
 
 
-ROUTES = [home, offline, service_worker, manifest, static_file, set_language, healthz]
+ROUTES = [home, offline, service_worker, csrf_token, manifest, static_file, set_language, healthz]

@@ -1,9 +1,9 @@
 """An offline-capable form, posted online, as the envelope the outbox would have sent.
 
 The service worker (pwa/static/js/sw/forms.js) turns the same form into the same fields
-when it keeps it offline: the two must agree, so the rules are written once on each side:
-the envelope names below are not fields; a field named `photos...` is a list of photo
-hashes (a union by id); every other field is its string value.
+when it keeps it offline: the envelope names below are not fields (the list reaches the
+phone in the generated /sw.js build); a field named `photos...` is a list of photo hashes (a
+union by id); every other field is its string value.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     # A: the push arrives, and 收到 is tapped on the notification (the service worker's action)
     a_context, a_page = await phone(browser, live_server, a_mobile)
     [(message_id,)] = query(
-        db, "SELECT id FROM message WHERE person_id = ? AND kind = 'callup'", a_person
+        db, "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup'", a_person
     )
     await push_callup(a_context, a_page, live_server, message_id)
     await a_page.evaluate(
@@ -103,7 +103,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     # opening it: the page opens from the phone, 收到 is kept, and it syncs later
     b_context, b_page = await phone(browser, live_server, b_mobile)
     [(b_message,)] = query(
-        db, "SELECT id FROM message WHERE person_id = ? AND kind = 'callup'", b_person
+        db, "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup'", b_person
     )
     answer_url = f"{live_server.url}/callups/{callup_id}/answer"
     await push_callup(b_context, b_page, live_server, b_message)
@@ -146,7 +146,7 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     assert "已上报1轮" in await board.silent_text()  # on C's line
     escalate(live_server, issued_at + timedelta(minutes=20, seconds=2))
     told = {
-        r[0] for r in query(db, "SELECT person_id FROM message WHERE kind = 'callup_escalation'")
+        r[0] for r in query(db, "SELECT recipient_id FROM message WHERE kind = 'callup_escalation'")
     }
     [(officer,)] = query(db, "SELECT id FROM person WHERE mobile = ?", DUTY_OFFICER)
     assert c_boss in told and officer in told

@@ -61,7 +61,7 @@ def new_message(db_path: str, mobile: str) -> str:
         [(person_id,)] = db.execute("SELECT id FROM person WHERE mobile = ?", (mobile,))
         message_id = str(uuid.uuid4())
         db.execute(
-            "INSERT INTO message (id, kind, person_id, title, body, url, urgency, ttl, topic,"
+            "INSERT INTO message (id, kind, recipient_id, title, body, url, urgency, ttl, topic,"
             " actions, created_at, action) VALUES (?, 'callup', ?, '叫应', '', '/', 'high', 600,"
             " '', '[]', ?, '')",
             (message_id, person_id, "2020-01-01 00:00:00.000000+00:00"),

@@ -13,8 +13,8 @@ from server.directory.service import first_holders
 
 async def csrf_token(client: AsyncTestClient) -> str:
     page = await client.get("/login")
-    match = re.search(r'"x-csrftoken": "([^"]+)"', page.text)
-    assert match, "every page carries the CSRF token for htmx"
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
+    assert match, "every page carries its CSRF token in a <meta>"
     return match.group(1)
 
 

@@ -37,6 +37,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/offline"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/manifest.webmanifest"): PUBLIC,
+    ("GET", "/csrf-token"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{name:path}"): PUBLIC,
@@ -216,7 +217,7 @@ async def test_matrix(app: Litestar, demo) -> None:
                 )
                 client.cookies.set("gw_session", token)
             page = await client.get("/login")
-            csrf = page.text.split('"x-csrftoken": "', 1)[1].split('"', 1)[0]
+            csrf = page.text.split('<meta name="csrf-token" content="', 1)[1].split('"', 1)[0]
             # /logout last: it ends the session the other requests use.
             for method, path in sorted(EXPECTED, key=lambda r: r[1] == "/logout"):
                 if (method, path) in STREAMS and allowed(EXPECTED[(method, path)], role):

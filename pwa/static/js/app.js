@@ -15,6 +15,12 @@ import { watchTipoffs } from "./tipoff-queue.js";
 import { watchTrackMaps } from "./track-map.js";
 import { forgetPagesOnLogout, registerServiceWorker } from "./sw-register.js";
 
+// Every htmx request carries the page's CSRF token (one <meta> in base.html).
+document.addEventListener("htmx:configRequest", (event) => {
+  const detail = /** @type {CustomEvent} */ (event).detail;
+  const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute("content");
+  if (token) detail.headers["x-csrftoken"] = token;
+});
 watchNetwork(document.documentElement);
 registerServiceWorker(document);
 forgetPagesOnLogout(document);

@@ -29,10 +29,10 @@ function receipts() {
   return transact(["receipts"], "readonly", (tx) => settle(tx.objectStore("receipts").getAll()));
 }
 
-/** A fresh CSRF token (and its cookie) from the form page. */
+/** A fresh CSRF token, its cookie set by the same answer (the page's may be a cached copy). */
 async function token() {
-  const page = await (await fetch("/tipoffs/new", { credentials: "same-origin" })).text();
-  return page.match(/"x-csrftoken": "([^"]+)"/)?.[1] || "";
+  const answer = await fetch("/csrf-token", { credentials: "same-origin", cache: "no-store" });
+  return String((await answer.json()).token || "");
 }
 
 /**

@@ -70,7 +70,7 @@ def phone(live: LiveServer) -> dict:
     """A grid member's session, and a hazard of theirs that good mutations add notes to."""
     http = requests.Session()
     page = http.get(f"{live.url}/login", timeout=10).text
-    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)  # type: ignore[union-attr]
     form = {"mobile": GRID_MEMBER, "password": DEMO_PASSWORD}
     answer = http.post(
         f"{live.url}/login", data=form, headers={"x-csrftoken": token}, allow_redirects=False

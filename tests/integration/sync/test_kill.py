@@ -84,7 +84,7 @@ def push(client: httpx.Client, mutations: list[dict]) -> list[dict]:
 
 def log_in(client: httpx.Client) -> None:
     page = client.get("/login").text
-    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
     answer = client.post(
         "/login",
         data={"mobile": "13900000001", "password": DEMO_PASSWORD},

@@ -38,7 +38,8 @@ def session(live: LiveServer) -> requests.Session:
     """A browser's session: the form's CSRF cookie and token, as the page gives them."""
     http = requests.Session()
     page = http.get(f"{live.url}/tipoffs/new", timeout=10).text
-    http.headers["x-csrftoken"] = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    http.headers["x-csrftoken"] = token.group(1)
     return http
 
 

@@ -27,7 +27,9 @@ def _login_page(url: str) -> tuple[str, str]:
     """The CSRF cookie and token a login form carries."""
     with urllib.request.urlopen(f"{url}/login", timeout=5) as response:
         cookie = response.headers["set-cookie"].split(";", 1)[0]
-        token = re.search(r'"x-csrftoken": "([^"]+)"', response.read().decode()).group(1)
+        token = re.search(
+            r'<meta name="csrf-token" content="([^"]+)">', response.read().decode()
+        ).group(1)
     return cookie, token
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 
 import pytest
@@ -10,7 +11,8 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from server.app import create_app
-from server.settings import sqlite_path
+from server.settings import ROOT, sqlite_path
+from server.syncing.forms import ENVELOPE
 from server.web.assets import Assets
 from tests.integration.helpers import csrf_token
 
@@ -61,6 +63,29 @@ async def test_service_worker_precaches_every_static_file(client: AsyncTestClien
         assert assets.url(name) in response.text
     assert '"/offline"' in response.text
     assert "vendor/htmx-2.0.11/htmx.min.js?v=" in response.text
+
+
+async def test_the_build_tells_the_phone_the_envelope_fields(client: AsyncTestClient) -> None:
+    """The offline form contract is written once: the worker gets the envelope's names."""
+    body = (await client.get("/sw.js")).text
+    build = json.loads(body[body.index("wire(") + 5 : body.rindex(");")])
+    assert build["envelope"] == sorted(ENVELOPE)
+    worker = (ROOT / "pwa/static/js/sw/forms.js").read_text()
+    assert "new Set([" not in worker, "the worker keeps no list of its own"
+
+
+async def test_a_kept_form_gets_a_fresh_csrf_token(client: AsyncTestClient) -> None:
+    """What tipoff-queue.js does when the network returns: no page to scrape."""
+    answer = await client.get("/csrf-token")
+    assert answer.headers["cache-control"] == "no-store"
+    token = answer.json()["token"]
+    assert token and token == await csrf_token(client)  # the cookie it set, the pages' token
+    refused = await client.post("/language", data={"language": "en"}, headers={"x-csrftoken": "x"})
+    assert refused.status_code == 403
+    ok = await client.post(
+        "/language", data={"language": "en"}, headers={"x-csrftoken": token}, follow_redirects=False
+    )
+    assert ok.status_code == 303
 
 
 async def test_static_caching_and_lookup(client: AsyncTestClient) -> None:

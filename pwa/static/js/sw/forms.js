@@ -6,18 +6,17 @@
 import { enqueueWith } from "../outbox.js";
 import { keepTipoff } from "../tipoff-queue.js";
 
-/** Fields that describe the mutation rather than the record. */
-const ENVELOPE = new Set(["mutation_id", "record_id", "entity", "op", "base_seq", "hlc", "_csrf_token"]);
-
 /**
  * @param {Request} request
  * @param {string} shellCache
  * @param {string} queuedUrl
  * @param {number} timeoutMs how long a field worker waits before the form is kept instead
  *   (OFFLINE_FORM_TIMEOUT_MS, 8 s by default)
+ * @param {Set<string>} envelope the fields that describe the mutation rather than the record
+ *   (server/syncing/forms.py ENVELOPE, sent in the /sw.js build)
  * @returns {Promise<Response>}
  */
-export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) {
+export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs, envelope) {
   const form = await request.clone().formData().catch(() => null);
   const tipoff = form?.get("queue") === "tipoff";
   if (!form || (!tipoff && (!form.get("mutation_id") || !form.get("entity")))) return fetch(request);
@@ -28,7 +27,7 @@ export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) 
     // offline, or too slow: keep it (if the slow request lands after all, the replay is
     // answered as already applied: the mutation id makes it harmless)
   }
-  await (tipoff ? keepTipoff(form) : keep(form));
+  await (tipoff ? keepTipoff(form) : keep(form, envelope));
   const partial = request.headers.get("HX-Request") === "true" && request.headers.get("HX-Boosted") !== "true";
   const cached = await caches.match(partial ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
   return new Response(cached ? await cached.text() : "", {
@@ -36,12 +35,12 @@ export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs) 
   });
 }
 
-/** @param {FormData} form */
-async function keep(form) {
+/** @param {FormData} form @param {Set<string>} envelope */
+async function keep(form, envelope) {
   /** @type {Record<string, unknown>} */
   const fields = {};
   for (const [name, value] of form.entries()) {
-    if (ENVELOPE.has(name) || typeof value !== "string") continue;
+    if (envelope.has(name) || typeof value !== "string") continue;
     if (name.startsWith("photos")) {
       // photos travel apart; the record names them (a union by id on the server);
       // server/syncing/forms.py reads a form posted online by the same rule

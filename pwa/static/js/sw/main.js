@@ -11,13 +11,14 @@ import { replay } from "../outbox.js";
 
 /**
  * @typedef {{ version: string, precache: string[], offlineUrl: string, queuedUrl: string,
- *   formTimeoutMs: number }} Build
+ *   formTimeoutMs: number, envelope: string[] }} Build
  */
 
 /** @param {Build} build */
 export function wire(build) {
   const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
   const names = cacheNamesFor(build.version);
+  const envelope = new Set(build.envelope);
 
   sw.addEventListener("install", (event) => {
     // Take over at once: a field worker should not need to close every tab to get a fix.
@@ -54,7 +55,7 @@ export function wire(build) {
     if (url.origin !== sw.location.origin) return;
     const machine = url.pathname.startsWith("/sync/") || url.pathname.startsWith("/notify/");
     if (request.method === "POST" && !machine) {
-      event.respondWith(handleFormPost(request, names.shell, build.queuedUrl, build.formTimeoutMs));
+      event.respondWith(handleFormPost(request, names.shell, build.queuedUrl, build.formTimeoutMs, envelope));
       return;
     }
     if (request.method !== "GET") return;
