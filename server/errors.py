@@ -22,5 +22,8 @@ class Forbidden(DomainError):
     status_code = 403
 
 
-class Conflict(DomainError):
+class StateConflict(DomainError):
+    """The request clashes with the current state of what it names (409). Not a sync field
+    conflict (`sync.merge.Conflict`), which is kept for a person to settle."""
+
     status_code = 409

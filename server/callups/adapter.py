@@ -18,22 +18,17 @@ from typing import Any
 from server.auth.service import Viewer
 from server.callups import answers, service, trail
 from server.callups.kinds import Answer, Via
+from server.callups.policy import TARGET_POLICY
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupTarget
 from server.directory import service as directory
 from server.i18n import N_, gettext
 from sync.batch import Batch
 from sync.hlc import trusted_time
-from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
+from sync.merge import Outcome
 from sync.mutation import Mutation
 from sync.store import Adapter, Author
 
-FIELDS = ("answer", "note", "reason", "lat", "lng", "standin")
-TARGET_POLICY = EntityPolicy(
-    entity="callup_target",
-    fields={name: FieldRule(Policy.lww) for name in FIELDS},
-    create_ops=frozenset(),
-)
 MOBILE = re.compile(r"1\d{10}")
 
 

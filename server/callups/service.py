@@ -19,7 +19,7 @@ from server.callups.trail import event
 from server.directory import holders
 from server.directory import service as directory
 from server.directory.kinds import PostKind
-from server.errors import Conflict, DomainError, NotFound
+from server.errors import DomainError, NotFound, StateConflict
 from server.i18n import N_, gettext
 from server.notify.outbox import Note, send_many
 from server.settings import Settings
@@ -208,7 +208,7 @@ async def add_target(viewer: Viewer, callup_id: uuid.UUID, mobile: str) -> None:
     if person is None or not person.active or not inside:
         raise DomainError(N_("No active person in your area has this mobile number."))
     if await target_of(person.id, callup.id):
-        raise Conflict(N_("This person is already called up."))
+        raise StateConflict(N_("This person is already called up."))
     path = inside[0]
     async with db.current().write():
         await insert_rows(
@@ -227,7 +227,7 @@ async def remove_target(viewer: Viewer, callup_id: uuid.UUID, target_id: uuid.UU
 async def _draft(viewer: Viewer, callup_id: uuid.UUID) -> CallupRecord:
     callup = await watchable(viewer, callup_id)
     if callup.state != "draft":
-        raise Conflict(N_("This call-up has been sent: its targets can no longer be edited."))
+        raise StateConflict(N_("This call-up has been sent: its targets can no longer be edited."))
     return callup
 
 
@@ -271,7 +271,7 @@ async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None
             .returning(Callup.id)
         )
         if not sent:
-            raise Conflict(N_("This call-up has been sent already."))
+            raise StateConflict(N_("This call-up has been sent already."))
         await CallupTarget.update({CallupTarget.next_at: due, CallupTarget.called_at: now}).where(
             CallupTarget.callup_id == callup_id
         )
@@ -290,7 +290,7 @@ async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None
 async def close(viewer: Viewer, callup_id: uuid.UUID) -> None:
     callup = await watchable(viewer, callup_id)
     if callup.state != "sent":
-        raise Conflict(N_("Only a call-up under way can be closed."))
+        raise StateConflict(N_("Only a call-up under way can be closed."))
     now = datetime.now(UTC)
     async with db.current().write():
         await Callup.update(

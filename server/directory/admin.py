@@ -12,7 +12,7 @@ from server.directory import rules
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.directory.records import AreaRecord, PersonRecord, PlaceRecord, PostRecord
 from server.directory.tables import Area, Person, Place, Post
-from server.errors import Conflict, DomainError, NotFound
+from server.errors import DomainError, NotFound, StateConflict
 from server.i18n import N_
 
 
@@ -43,7 +43,7 @@ async def create_area(
     path = f"{parent.path if parent else '/'}{code}/"
     async with db.current().write():
         if await Area.exists().where(Area.code == code):
-            raise Conflict(N_("An area with code %(code)s already exists"), code=code)
+            raise StateConflict(N_("An area with code %(code)s already exists"), code=code)
         area = Area(
             code=code,
             name=name,
@@ -86,7 +86,7 @@ async def create_place(
         )
     async with db.current().write():
         if await Place.exists().where(Place.code == code):
-            raise Conflict(N_("A place with code %(code)s already exists"), code=code)
+            raise StateConflict(N_("A place with code %(code)s already exists"), code=code)
         place = Place(
             code=code,
             name=name,
@@ -151,7 +151,7 @@ async def create_person(
     _raise(rules.check_mobile(mobile))
     async with db.current().write():
         if await Person.exists().where(Person.mobile == mobile):
-            raise Conflict(N_("Mobile number %(mobile)s is already registered"), mobile=mobile)
+            raise StateConflict(N_("Mobile number %(mobile)s is already registered"), mobile=mobile)
         person = Person(name=name, mobile=mobile, password_hash=password_hash)
         await person.save()
         await record_event(

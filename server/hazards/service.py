@@ -174,7 +174,7 @@ async def by_code(viewer: Viewer, code: str) -> uuid.UUID | None:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class HazardOutcome:
     """Where a hazard ended up, for someone outside who follows it (a tip-off's reporter):
     a merged hazard's outcome is the one it was merged into."""
 
@@ -206,10 +206,10 @@ async def act(viewer: Viewer, hazard_id: uuid.UUID, mutation: dict[str, Any]) ->
     return await syncing.submit(mutation, viewer)
 
 
-async def outcomes(hazard_ids: list[Any]) -> dict[uuid.UUID, Outcome]:
+async def outcomes(hazard_ids: list[Any]) -> dict[uuid.UUID, HazardOutcome]:
     """Each hazard's outcome, following merges: one query per step along the chains for
     all of them together (a tip-off list, an Open311 page of a thousand requests)."""
-    found: dict[uuid.UUID, Outcome] = {}
+    found: dict[uuid.UUID, HazardOutcome] = {}
     #: hazard to look at -> the hazards whose outcome it is
     looking: dict[uuid.UUID, set[uuid.UUID]] = {}
     for start in {h for h in hazard_ids if h}:
@@ -227,7 +227,7 @@ async def outcomes(hazard_ids: list[Any]) -> dict[uuid.UUID, Outcome]:
             if row["status"] == Status.merged.value and target:
                 following.setdefault(target, set()).update(starts)
                 continue
-            outcome = Outcome(row["id"], row["code"], Status(row["status"]), row["closed_at"])
+            outcome = HazardOutcome(row["id"], row["code"], Status(row["status"]), row["closed_at"])
             found.update(dict.fromkeys(starts, outcome))
         looking = following
     return found

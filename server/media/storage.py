@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from server.errors import Conflict, DomainError
+from server.errors import DomainError, StateConflict
 from server.i18n import N_
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -94,7 +94,7 @@ class MediaStore:
             if state.complete:
                 return state  # the same photo is already here: nothing to do
             if start != state.received:
-                raise Conflict(N_("Resume from byte %(received)s."), received=state.received)
+                raise StateConflict(N_("Resume from byte %(received)s."), received=state.received)
             if start + len(chunk) < total and self.unfinished(owner) + len(chunk) > self.quota:
                 raise TooLarge(
                     N_("Too many photos are half sent. Wait for them to finish, then try again.")

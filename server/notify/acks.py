@@ -13,19 +13,12 @@ from typing import Any
 
 from server.i18n import N_, gettext
 from server.notify import hooks
+from server.notify.policy import ACTIONS, MESSAGE_POLICY
 from server.notify.tables import Message
 from sync.batch import Batch
 from sync.hlc import trusted_time
-from sync.merge import EntityPolicy, FieldRule, Policy
 from sync.mutation import Mutation
 from sync.store import Adapter, Author
-
-ACTIONS = frozenset({"ack", "open"})
-MESSAGE_POLICY = EntityPolicy(
-    entity="message",
-    fields={"action": FieldRule(Policy.lww)},
-    create_ops=frozenset(),
-)
 
 
 class MessageAdapter(Adapter):

@@ -18,27 +18,15 @@ from server.auth.service import Viewer
 from server.geo import Fix, distance_m, inside, length_m, too_fast
 from server.i18n import N_, gettext
 from server.patrols import fields as patrol_fields
+from server.patrols.policy import PATROL_POLICY
 from server.patrols.service import assignees_of
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, PatrolPlan, TrackPoint
 from sync.batch import Batch, insert_rows
 from sync.hlc import trusted_time
-from sync.merge import EntityPolicy, FieldRule, Outcome, Policy
+from sync.merge import Outcome
 from sync.mutation import Mutation
 from sync.store import Adapter, Author
 
-PATROL_POLICY = EntityPolicy(
-    entity="patrol",
-    fields={
-        "plan_id": FieldRule(Policy.lww),
-        "area_path": FieldRule(Policy.lww),
-        "state": FieldRule(Policy.status),
-        "points": FieldRule(Policy.union),
-        "checkins": FieldRule(Policy.union),
-    },
-    transitions={"started": frozenset({"ended"}), "ended": frozenset()},
-    initial=frozenset({"started"}),
-    create_ops=frozenset({"start"}),
-)
 #: faster than this between two fixes is flagged (a motorbike on a dyke road is well below)
 MAX_KMH = 120.0
 #: a check-in this much beyond its checkpoint's radius is flagged

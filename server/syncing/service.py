@@ -19,7 +19,7 @@ from server.auth.access import ON_DUTY
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.scope import nothing
-from server.errors import Conflict, NotFound
+from server.errors import NotFound, StateConflict
 from server.i18n import N_
 from sync import devices, feed, store
 from sync.batch import Batch
@@ -356,4 +356,4 @@ async def resolve(viewer: Viewer, conflict_id: uuid.UUID, choice: str) -> store.
                 conflict_id, choice, author_of(viewer), ADAPTERS, now_ms=now_ms()
             )
     except store.AlreadyResolved as exc:
-        raise Conflict(N_("Someone settled this conflict already.")) from exc
+        raise StateConflict(N_("Someone settled this conflict already.")) from exc

@@ -35,6 +35,10 @@ async def test_outbox_survives_offline_and_drains(
             rid, title=f"离线记录{n}", status="open", area_path="/339900/", photos=[]
         )
     assert (await outbox.counts())["queued"] == 3
+    tags = await page.evaluate(
+        "navigator.serviceWorker.ready.then(r => r.sync ? r.sync.getTags() : ['no API'])"
+    )
+    assert tags == ["gridwatch-outbox"], "Background Sync wakes the worker when it is back"
     await page.reload()  # offline: the page comes from the cache, the outbox from IndexedDB
     await page.locator("#pending-list li[data-state='queued']").nth(2).wait_for()
     assert await outbox.badge() == "3"

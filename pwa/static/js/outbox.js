@@ -9,6 +9,8 @@ import { refreshFromFeed } from "./refresh.js";
 export const MAX_ATTEMPTS = 8;
 const BATCH = 100;
 const CHANNEL = "gridwatch-outbox";
+/** The Background Sync tag the service worker replays the outbox on (sw/main.js). */
+export const SYNC_TAG = "gridwatch-outbox";
 
 /**
  * @typedef {{ mutation_id: string, device_id: string, epoch: number, device_seq: number,
@@ -101,7 +103,23 @@ export async function enqueueWith(mutationId, entity, op, recordId, fields, base
   });
   announce();
   askToKeepStorage();
+  askForBackgroundSync();
   return mutation;
+}
+
+/**
+ * Where the browser has Background Sync (Android Chrome), ask it to wake the service worker
+ * when the network returns, so what was kept is sent with no page open (sw/main.js listens
+ * for this tag). Elsewhere (iOS) the page's triggers (replay-triggers.js) do it.
+ */
+function askForBackgroundSync() {
+  /** @type {Promise<ServiceWorkerRegistration | undefined>} */
+  const registration = typeof window === "undefined"
+    ? Promise.resolve(/** @type {any} */ (self).registration)
+    : (navigator.serviceWorker ? navigator.serviceWorker.ready : Promise.resolve(undefined));
+  registration
+    .then((r) => /** @type {any} */ (r)?.sync?.register(SYNC_TAG))
+    .catch(() => undefined); // refused (no permission, private window): the page still replays
 }
 
 /** At the first save, ask the browser not to evict our storage under pressure. */

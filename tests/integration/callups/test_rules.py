@@ -13,7 +13,7 @@ from server.callups.tables import CallupEvent, CallupTarget
 from server.directory.holders import duty_officers_over
 from server.directory.kinds import PostKind
 from server.directory.tables import Person, Post
-from server.errors import Conflict
+from server.errors import StateConflict
 from server.notify import service as notify
 from server.notify.acks import MessageAdapter
 from server.notify.tables import Delivery, Message
@@ -76,14 +76,14 @@ async def test_targets_computed_edited_then_frozen(bureau) -> None:
         .first()
     )
     await service.add_target(bureau, callup_id, grid_member["mobile"])
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         await service.add_target(bureau, callup_id, grid_member["mobile"])
     await service.remove_target(bureau, callup_id, rows[0]["id"])
     assert len(await targets(callup_id)) == len(rows)  # one added, one removed
     sent = await service.send(bureau, callup_id, now=T)
     assert sent == len(rows)
     assert all(r["next_at"] == T + timedelta(minutes=10) for r in await targets(callup_id))
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         await service.remove_target(bureau, callup_id, rows[1]["id"])
 
 

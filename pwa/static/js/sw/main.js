@@ -7,7 +7,7 @@ import { cachePage, handleNavigation } from "./navigation.js";
 import { handleFormPost } from "./forms.js";
 import { act, openFromNotification, showPush } from "./notifications.js";
 import { handleStatic } from "./static.js";
-import { replay } from "../outbox.js";
+import { SYNC_TAG, replay } from "../outbox.js";
 
 /**
  * @typedef {{ version: string, precache: string[], offlineUrl: string, queuedUrl: string,
@@ -32,7 +32,7 @@ export function wire(build) {
   // Background Sync where the browser has it (Android Chrome): replay with no page open.
   sw.addEventListener("sync", (event) => {
     const sync = /** @type {Event & { tag: string, waitUntil(p: Promise<unknown>): void }} */ (event);
-    if (sync.tag === "gridwatch-outbox") sync.waitUntil(replay());
+    if (sync.tag === SYNC_TAG) sync.waitUntil(replay());
   });
 
   sw.addEventListener("push", (event) => showPush(sw, event));
