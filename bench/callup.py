@@ -34,7 +34,7 @@ from server.directory.kinds import Level, PostKind
 from server.directory.records import PostRecord
 from server.directory.scope import Scope
 from server.directory.tables import Area, Person, Post
-from server.notify.outbox import Note, drain_all, send_many
+from server.notify.deliveries import Note, drain_all, send_many
 from server.notify.tables import Delivery, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import PushSender

@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.common import enqueue_and_drain, write_result
 from bench.pushserver import cpu_seconds, running
 from server.db import Database, activate
-from server.notify.outbox import Note, drain_all, send_many
+from server.notify.deliveries import Note, drain_all, send_many
 from server.notify.tables import Delivery, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import PushSender

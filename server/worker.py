@@ -1,6 +1,6 @@
 """Background loops: periodic jobs run in the web process (embedded) or as `worker:`.
 
-Domains add jobs to `jobs_for()` (delivery outbox, escalations, deadline reminders). A job
+Domains add jobs to `jobs_for()` (delivery queue, escalations, deadline reminders). A job
 that raises is logged and retried on its next turn; it never stops the others.
 """
 

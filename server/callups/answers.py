@@ -14,7 +14,7 @@ from server.callups.records import CallupRecord
 from server.callups.service import _target_row, note_for, target_of
 from server.callups.tables import Callup, CallupEvent, CallupTarget
 from server.callups.trail import EVENTS, TARGETS, event, event_row, touch
-from server.notify.outbox import send_to
+from server.notify.deliveries import send_to
 from sync.batch import Batch, insert_rows
 
 

@@ -27,7 +27,7 @@ from server.callups.tables import Callup, CallupEvent, CallupTarget
 from server.directory import service as directory
 from server.directory.holders import duty_officers_for
 from server.i18n import N_, gettext
-from server.notify.outbox import Note, send_many, send_to
+from server.notify.deliveries import Note, send_many, send_to
 from sync.batch import insert_rows
 
 EVERY_CHANNEL = ("webpush", "sms", "voice")

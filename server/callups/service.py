@@ -21,7 +21,7 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError, NotFound, StateConflict
 from server.i18n import N_, gettext
-from server.notify.outbox import Note, send_many
+from server.notify.deliveries import Note, send_many
 from server.settings import Settings
 from sync.batch import insert_rows
 

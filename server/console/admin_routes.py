@@ -17,7 +17,7 @@ from server.directory import admin, rules, service
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.errors import DomainError
 from server.i18n import N_, gettext
-from server.notify.outbox import PRESETS
+from server.notify.deliveries import PRESETS
 from server.notify.service import preset_of, set_preset
 from server.web.forms import page_number
 from server.web.render import render

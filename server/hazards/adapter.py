@@ -30,7 +30,7 @@ from server.hazards.policy import (
 )
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
 from server.i18n import N_, gettext
-from server.notify.outbox import Note, send_to
+from server.notify.deliveries import Note, send_to
 from sync.batch import Batch
 from sync.hlc import trusted_time as hlc_trusted
 from sync.merge import Outcome, Policy, union

@@ -1,1 +1,2 @@
-"""Notifications: web push (VAPID), an SMS/voice gateway adapter, a durable delivery outbox."""
+"""Notifications: web push (VAPID), an SMS/voice gateway adapter, and a durable delivery
+queue (deliveries.py)."""

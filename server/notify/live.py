@@ -39,5 +39,5 @@ def publish(person_id: uuid.UUID, payload: dict[str, Any]) -> None:
         return
     try:
         _plugin.publish(json.dumps(payload, ensure_ascii=False).encode(), [channel(person_id)])
-    except Exception:  # live delivery is a bonus: the outbox still delivers
+    except Exception:  # live delivery is a bonus: the delivery queue still delivers
         return

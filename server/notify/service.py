@@ -17,7 +17,7 @@ from server.auth.service import Viewer
 from server.directory import service as directory
 from server.errors import DomainError
 from server.i18n import N_
-from server.notify import endpoints, hooks, outbox
+from server.notify import deliveries, endpoints, hooks
 from server.notify.gateway import Gateway, LogGateway, WebhookGateway
 from server.notify.tables import DeliveryLadder, GatewayLog, Message, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
@@ -126,7 +126,7 @@ class Drainer:
                 hosts=self.settings.push_hosts,
             )
         # keep going while there is work (a call-up of 100,000 is many passes)
-        await outbox.drain_all(self.sender, gateway=self.gateway)
+        await deliveries.drain_all(self.sender, gateway=self.gateway)
 
 
 _SEEN = (Message.id, Message.kind, Message.recipient_id, Message.url)
@@ -200,11 +200,11 @@ async def waiting_actions(viewer: Viewer, limit: int = 20) -> list[dict]:
 
 async def preset_of(person_id: uuid.UUID) -> str:
     row = await DeliveryLadder.select().where(DeliveryLadder.person_id == person_id).first()
-    return row["preset"] if row else outbox.DEFAULT_PRESET
+    return row["preset"] if row else deliveries.DEFAULT_PRESET
 
 
 async def set_preset(actor: Viewer, person_id: uuid.UUID, preset: str) -> None:
-    if preset not in outbox.PRESETS:
+    if preset not in deliveries.PRESETS:
         raise DomainError(N_("Choose how this person is reached."))
     database = db.current()
     async with database.write():

@@ -1,4 +1,4 @@
-"""Notification tables: subscriptions per device session, messages, and the delivery outbox
+"""Notification tables: subscriptions per device session, messages, and the delivery queue
 (one row per message x channel x device), drained by the worker.
 
 A recipient is a person (their id) or a resident following a tip-off without an account (the
@@ -48,7 +48,7 @@ class Message(Table):
 
 
 class Delivery(Table):
-    """The outbox: one attempt to reach one device (or phone number) with one message."""
+    """The delivery queue: one attempt to reach one device (or phone number) with one message."""
 
     id = UUID(primary_key=True)
     message_id = UUID(index=True)

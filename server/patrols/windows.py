@@ -11,7 +11,7 @@ from server.directory.kinds import PostKind
 from server.directory.service import holders_over
 from server.i18n import N_, gettext
 from server.localtime import ZONE
-from server.notify.outbox import Note, send_to
+from server.notify.deliveries import Note, send_to
 from server.patrols.service import Coverage, assignees_of, coverage
 from server.patrols.tables import PatrolMiss, PatrolPlan
 

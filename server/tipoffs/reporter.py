@@ -1,5 +1,5 @@
 """Telling a reporter what became of their tip-off, by web push to the browsers they
-subscribed from its page. A reporter has no account: the notification outbox knows them by
+subscribed from its page. A reporter has no account: the delivery queue knows them by
 the tip-off's id."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from server.i18n import N_, gettext
-from server.notify.outbox import Note, send_to
+from server.notify.deliveries import Note, send_to
 from server.notify.service import NewSubscription, keep_subscription, with_push
 from server.tipoffs.tables import TipOff
 

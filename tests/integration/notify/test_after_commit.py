@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from server import db
-from server.notify import live, outbox
+from server.notify import deliveries, live
 from server.settings import Settings
 from server.syncing import service as syncing
 from sync.batch import Batch
@@ -57,12 +57,14 @@ async def test_a_write_that_rolls_back_publishes_nothing(demo, settings: Setting
     async def writes() -> None:
         with pytest.raises(RuntimeError):
             async with db.current().write():
-                await outbox.send_to(person, outbox.Note(kind="test", title="rolled back"))
+                await deliveries.send_to(person, deliveries.Note(kind="test", title="rolled back"))
                 raise RuntimeError("the write fails after the notice was queued")
         async with db.current().write():
-            await outbox.send_to(person, outbox.Note(kind="test", title="committed"))
-            await outbox.send_many([person], outbox.Note(kind="test", title="many"))
-        await outbox.send_to(person, outbox.Note(kind="test", title="alone"))  # own transaction
+            await deliveries.send_to(person, deliveries.Note(kind="test", title="committed"))
+            await deliveries.send_many([person], deliveries.Note(kind="test", title="many"))
+        await deliveries.send_to(
+            person, deliveries.Note(kind="test", title="alone")
+        )  # own transaction
 
     assert await heard(settings, person, writes) == ["committed", "many", "alone"]
 
@@ -79,7 +81,9 @@ class NotifyingNotes(NoteAdapter):
     async def record(
         self, mutation: Mutation, fields: dict, outcome, author: Author, *a, batch: Batch
     ) -> None:
-        await outbox.send_to(author.person_id, outbox.Note(kind="test", title=fields["title"]))
+        await deliveries.send_to(
+            author.person_id, deliveries.Note(kind="test", title=fields["title"])
+        )
 
 
 def note(title: str, n: int) -> dict[str, Any]:

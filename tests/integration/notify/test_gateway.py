@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from server.directory.service import person_by_mobile
 from server.notify import gateway
-from server.notify.outbox import URGENT, Note, drain, send_to
+from server.notify.deliveries import URGENT, Note, drain, send_to
 from server.notify.service import keys_for
 from server.notify.tables import Delivery, GatewayLog, Message
 from server.notify.vapid import Signer

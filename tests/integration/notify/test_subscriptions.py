@@ -7,7 +7,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from server.notify.outbox import drain
+from server.notify.deliveries import drain
 from server.notify.service import keys_for
 from server.notify.tables import Message, PushSubscription
 from server.notify.vapid import Signer, public_key
@@ -76,7 +76,7 @@ async def test_subscribe_then_an_assignment_is_pushed(app: Litestar, demo, setti
 
 async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None:
     from server.auth import service as auth
-    from server.notify.outbox import Note, send_to
+    from server.notify.deliveries import Note, send_to
     from server.notify.tables import Delivery
 
     async with AsyncTestClient(app=app) as phone:
@@ -98,7 +98,7 @@ async def test_a_revoked_device_gets_no_more_pushes(app: Litestar, demo) -> None
 async def test_the_inbox_offers_the_action_one_tap_away(app: Litestar, demo) -> None:
     import re
 
-    from server.notify.outbox import Note, send_to
+    from server.notify.deliveries import Note, send_to
     from tests.integration.helpers import csrf_token
 
     grid = await viewer(GRID_MEMBER)
@@ -176,7 +176,7 @@ async def test_no_endpoint_off_the_push_services(app: Litestar, demo, endpoint: 
 async def test_the_worker_drops_a_stored_endpoint_off_the_list(demo, settings) -> None:
     """A row stored before PUSH_HOSTS (or after the list shrank) is never posted to: the
     delivery ends as for 410 Gone and the subscription is removed."""
-    from server.notify.outbox import Note, send_to
+    from server.notify.deliveries import Note, send_to
 
     push = PushService(public_key(keys_for(str(settings.vapid_private_key_path))))
     await push.start()

@@ -1,5 +1,6 @@
-"""The durable delivery outbox: messages become rows (one per channel x device); workers
-claim due rows, send them, and record what the other side answered.
+"""The durable delivery queue (DESIGN's "delivery outbox"; "outbox" alone is the phone's
+queue of writes): messages become rows (one per channel x device); workers claim due rows,
+send them, and record what the other side answered.
 
 Claiming sets a lease (`claimed_until`) in one statement; on PostgreSQL the candidate rows
 are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never take the same row, and on

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.directory.service import person_by_mobile
-from server.notify import outbox
-from server.notify.outbox import Note, drain, send_to
+from server.notify import deliveries
+from server.notify.deliveries import Note, drain, send_to
 from server.notify.tables import Delivery, GatewayLog, PushSubscription
 from server.notify.vapid import Signer, ensure_keys, public_key
 from server.notify.webpush import Push, PushSender
@@ -124,7 +124,7 @@ async def test_retry_after_and_backoff_then_sent(service, person) -> None:
     later = start + timedelta(seconds=31)
     assert (await drain(sender, now=later)).retried == 1  # 500: backoff with jitter
     [row] = await Delivery.select()
-    assert later < row["next_at"] <= later + timedelta(seconds=outbox.BASE_DELAY * 2 + 1)
+    assert later < row["next_at"] <= later + timedelta(seconds=deliveries.BASE_DELAY * 2 + 1)
 
     much_later = later + timedelta(hours=1)
     timed_out = await drain(sender, now=much_later)  # the service is too slow: a timeout
@@ -137,10 +137,10 @@ async def test_retry_after_and_backoff_then_sent(service, person) -> None:
 async def test_gives_up_after_max_attempts(service, person) -> None:
     push, sender = service
     await subscribe(push, person, "phone")
-    push.subscribers["phone"].script.extend([503] * outbox.MAX_ATTEMPTS)
+    push.subscribers["phone"].script.extend([503] * deliveries.MAX_ATTEMPTS)
     await send_to(person, CALLUP, PUSH)
     moment = datetime.now(UTC)
-    for _ in range(outbox.MAX_ATTEMPTS):
+    for _ in range(deliveries.MAX_ATTEMPTS):
         moment += timedelta(hours=2)
         await drain(sender, now=moment)
     assert await states() == ["failed"]
@@ -180,10 +180,10 @@ async def test_rows_of_a_worker_that_died_are_sent_after_its_lease(service, pers
     push, sender = service
     await subscribe(push, person, "phone")
     await send_to(person, CALLUP, PUSH)
-    taken = await outbox.claim(10)  # a worker takes the row, then is killed before sending
+    taken = await deliveries.claim(10)  # a worker takes the row, then is killed before sending
     assert len(taken) == 1
     assert (await drain(sender)).sent == 0  # still leased to the dead worker
-    after = datetime.now(UTC) + timedelta(seconds=outbox.LEASE_SECONDS + 1)
+    after = datetime.now(UTC) + timedelta(seconds=deliveries.LEASE_SECONDS + 1)
     assert (await drain(sender, now=after)).sent == 1
     assert len(push.subscribers["phone"].received) == 1
 
