@@ -120,7 +120,7 @@ async def seed(count: int, subs: list[dict]) -> tuple[str, Viewer]:
         rows.append(
             {
                 "id": uuid.uuid4(),
-                "person_id": person_id,
+                "recipient_id": person_id,
                 "session_id": None,
                 "endpoint": sub["endpoint"],
                 "p256dh": sub["keys"]["p256dh"],

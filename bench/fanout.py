@@ -56,7 +56,7 @@ async def ours(workdir: Path, subs: list[dict], vapid) -> dict:
     rows = [
         {
             "id": uuid.uuid4(),
-            "person_id": person,
+            "recipient_id": person,
             "endpoint": sub["endpoint"],
             "p256dh": sub["keys"]["p256dh"],
             "auth": sub["keys"]["auth"],

@@ -46,6 +46,7 @@ from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.shell import routes as shell_routes
 from server.syncing import routes as sync_routes
+from server.syncing.forms import ENVELOPE
 from server.syncing.service import register
 from server.tipoffs import open311_routes
 from server.tipoffs import routes as tipoff_routes
@@ -90,6 +91,9 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             # a photo named by a record may still be on its way from the phone
             photo_ready=lambda sha: media.path(sha).exists(),
             photo_url=photo_url,
+            # the fields of an offline-capable form that describe the mutation, for the page
+            # that keeps a form itself (no service worker in control): one list, with sw.js
+            envelope_fields=" ".join(sorted(ENVELOPE)),
         )
         env.filters["local_time"] = local_time
 

@@ -2,6 +2,7 @@
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchBoards } from "./board.js";
 import { watchFormIds } from "./form-ids.js";
+import { watchUncontrolledForms } from "./form-keeper.js";
 import { watchLocation } from "./geo.js";
 import { watchLive } from "./live.js";
 import { watchNetwork } from "./network.js";
@@ -28,6 +29,7 @@ startReplay(document);
 watchPending(document);
 watchPhotoInputs(document);
 watchFormIds(document);
+watchUncontrolledForms(document); // a form on a page no service worker controls
 watchPrefill(document); // after the fresh ids: a linked record keeps its id
 watchLocation(document);
 watchPushSettings(document);

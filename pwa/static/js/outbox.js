@@ -122,6 +122,30 @@ function askForBackgroundSync() {
     .catch(() => undefined); // refused (no permission, private window): the page still replays
 }
 
+/**
+ * Keep an offline-capable form's write: its fields as the server reads a form posted online
+ * (server/syncing/forms.py): the envelope's names are not fields, a field named `photos...`
+ * is a list of photo hashes (the photos travel apart), every other field its string value.
+ * @param {FormData} form @param {Set<string>} envelope
+ * @returns {Promise<Mutation>}
+ */
+export function keepForm(form, envelope) {
+  /** @type {Record<string, unknown>} */
+  const fields = {};
+  for (const [name, value] of form.entries()) {
+    if (envelope.has(name) || typeof value !== "string") continue;
+    if (name.startsWith("photos")) {
+      const list = /** @type {Array<{id: string, sha256: string}>} */ (fields[name] || []);
+      if (value) fields[name] = [...list, { id: value, sha256: value }];
+    } else {
+      fields[name] = value;
+    }
+  }
+  return enqueueWith(String(form.get("mutation_id")), String(form.get("entity")),
+    String(form.get("op") || "create"), String(form.get("record_id") || crypto.randomUUID()),
+    fields, Number(form.get("base_seq") || 0));
+}
+
 /** At the first save, ask the browser not to evict our storage under pressure. */
 function askToKeepStorage() {
   const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;

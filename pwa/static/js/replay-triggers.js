@@ -7,6 +7,9 @@ import { keepWorkingSet } from "./refresh.js";
 
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 10 * 60_000;
+/** After `online`, quick tries while the network settles (a Wi-Fi that connects before its
+ * way out does): one failed try must not leave a report to the backoff timer. */
+const SETTLING_MS = [2_000, 5_000, 10_000, 20_000];
 
 /** @param {Document} doc */
 export async function startReplay(doc) {
@@ -16,7 +19,7 @@ export async function startReplay(doc) {
   onChange((count) => showPending(doc, count));
   await ensureDevice(deviceId);
   if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined); // a later load tries again
-  window.addEventListener("online", () => replay());
+  window.addEventListener("online", () => settle(0));
   doc.addEventListener("visibilitychange", () => {
     if (doc.visibilityState === "visible") replay();
   });
@@ -27,6 +30,14 @@ export async function startReplay(doc) {
     setTimeout(tick, delay);
   };
   tick();
+}
+
+/** Replay now, and again a little later while it finds no network. @param {number} step */
+async function settle(step) {
+  const { offline } = await replay();
+  if (offline && step < SETTLING_MS.length && navigator.onLine) {
+    setTimeout(() => settle(step + 1), SETTLING_MS[step]);
+  }
 }
 
 /** @param {Document} doc @param {number} count */

@@ -41,19 +41,25 @@ NOTE_POLICY = EntityPolicy(
     move_ops=frozenset({"move"}),
 )
 FIELDS = list(NOTE_POLICY.fields)
+#: the batch's scratch: note id -> its values as they are now
+NOTES = "notes.values"
 
 
 class NoteAdapter(Adapter):
     policy = NOTE_POLICY
 
     async def load(self, record_id: uuid.UUID, *, batch: Batch) -> dict[str, Any] | None:
-        row = (
-            await SyncTestNote.select(*[getattr(SyncTestNote, f) for f in FIELDS])
-            .where(SyncTestNote.id == record_id)
-            .output(load_json=True)
-            .first()
-        )
-        return row
+        """Read once per batch: notes change only through this adapter, so the batch's
+        scratch keeps their values (a phone's 20 edits of one note read it once)."""
+        kept = batch.scratch(NOTES, dict)
+        if record_id not in kept:
+            kept[record_id] = (
+                await SyncTestNote.select(*[getattr(SyncTestNote, f) for f in FIELDS])
+                .where(SyncTestNote.id == record_id)
+                .output(load_json=True)
+                .first()
+            )
+        return None if kept[record_id] is None else dict(kept[record_id])
 
     def clean(self, mutation: Mutation) -> dict[str, Any]:
         return mutation.fields
@@ -89,6 +95,9 @@ class NoteAdapter(Adapter):
             await SyncTestNote.update(
                 {getattr(SyncTestNote, k): v for k, v in values.items()}
             ).where(SyncTestNote.id == record_id)
+        kept = batch.scratch(NOTES, dict)
+        if created or kept.get(record_id) is not None:
+            kept[record_id] = {**(kept.get(record_id) or {}), **values}
 
     async def record(self, *args: Any, batch: Batch) -> None:
         pass

@@ -3,7 +3,7 @@
 // Form POSTs: an offline-capable form (it carries mutation_id and entity, or it is a public
 // tip-off) that cannot reach the server in time is kept on the phone and answered with the
 // precached "saved offline" page; any other POST goes to the network untouched.
-import { enqueueWith } from "../outbox.js";
+import { keepForm } from "../outbox.js";
 import { keepTipoff } from "../tipoff-queue.js";
 
 /**
@@ -27,32 +27,12 @@ export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs, 
     // offline, or too slow: keep it (if the slow request lands after all, the replay is
     // answered as already applied: the mutation id makes it harmless)
   }
-  await (tipoff ? keepTipoff(form) : keep(form, envelope));
+  await (tipoff ? keepTipoff(form) : keepForm(form, envelope));
   const partial = request.headers.get("HX-Request") === "true" && request.headers.get("HX-Boosted") !== "true";
   const cached = await caches.match(partial ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
   return new Response(cached ? await cached.text() : "", {
     status: 202, headers: { "content-type": "text/html; charset=utf-8" },
   });
-}
-
-/** @param {FormData} form @param {Set<string>} envelope */
-async function keep(form, envelope) {
-  /** @type {Record<string, unknown>} */
-  const fields = {};
-  for (const [name, value] of form.entries()) {
-    if (envelope.has(name) || typeof value !== "string") continue;
-    if (name.startsWith("photos")) {
-      // photos travel apart; the record names them (a union by id on the server);
-      // server/syncing/forms.py reads a form posted online by the same rule
-      const list = /** @type {Array<{id: string, sha256: string}>} */ (fields[name] || []);
-      if (value) fields[name] = [...list, { id: value, sha256: value }];
-    } else {
-      fields[name] = value;
-    }
-  }
-  await enqueueWith(String(form.get("mutation_id")), String(form.get("entity")),
-    String(form.get("op") || "create"), String(form.get("record_id") || crypto.randomUUID()),
-    fields, Number(form.get("base_seq") || 0));
 }
 
 /**

@@ -26,7 +26,11 @@ export function wire(build) {
   });
 
   sw.addEventListener("activate", (event) => {
-    event.waitUntil(removeOldCaches(names).then(() => sw.clients.claim()).then(() => replay()));
+    // Activation (and so every navigation of an updated app) must not wait for the replay:
+    // queued photos on a slow uplink take minutes. The replay runs beside it; pages and
+    // Background Sync start it again if the worker is stopped meanwhile.
+    event.waitUntil(removeOldCaches(names).then(() => sw.clients.claim()));
+    replay().catch(() => undefined);
   });
 
   // Background Sync where the browser has it (Android Chrome): replay with no page open.

@@ -1,0 +1,55 @@
+"""A page no service worker controls (a first visit, a worker not active yet): a report sent
+with no network is kept by the page itself and sent when the network returns; before, it was
+neither queued nor sent, and nothing said so (issue 20, "lost without a word")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser
+
+from tests.e2e.conftest import PHONE
+from tests.e2e.pages.hazards import HazardPage, ReportPage
+from tests.e2e.pages.login import LoginPage
+from tests.e2e.pages.outbox import Outbox
+from tests.e2e.test_hazards import GRID_MEMBER, photo
+from tests.live import LiveServer
+
+
+async def test_a_report_sent_offline_without_a_worker_is_kept_and_sent(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    base = live_server.url
+    context = await browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        service_workers="block",  # what the page sees before its worker takes control
+    )
+    page = await context.new_page()
+    await LoginPage(page, base).as_person(GRID_MEMBER)
+    assert await page.evaluate("navigator.serviceWorker.controller") is None
+    report = ReportPage(page, base)
+    await report.open()
+    record_id = await report.record_id()
+    await report.fill("fire.ebike", "无服务线程时离线上报", [photo(31)])
+    await page.screenshot(path=tmp_path / "1-form.png")
+
+    await context.set_offline(True)
+    await report.submit()
+    await page.locator("#main #queued").wait_for()  # the page says so, in its own frame
+    await page.screenshot(path=tmp_path / "2-kept.png")
+    outbox = Outbox(page)
+    assert (await outbox.counts())["queued"] == 1
+    assert await page.locator("nav.tabbar a").count() > 0, "the person's tab bar stays"
+    fresh = await page.evaluate("document.querySelector('#report-form') === null")
+    assert fresh, "the notice replaced the form: a second tap cannot send it twice"
+
+    await context.set_offline(False)  # the page's own triggers replay it
+    assert await outbox.drained() == {"queued": 0, "parked": 0, "rejected": 0}
+    hazard = HazardPage(page, base)
+    await hazard.open(record_id)
+    assert await hazard.status() == "待受理"
+    await page.screenshot(path=tmp_path / "3-sent.png")
+    await context.close()
