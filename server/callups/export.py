@@ -110,7 +110,7 @@ def _build(report: Report, lines: list[list]) -> bytes:
     sheets.append(
         targets,
         [
-            gettext(N_("Name")),
+            gettext(N_("Full name")),
             gettext(N_("Mobile")),
             gettext(N_("Area")),
             gettext(N_("State")),

@@ -53,3 +53,45 @@ async def test_a_report_sent_offline_without_a_worker_is_kept_and_sent(
     assert await hazard.status() == "待受理"
     await page.screenshot(path=tmp_path / "3-sent.png")
     await context.close()
+
+
+async def test_the_badge_counts_photos_until_the_server_has_them(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """A report can reach the server long before its photos: until they are there the phone
+    must not say that nothing is waiting (the worker would pocket the evidence)."""
+    base = live_server.url
+    context = await browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, service_workers="block"
+    )
+    page = await context.new_page()
+    await LoginPage(page, base).as_person(GRID_MEMBER)
+    await page.route("**/media/uploads/**", lambda route: route.abort())  # a dead uplink
+    report = ReportPage(page, base)
+    await report.open()
+    record_id = await report.record_id()
+    await report.fill("fire.ebike", "照片比记录晚到", [photo(41)])
+    await report.submit()  # online: the record is accepted at once
+    await page.wait_for_url(f"**/hazards/{record_id}")
+    outbox = Outbox(page)
+    for _ in range(50):
+        if await outbox.badge() == "1":
+            break
+        await page.wait_for_timeout(100)
+    assert await outbox.badge() == "1", "one photo is still on the phone"
+    await page.goto(base + "/sync/pending")
+    line = page.locator("#photos-waiting")
+    await line.wait_for()
+    assert "1" in await line.locator("[data-photo-count]").inner_text()
+    await page.screenshot(path=tmp_path / "1-photo-waiting.png")
+
+    await page.unroute("**/media/uploads/**")
+    await outbox.replay()
+    for _ in range(50):
+        if await outbox.badge() is None:
+            break
+        await page.wait_for_timeout(100)
+    assert await outbox.badge() is None
+    assert await line.is_hidden()
+    await page.screenshot(path=tmp_path / "2-all-sent.png")
+    await context.close()

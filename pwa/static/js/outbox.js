@@ -3,12 +3,12 @@
 // them in order, parking the ones that keep failing. Pages and the service worker share it.
 import * as hlc from "./hlc.js";
 import { settle, transact } from "./idb.js";
-import { uploadAll } from "./photos.js";
+import { announce, listen } from "./changes.js";
+import { uploadAll, waiting } from "./photos.js";
 import { refreshFromFeed } from "./refresh.js";
 
 export const MAX_ATTEMPTS = 8;
 const BATCH = 100;
-const CHANNEL = "gridwatch-outbox";
 /** The Background Sync tag the service worker replays the outbox on (sw/main.js). */
 export const SYNC_TAG = "gridwatch-outbox";
 
@@ -21,21 +21,19 @@ export const SYNC_TAG = "gridwatch-outbox";
  * @typedef {{ key: "device", id: string, epoch: number, seq: number, clock: hlc.Clock }} Device
  */
 
-/** Tell every page (and the worker) that the outbox changed. */
-function announce() {
-  if (typeof BroadcastChannel === "undefined") return;
-  const channel = new BroadcastChannel(CHANNEL);
-  channel.postMessage("changed");
-  channel.close();
-}
-
-/** @param {(count: number) => void} show */
+/**
+ * How much waits on this phone, now and whenever it changes: writes not yet accepted and
+ * photos not yet whole on the server (a report sent without its photos is not sent: the
+ * badge must not say 0 while the evidence is still in the pocket).
+ * @param {(count: number) => void} show
+ * @returns {() => Promise<void>} to count again (a page swapped in brings a fresh badge)
+ */
 export function onChange(show) {
-  const refresh = () => counts().then((c) => show(c.queued + c.parked));
-  if (typeof BroadcastChannel !== "undefined") {
-    new BroadcastChannel(CHANNEL).onmessage = refresh;
-  }
+  const refresh = () => Promise.all([counts(), waiting()])
+    .then(([c, photos]) => show(c.queued + c.parked + photos.length));
+  listen(refresh);
   refresh();
+  return refresh;
 }
 
 /**

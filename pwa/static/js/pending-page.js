@@ -6,6 +6,7 @@ import { waiting } from "./photos.js";
 
 /** @param {Document} doc */
 export async function renderPending(doc) {
+  const photos = await showPhotos(doc);
   const list = doc.getElementById("pending-list");
   const row = doc.getElementById("pending-row");
   if (!(list instanceof HTMLElement) || !(row instanceof HTMLTemplateElement)) return;
@@ -17,6 +18,7 @@ export async function renderPending(doc) {
   thumbnailUrls.forEach((url) => URL.revokeObjectURL(url));
   thumbnailUrls = [];
   list.replaceChildren();
+  list.hidden = items.length === 0 && photos > 0; // "nothing is waiting" would contradict the photos
   if (items.length === 0) {
     const empty = doc.createElement("li");
     empty.className = "muted";
@@ -76,6 +78,21 @@ async function addThumbnails(box, fields) {
     img.className = "thumb";
     box.append(img);
   }
+}
+
+/** How many photos (and how many bytes) are still to upload.
+ * @param {Document} doc @returns {Promise<number>} how many */
+async function showPhotos(doc) {
+  const photos = await waiting();
+  const line = doc.getElementById("photos-waiting");
+  if (!line) return photos.length;
+  const bytes = photos.reduce((sum, p) => sum + (p.blob?.size || 0), 0);
+  const count = line.querySelector("[data-photo-count]");
+  const size = line.querySelector("[data-photo-size]");
+  if (count) count.textContent = String(photos.length);
+  if (size) size.textContent = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+  line.hidden = photos.length === 0;
+  return photos.length;
 }
 
 const LOW_STORAGE_BYTES = 50 * 1024 * 1024;

@@ -1,6 +1,7 @@
 // @ts-check
 // Owns photos on the phone: downscaled before they are kept, named by SHA-256, uploaded in
 // chunks that resume where the server stopped. The camera itself is the browser's file input.
+import { announce } from "./changes.js";
 import { settle, transact } from "./idb.js";
 
 const LONGEST_SIDE = 1600;
@@ -36,10 +37,11 @@ export async function sha256(blob) {
 }
 
 /** Keep a prepared photo until the server has it whole. @param {{ sha256: string, blob: Blob }} photo */
-export function keep(photo) {
-  return transact(["photos"], "readwrite", (tx) => {
+export async function keep(photo) {
+  await transact(["photos"], "readwrite", (tx) => {
     tx.objectStore("photos").put({ ...photo, queued_at: Date.now() });
   });
+  announce();
 }
 
 /** @returns {Promise<KeptPhoto[]>} */
@@ -58,6 +60,7 @@ export async function uploadAll() {
       if (await upload(photo)) {
         await transact(["photos"], "readwrite", (tx) => { tx.objectStore("photos").delete(photo.sha256); });
         uploaded += 1;
+        announce();
       }
     } catch {
       return { uploaded, offline: true };

@@ -16,7 +16,9 @@ export async function startReplay(doc) {
   const meta = doc.querySelector('meta[name="gw-device"]');
   const deviceId = meta instanceof HTMLMetaElement ? meta.content : "";
   if (!deviceId || !("indexedDB" in window)) return;
-  onChange((count) => showPending(doc, count));
+  const recount = onChange((count) => showPending(doc, count));
+  // a boosted navigation swaps in the server's header, whose badge is hidden: count again
+  doc.addEventListener("htmx:afterSettle", () => recount());
   await ensureDevice(deviceId);
   if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined); // a later load tries again
   window.addEventListener("online", () => settle(0));

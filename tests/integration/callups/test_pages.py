@@ -102,7 +102,8 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
             phone, answer_url, "ack-form", f"/callups/targets/{target['id']}/confirm"
         )
         assert done.status_code == 303
-        assert 'id="confirmed"' in (await phone.get(answer_url)).text
+        confirmed = (await phone.get(answer_url)).text
+        assert 'id="confirmed"' in confirmed and 'id="ack-form"' not in confirmed
         assert (await phone.get(callup_url + "/board")).status_code == 403
 
     board = (await bureau.get(callup_url + "/board", headers={"HX-Request": "true"})).text

@@ -109,6 +109,8 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
         grid, url, "rectify-form", f"{url}/rectify", rectify_note="已拆除", photos_after="b" * 64
     )
     assert rectified.status_code == 303
+    waiting = (await grid.get(url)).text
+    assert 'id="rectify-form"' not in waiting, "nothing left to rectify: no red form"
     closed = await submit(station, url, "verify-form", f"{url}/verify", verify_note="复核合格")
     assert closed.status_code == 303
     row = await Hazard.select(Hazard.status, Hazard.closed_at).where(Hazard.id == hazard_id).first()
@@ -116,6 +118,7 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
     page = (await station.get(url)).text
     for event in ("上报", "已受理", "交办整改", "提交整改", "复核销号"):
         assert event in page
+    assert 'id="rectify-form"' not in (await grid.get(url)).text
 
     workbook = await station.get("/hazards/ledger.xlsx?status=closed")
     assert workbook.status_code == 200
