@@ -96,6 +96,16 @@ class Batch:
             self._changed_versions.add(record_id)
         self._versions[record_id] = row
 
+    async def author_at(self, seq: int) -> uuid.UUID | None:
+        """Who made the mutation at `seq` (logged by this batch or before it)."""
+        for row in self._rows[SyncMutation]:
+            if row.get("seq") == seq:
+                return row.get("person_id")
+        found = (
+            await SyncMutation.select(SyncMutation.person_id).where(SyncMutation.seq == seq).first()
+        )
+        return found["person_id"] if found else None
+
     def log(self, **values: Any) -> None:
         """A mutation's row in the log (what a retry of it in this batch is answered from)."""
         self._logged[values["id"]] = {k: values.get(k) for k in _LOGGED_NAMES}

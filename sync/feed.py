@@ -81,10 +81,12 @@ async def inbox(
     limit: int = 100,
     conflict_id: uuid.UUID | None = None,
 ) -> list[ConflictView]:
-    """Conflicts of the person's own mutations and of records in their scope."""
+    """Conflicts of records in the person's scope and of their own values (sent, or stored and
+    contested by another)."""
     where = scope(SyncConflict.scope_path)  # None: the whole city
     if where is not None and person_id is not None:
-        where = where | (SyncConflict.person_id == person_id)
+        mine = (SyncConflict.person_id == person_id) | (SyncConflict.server_person_id == person_id)
+        where = where | mine
     if conflict_id is not None:
         one = SyncConflict.id == conflict_id
         where = one if where is None else where & one

@@ -210,7 +210,7 @@ async def apply(
             record_seq = seq
         if outcome.verdict is not Verdict.rejected:
             await adapter.record(mutation, fields, outcome, author, seq, now_ms, batch=batch)
-        _keep(batch, mutation, outcome, seq, author, adapter, current)  # (6)
+        await _keep(batch, mutation, outcome, seq, author, adapter, current, meta)  # (6)
     batch.log(
         id=mutation.mutation_id,
         seq=seq,
@@ -419,7 +419,7 @@ def _change(
     )
 
 
-def _keep(
+async def _keep(
     batch: Batch,
     mutation: Mutation,
     outcome: Outcome,
@@ -427,8 +427,10 @@ def _keep(
     author: Author,
     adapter: Adapter,
     current: dict[str, Any] | None,
+    meta: Mapping[str, Any] | None,
 ) -> None:
-    """Nothing submitted is lost: losing values go to history, contests to the inbox."""
+    """Nothing submitted is lost: losing values go to history, contests to the inbox of
+    both people, the one who sent the incoming value and the one who wrote the stored one."""
     for loser in outcome.losers:
         batch.add(
             SyncHistory,
@@ -444,7 +446,9 @@ def _keep(
     if not outcome.conflicts:
         return
     path, _ = adapter.locate({**(current or {}), **outcome.changes})
+    known = (meta or {}).get("fields") or {}
     for c in outcome.conflicts:
+        then = (known.get(c.field) or (0, ""))[0]
         batch.add(
             SyncConflict,
             seq=seq,
@@ -459,6 +463,7 @@ def _keep(
             winner=c.winner,
             mutation_id=mutation.mutation_id,
             person_id=author.person_id,
+            server_person_id=await batch.author_at(then) if then else None,
             scope_path=path,
         )
 

@@ -99,6 +99,8 @@ class SyncConflict(Table):
     mutation_id = UUID()
     #: who sent the incoming value
     person_id = UUID(null=True, default=None, index=True)
+    #: who wrote the stored value: both see the conflict (the one whose value lost above all)
+    server_person_id = UUID(null=True, default=None, index=True)
     scope_path = Varchar(length=255, default="", index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     resolved_by = UUID(null=True, default=None)

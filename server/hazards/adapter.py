@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from server import localtime
 from server.auth.access import BUREAU, STAFF
 from server.auth.service import Viewer
 from server.directory import service as directory
@@ -20,6 +21,7 @@ from server.errors import NotFound
 from server.geo import distance_m
 from server.hazards import fields as hazard_fields
 from server.hazards.policy import (
+    FIELD_LABELS,
     HAZARD_POLICY,
     OPS,
     Level,
@@ -78,6 +80,15 @@ def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
             value = date.fromisoformat(value) if value else None
         out[name] = value
     return out
+
+
+async def _day_code(now: datetime) -> str:
+    """YH, the city's day and a count without gaps within it (YH20261204-0003): in a ledger a
+    missing number reads as a deleted record. Writers hold the sync lock (apply_group), so
+    counting the day's codes, an index range, cannot race another report."""
+    day = f"YH{localtime.today(now):%Y%m%d}-"
+    earlier = await Hazard.count().where((Hazard.code >= day) & (Hazard.code < day[:-1] + "."))
+    return localtime.day_number("YH", earlier, now)
 
 
 class HazardAdapter(Adapter):
@@ -247,7 +258,7 @@ class HazardAdapter(Adapter):
             await Hazard.insert(
                 Hazard(
                     id=record_id,
-                    code=f"YH{now:%Y%m%d}-{seq}",
+                    code=await _day_code(now),
                     reporter_id=viewer.person_id,
                     reporter_name=viewer.name,
                     reported_at=trusted_time(mutation, now),
@@ -298,6 +309,8 @@ class HazardAdapter(Adapter):
             assignee = outcome.changes.get("assignee_id") or await _assignee(mutation.record_id)
             if assignee:
                 await notify(uuid.UUID(assignee), mutation.record_id, mutation.op)
+        if not addendum:
+            await _tell_who_waits(mutation, outcome, viewer)
 
     @staticmethod
     def labels() -> dict[str, str]:
@@ -305,6 +318,7 @@ class HazardAdapter(Adapter):
         return {
             "hazard": hazard,
             **{f"hazard.{op}": f"{hazard} · {event_label(op)}" for op in OPS},
+            **{f"hazard:{name}": gettext(label) for name, label in FIELD_LABELS.items()},
         }
 
     def locate(self, values: Mapping[str, Any]) -> tuple[str, uuid.UUID | None]:
@@ -348,6 +362,25 @@ def trusted_time(mutation: Mutation, received: datetime) -> datetime:
     """The phone's time, within what can be true: never after the server received it, and
     never before a device session could have been offline (30 days): phones' clocks are wrong."""
     return hlc_trusted(mutation.phone_time, received - OFFLINE_AT_MOST, received)
+
+
+async def _tell_who_waits(mutation: Mutation, outcome: Outcome, viewer: Viewer) -> None:
+    """Notices where people expect them: the station staff over a new report's grid (it waits
+    for their triage), and the reporter when it is accepted, sent back and closed. Nobody is
+    told of their own act."""
+    if mutation.op == "report" and outcome.changes:
+        path = outcome.changes.get("area_path") or ""
+        for person_id in await directory.holders_over(path, [PostKind.station_staff]):
+            if person_id != viewer.person_id:
+                await notify(person_id, mutation.record_id, "reported")
+        return
+    news = {"accept": "accepted", "send_back": "sent_back", "verify": "closed"}.get(mutation.op)
+    if news is None or "status" not in outcome.changes:
+        return
+    row = await Hazard.select(Hazard.reporter_id).where(Hazard.id == mutation.record_id).first()
+    reporter = row["reporter_id"] if row else None
+    if reporter and reporter != viewer.person_id:
+        await notify(reporter, mutation.record_id, news)
 
 
 async def _assignee(hazard_id: uuid.UUID) -> str | None:

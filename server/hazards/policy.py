@@ -134,6 +134,36 @@ HAZARD_POLICY = EntityPolicy(
 )
 
 
+#: what each field is called where a person sees it by itself (a conflict to settle)
+FIELD_LABELS = {
+    "category": N_("Category"),
+    "level": N_("Level"),
+    "description": N_("Description"),
+    "lat": N_("Location"),
+    "lng": N_("Location"),
+    "accuracy": N_("Location"),
+    "address": N_("Address"),
+    "place_id": N_("Place"),
+    "area_path": N_("Area"),
+    "reject_reason": N_("Reason"),
+    "merged_into": N_("The hazard it duplicates"),
+    "assignee_id": N_("Responsible person"),
+    "assignee_unit": N_("Responsible unit"),
+    "measures": N_("Required measures"),
+    "deadline": N_("Deadline"),
+    "extension_until": N_("New deadline"),
+    "extension_reason": N_("Reason"),
+    "rectify_note": N_("What was done"),
+    "sendback_reason": N_("Reason"),
+    "verify_note": N_("Verification note"),
+    "supervision": N_("Put under supervision (挂牌督办)"),
+    "photos_before": N_("Photos"),
+    "photos_after": N_("Photos after rectification"),
+    "notes": N_("Note"),
+    "status": N_("Status"),
+}
+
+
 class Who(StrEnum):
     scope = "scope"  # anyone whose posts cover the hazard's area
     staff = "staff"  # station or bureau staff, admin, over the area
@@ -241,6 +271,12 @@ _NOTICE_LABELS = {
     "send_back": N_("A rectification was sent back to you"),
     "remind": N_("A rectification deadline is near"),
     "overdue": N_("A hazard is overdue"),
+    # to the station over the grid
+    "reported": N_("A new hazard waits for triage"),
+    # to the reporter
+    "accepted": N_("A hazard you reported was accepted"),
+    "sent_back": N_("A hazard you reported was sent back for rectification"),
+    "closed": N_("A hazard you reported was closed"),
 }
 
 

@@ -118,6 +118,7 @@ async def conflict_inbox(request: Request) -> Template:
         "names": names,
         "url_of": service.record_url,
         "alerts": await service.alerts(viewer),
+        "labels": service.labels(),
     }
     return render(request, "sync/conflicts.html", context)
 

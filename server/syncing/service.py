@@ -44,8 +44,9 @@ def register(adapter: store.Adapter) -> None:
 
 
 def labels() -> dict[str, str]:
-    """What to call each entity's ops on the phone ("hazard.report" -> "上报隐患"), for the
-    pending page; an adapter without labels shows its entity name."""
+    """What to call each entity, its ops ("hazard.report" -> "隐患 · 上报") and its fields
+    ("hazard:rectify_note" -> "整改情况"), for the pending and conflict pages; what an
+    adapter does not name shows as it is stored."""
     found: dict[str, str] = {}
     for name, adapter in ADAPTERS.items():
         found.update(adapter.labels())

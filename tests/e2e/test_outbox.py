@@ -212,3 +212,29 @@ async def test_a_form_kept_before_any_page_registered_the_device(
     await context.set_offline(False)
     await page.goto(sync_server.url + "/sync/pending")  # any page of the app replays on load
     assert await Outbox(page).drained() == {"queued": 0, "parked": 0, "rejected": 0}
+
+
+async def test_a_write_is_announced_as_soon_as_it_is_made(
+    sync_server: LiveServer, page: Page
+) -> None:
+    """The server hears that the phone made a write before the write itself gets through:
+    a phone lost with it unsent is then known to have lost something."""
+    await LoginPage(page, sync_server.url).as_admin()
+    await page.route("**/sync/mutations", lambda route: route.abort())  # writes do not get out
+    outbox = Outbox(page)
+    device = await outbox.device()
+    await outbox.enqueue_note(
+        str(uuid.uuid4()), title="未发出", status="open", area_path="/339900/", photos=[]
+    )
+    announced = 0
+    for _ in range(50):
+        with sqlite3.connect(sqlite_path(sync_server.env["DATABASE_URL"])) as db:
+            rows = db.execute(
+                "SELECT announced_seq FROM sync_device WHERE replace(id, '-', '') = ?",
+                (device.replace("-", ""),),
+            ).fetchall()
+        announced = rows[0][0] if rows else 0
+        if announced >= 1:
+            break
+        await page.wait_for_timeout(100)
+    assert announced >= 1, "the server knows the phone holds a write"

@@ -102,6 +102,10 @@ export async function enqueueWith(mutationId, entity, op, recordId, fields, base
   announce();
   askToKeepStorage();
   askForBackgroundSync();
+  // Tell the server at once that this phone made one more write, wherever a network exists
+  // (a slow one that made the form wait counts): if the phone is lost or wiped before the
+  // write is sent, the server knows that something never arrived and raises the alarm.
+  if (typeof navigator === "undefined" || navigator.onLine) announceDevice().catch(() => false);
   return mutation;
 }
 

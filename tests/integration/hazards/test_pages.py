@@ -240,4 +240,6 @@ async def test_the_pending_page_lists_open_conflicts(clients) -> None:
     late = await send(people["grid"], "rectify", record_id, {"photos_after": ["7" * 64]})
     assert late.verdict == "conflicted"
     page = (await grid_client.get("/sync/pending")).text
-    assert f'href="/hazards/{record_id}"' in page and "隐患 · status" in page
+    assert f'href="/hazards/{record_id}"' in page and "隐患 · 状态" in page  # not "status"
+    inbox = (await grid_client.get("/sync/conflicts")).text
+    assert "隐患 · 状态" in inbox and "<strong>status</strong>" not in inbox

@@ -267,3 +267,66 @@ async def test_supervised_hazards_are_listed_and_chased_up(people) -> None:
     assert listed.verdict == "applied"
     page = await ledger(people["bureau"], Filters(supervised=True))
     assert [h.id for h in page.items] == [major] and page.items[0].supervised_level == "city"
+
+
+async def test_numbers_count_the_day_without_gaps(people) -> None:
+    """A refused write and another record's writes take sync positions; the numbers of a
+    day's hazards still run 1, 2, 3 (a gap in a ledger reads as a deleted record)."""
+    import uuid
+
+    from server import localtime
+    from server.hazards.tables import Hazard
+    from tests.integration.hazards.people import report_fields
+
+    day = f"YH{localtime.today():%Y%m%d}-"
+    before = await Hazard.count().where(Hazard.code.like(day + "%"))
+    made = []
+    for _ in range(3):
+        record_id = uuid.uuid4()
+        assert (
+            await send(people["grid"], "report", record_id, report_fields(people["grid"]))
+        ).accepted
+        made.append(record_id)
+        refused = await send(people["elsewhere"], "accept", record_id, {})  # takes a position
+        assert refused.verdict == "rejected"
+    codes = [(await get(people["station"], r)).code for r in made]
+    assert codes == [f"{day}{before + n:04d}" for n in (1, 2, 3)]
+
+
+async def test_the_station_and_the_reporter_are_told(people) -> None:
+    """A new report reaches the station's inbox; the reporter hears when it is accepted, sent
+    back and closed; nobody is told of their own act."""
+    from server.hazards.tables import HazardNotice
+
+    async def told(who: str, record_id) -> list[str]:
+        rows = await HazardNotice.select(HazardNotice.kind).where(
+            (HazardNotice.person_id == people[who].person_id)
+            & (HazardNotice.hazard_id == record_id)
+        )
+        return sorted(r["kind"] for r in rows)
+
+    record_id = await hazard_in("reported", people)
+    assert await told("station", record_id) == ["reported"]
+    assert await told("grid", record_id) == []
+    record_id = await hazard_in("closed", people)
+    assert await told("grid", record_id) == ["accepted", "closed"]
+    sent = await send(people["station"], "send_back", record_id, {"sendback_reason": "照片不清"})
+    assert sent.accepted
+    assert await told("grid", record_id) == ["accepted", "closed", "sent_back"]
+
+
+async def test_the_person_whose_value_lost_sees_the_conflict_too(people) -> None:
+    """The grid member's rectification note, overwritten by the station's concurrent one,
+    is in the grid member's conflict inbox, not only the station's."""
+    from server.syncing import service as syncing
+
+    record_id = await hazard_in("assigned", people)
+    seen = (await get(people["station"], record_id)).seq
+    photo = {"photos_after": ["c" * 64]}
+    mine = await send(people["grid"], "rectify", record_id, {**photo, "rectify_note": "已拆"}, seen)
+    theirs = await send(
+        people["station"], "rectify", record_id, {**photo, "rectify_note": "已拆除并复查"}, seen
+    )
+    assert mine.accepted and theirs.conflicts >= 1
+    fields = {c.field for c in await syncing.conflicts(people["grid"])}
+    assert "rectify_note" in fields
