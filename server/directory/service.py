@@ -104,6 +104,14 @@ async def home_areas(scope: Scope) -> list[AreaRecord]:
     return [AreaRecord.from_row(r) for r in rows]
 
 
+async def home_places(scope: Scope) -> list[PlaceRecord]:
+    """The single places a person's posts cover (a dyke section, a reservoir), by name."""
+    if not scope.place_ids:
+        return []
+    rows = await Place.select().where(Place.id.is_in(list(scope.place_ids))).order_by(Place.name)
+    return [PlaceRecord.from_row(r) for r in rows]
+
+
 async def list_places(
     scope: Scope,
     *,

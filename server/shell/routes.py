@@ -15,7 +15,7 @@ from litestar.utils.scope.state import ScopeState
 from server.auth.access import ON_DUTY, PUBLIC, allow
 from server.callups.service import mine as my_callups
 from server.db import Database, DatabaseUnavailable
-from server.directory.service import home_areas
+from server.directory.service import home_areas, home_places
 from server.hazards.service import unread_notices
 from server.i18n import COOKIE
 from server.settings import LANGUAGES, Settings
@@ -33,10 +33,12 @@ OFFLINE_URL = "/offline"
 async def home(request: Request) -> Template:
     viewer = request.scope.get("user")
     areas = await home_areas(viewer.scope) if viewer else []
+    places = await home_places(viewer.scope) if viewer else []
     unread = await unread_notices(viewer) if viewer else 0
     context = {
         "viewer": viewer,
         "areas": areas,
+        "places": places,
         "unread": unread,
         # a call-up waiting for this person's answer comes before anything else
         "callups": await my_callups(viewer) if viewer else [],

@@ -148,3 +148,20 @@ async def test_healthz_503_when_database_gone(settings, database, engine_name) -
             response = await client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"].startswith("unavailable")
+
+
+async def test_a_dyke_guarantor_finds_his_dyke_on_the_home(app, demo) -> None:
+    """A post on a place (a dyke section) is the person's own: the home lists it, and does
+    not tell him he holds no post."""
+    from server.directory.tables import Post
+    from tests.integration.helpers import log_in
+
+    row = (
+        await Post.select(Post.person.mobile.as_alias("mobile"), Post.place.name.as_alias("place"))
+        .where((Post.kind == "flood_guarantor") & Post.place.is_not_null())
+        .first()
+    )
+    async with AsyncTestClient(app=app) as client:
+        assert (await log_in(client, row["mobile"])).status_code == 303
+        home = (await client.get("/")).text
+    assert row["place"] in home and "您还没有" not in home
