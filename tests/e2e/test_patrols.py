@@ -103,6 +103,9 @@ async def test_a_patrol_walked_offline(
     assert await overflow(walker) <= 0
     await shell.wait_until_cached("/hazards/new")  # the phone keeps the report form
     walk_url = walker.url
+    early = walker.locator(f"[data-checkin='{points[1][0]}']")  # 签到 before starting: said why
+    await early.get_by_role("button", name="签到").click()
+    await early.locator("[data-scan-said]:has-text('开始巡查')").wait_for()
 
     await phone.set_offline(True)
     await walker.locator("[data-patrol-start]").click()

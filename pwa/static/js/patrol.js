@@ -87,7 +87,17 @@ function setUp(doc) {
   page.querySelectorAll("[data-checkin]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (!(form instanceof HTMLFormElement) || !started) return;
+      if (!(form instanceof HTMLFormElement)) return;
+      /** @param {string} text */
+      const say = (text) => {
+        const line = form.querySelector("[data-scan-said]");
+        if (line) line.textContent = text;
+      };
+      if (!started) {
+        say(page.dataset.startFirst || "");
+        page.querySelector("[data-patrol-start]")?.scrollIntoView({ block: "center" });
+        return;
+      }
       const data = new FormData(form);
       const token = String(data.get("token") || "").trim();
       // "qr" only when the code was read by the camera and not changed by hand afterwards
@@ -108,7 +118,10 @@ function setUp(doc) {
         at: Date.now(),
         ...(last ? { lat: last.lat, lng: last.lng, accuracy: last.accuracy } : {}),
       };
-      if (method === "geofence" && !last) return;
+      if (method === "geofence" && !last) {
+        say(page.dataset.noFix || "");
+        return;
+      }
       await flush();
       await enqueue("patrol", "checkin", patrolId, { checkins: [checkin] }, 0);
       done.add(form.dataset.checkin);
