@@ -5,6 +5,7 @@ after-photo; the station verifies and closes; the ledger export is right."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 from playwright.async_api import Browser, BrowserContext, Page
@@ -13,7 +14,7 @@ from tests.e2e.conftest import PHONE
 from tests.e2e.pages.hazards import HazardPage, ReportPage
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.outbox import Outbox
-from tests.e2e.pages.shell import Shell, overflow
+from tests.e2e.pages.shell import Shell, overflow, small_targets
 from tests.e2e.test_outbox import jpeg
 from tests.live import LiveServer
 
@@ -30,7 +31,7 @@ async def photos_left(page: Page) -> int:
 
 
 async def test_report_offline_then_the_whole_loop(
-    live_server: LiveServer, browser: Browser, context: BrowserContext, page: Page
+    live_server: LiveServer, browser: Browser, context: BrowserContext, page: Page, tmp_path: Path
 ) -> None:
     base = live_server.url
     await context.grant_permissions(["geolocation"])
@@ -47,7 +48,12 @@ async def test_report_offline_then_the_whole_loop(
     record_id = await report.record_id()
     await report.fill("fire.ebike", "3幢楼道电动车飞线充电（离线）", [photo(11), photo(12)])
     await report.submit()
-    await page.locator("#queued").wait_for()
+    await page.locator("#main #queued").wait_for()
+    # the notice comes into the page's own frame: the person's tab bar, an honest badge
+    assert await page.locator('nav.tabbar a[href="/hazards"]').count() == 1
+    assert await page.locator("#net-status .net-offline").is_visible()
+    assert await page.locator("#pending-sync").is_visible()
+    await page.screenshot(path=tmp_path / "1-kept-offline.png")
     await page.goto(base + "/sync/pending")
     await page.locator("#pending-list li[data-state='queued']").wait_for()
 
@@ -97,4 +103,13 @@ async def test_hazard_pages_fit_a_phone(live_server: LiveServer, page: Page) -> 
     for path in ("/hazards/new", "/hazards", "/hazards?status=open", "/hazards/figures", "/inbox"):
         await page.goto(live_server.url + path)
         assert await overflow(page) <= 0, path
+    for path in ("/hazards", "/tipoffs", "/places"):  # rows, chips, the area trail
+        await page.goto(live_server.url + path)
+        assert await small_targets(page, "a.row-link, .chips a, .trail a") == [], path
+    await page.goto(live_server.url + "/")
+    await page.locator("#my-areas a.row-link").first.click()  # an area: its trail and rows
+    await page.locator("#my-areas a.row-link").first.wait_for(state="detached")
+    await page.locator(".list a.row-link").first.click()  # a level down: the trail shows
+    await page.locator(".trail a").first.wait_for()
+    assert await small_targets(page, "a.row-link, .trail a") == []
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -11,12 +11,15 @@ export function watchNetwork(root) {
   const set = (/** @type {boolean} */ online) => {
     root.dataset.online = String(online);
   };
-  set(navigator.onLine);
+  // a page the service worker answered from the phone's copy (sw/navigation.js fromPhone)
+  set(navigator.onLine && !root.hasAttribute("data-from-phone"));
   window.addEventListener("online", () => set(true));
   window.addEventListener("offline", () => set(false));
   document.addEventListener("htmx:sendError", () => set(false));
   document.addEventListener("htmx:afterRequest", (event) => {
     const detail = /** @type {CustomEvent} */ (event).detail;
-    if (detail && detail.xhr && detail.xhr.status > 0) set(true);
+    if (!detail || !detail.xhr || detail.xhr.status === 0) return;
+    // an answer made on the phone (a kept form, a page from its copy) is no sign of a network
+    set(!detail.xhr.getResponseHeader("X-Gridwatch-From-Phone"));
   });
 }

@@ -58,3 +58,15 @@ class Shell:
 async def overflow(page: Page) -> int:
     """How far the page is wider than the phone (0: nothing to scroll sideways)."""
     return await page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
+
+
+async def small_targets(page: Page, selector: str = "main a, main button") -> list[str]:
+    """Links and buttons shown in the page's content that a thumb cannot hit (under 40 px
+    high), by their text: a list row, a chip, a step of the area trail."""
+    return await page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+          .filter((el) => el.offsetParent !== null && !el.closest('p, .muted, td, .thumbs'))
+          .filter((el) => el.getBoundingClientRect().height < 40)
+          .map((el) => (el.textContent || el.outerHTML).trim().slice(0, 40))""",
+        selector,
+    )

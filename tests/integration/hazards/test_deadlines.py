@@ -36,8 +36,14 @@ async def people(demo) -> dict:
     }
 
 
+#: the notices about the deadline (the reporter's news, such as "accepted", are other tests')
+DEADLINE_KINDS = ("assign", "send_back", "remind", "overdue")
+
+
 async def notices(person_id) -> list[str]:
-    rows = await HazardNotice.select(HazardNotice.kind).where(HazardNotice.person_id == person_id)
+    rows = await HazardNotice.select(HazardNotice.kind).where(
+        (HazardNotice.person_id == person_id) & HazardNotice.kind.is_in(list(DEADLINE_KINDS))
+    )
     return sorted(r["kind"] for r in rows)
 
 

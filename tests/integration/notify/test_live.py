@@ -82,9 +82,13 @@ async def scenario(server: LiveServer) -> None:
             ]
             answer = await (await station.post("/sync/mutations", json={"mutations": steps})).json()
             assert [r["verdict"] for r in answer["results"]] == ["merged", "merged"]
-            event, notice = await asyncio.wait_for(read_event(stream), 10)
-            assert event == "notice" and notice["title"] == "有隐患交办给您"
-            assert notice["url"] == f"/hazards/{record}"
+            # the reporter hears first that the report was accepted, then of the assignment
+            heard = [await asyncio.wait_for(read_event(stream), 10) for _ in range(2)]
+            assert [n["title"] for e, n in heard if e == "notice"] == [
+                "您上报的隐患已受理",
+                "有隐患交办给您",
+            ]
+            assert {n["url"] for _e, n in heard} == {f"/hazards/{record}"}
     finally:
         await grid.close()
         await station.close()

@@ -42,6 +42,8 @@ async def test_subscribe_then_an_assignment_is_pushed(app: Litestar, demo, setti
 
             people = {"grid": await viewer(GRID_MEMBER), "station": await viewer(STATION)}
             record_id = await hazard_in("accepted", people)
+            assert (await drain(sender)).sent == 1  # the reporter hears it was accepted
+            push.subscribers["grid-phone"].received.clear()
             assigned = await send(
                 people["station"],
                 "assign",
@@ -64,7 +66,11 @@ async def test_subscribe_then_an_assignment_is_pushed(app: Litestar, demo, setti
             assert opened.json() == {"recorded": True}
             again = await phone.post(f"/notify/messages/{message_id}/opened", json={})
             assert again.json() == {"recorded": False}  # the first time counts
-            row = await Message.select(Message.opened_at, Message.acted_at).first()
+            row = (
+                await Message.select(Message.opened_at, Message.acted_at)
+                .where(Message.id == message_id)
+                .first()
+            )
             assert row["opened_at"] is not None and row["acted_at"] is None
 
             assert (await phone.post("/notify/subscriptions/remove", json={})).status_code == 200

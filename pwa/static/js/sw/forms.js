@@ -5,6 +5,7 @@
 // precached "saved offline" page; any other POST goes to the network untouched.
 import { keepForm } from "../outbox.js";
 import { keepTipoff } from "../tipoff-queue.js";
+import { FROM_PHONE } from "./navigation.js";
 
 /**
  * @param {Request} request
@@ -28,10 +29,15 @@ export async function handleFormPost(request, shellCache, queuedUrl, timeoutMs, 
     // answered as already applied: the mutation id makes it harmless)
   }
   await (tipoff ? keepTipoff(form) : keepForm(form, envelope));
-  const partial = request.headers.get("HX-Request") === "true" && request.headers.get("HX-Boosted") !== "true";
-  const cached = await caches.match(partial ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
+  // Through htmx (boosted or not) only the notice is sent, into the page's own #main: the
+  // page keeps its header (the honest badge) and the person's tab bar. The precached whole
+  // page may have been rendered for nobody (the worker installs on the login page).
+  const htmx = request.headers.get("HX-Request") === "true";
+  const cached = await caches.match(htmx ? `${queuedUrl}?fragment=1` : queuedUrl, { cacheName: shellCache });
+  const headers = { "content-type": "text/html; charset=utf-8", [FROM_PHONE]: "1" };
   return new Response(cached ? await cached.text() : "", {
-    status: 202, headers: { "content-type": "text/html; charset=utf-8" },
+    status: 202,
+    headers: htmx ? { ...headers, "HX-Retarget": "#main", "HX-Reswap": "innerHTML", "HX-Push-Url": "false" } : headers,
   });
 }
 

@@ -32,7 +32,7 @@ export async function handleNavigation(event, names, offlineUrl) {
 
   const cached = await caches.match(request.url, { cacheName: names.pages })
     || await prefillable(request.url, names.pages);
-  if (cached) return cached;
+  if (cached) return fromPhone(cached);
   if ("slow" in outcome) {
     // Nothing cached: a slow network is still better than the offline page.
     try {
@@ -41,8 +41,26 @@ export async function handleNavigation(event, names, offlineUrl) {
       // fall through to the offline page
     }
   }
-  return (await caches.match(offlineUrl, { cacheName: names.shell })) || Response.error();
+  const offline = await caches.match(offlineUrl, { cacheName: names.shell });
+  return offline ? fromPhone(offline) : Response.error();
 }
+
+/**
+ * A page answered from the phone's copy says so, for the badge (network.js): in a header for
+ * htmx, on <html> for a full load (a page cannot read its own headers). Without it a Wi-Fi
+ * with no way out, or the answer itself, would make the badge say 在线.
+ * @param {Response} response
+ * @returns {Promise<Response>}
+ */
+export async function fromPhone(response) {
+  const headers = new Headers(response.headers);
+  headers.set(FROM_PHONE, "1");
+  const text = (await response.text()).replace("<html ", "<html data-from-phone ");
+  return new Response(text, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The header that marks an answer made on the phone (network.js reads it). */
+export const FROM_PHONE = "X-Gridwatch-From-Phone";
 
 /**
  * Fetch a same-origin page and keep it for offline use.
