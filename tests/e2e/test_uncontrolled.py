@@ -95,3 +95,26 @@ async def test_the_badge_counts_photos_until_the_server_has_them(
     assert await line.is_hidden()
     await page.screenshot(path=tmp_path / "2-all-sent.png")
     await context.close()
+
+
+async def test_photos_of_an_online_report_go_at_once_and_show(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """Sent online, the report's photo follows it at once (not at the outbox's next tick, up to
+    30 s later) and takes its place on the hazard's page without a reload."""
+    base = live_server.url
+    context = await browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
+    )
+    page = await context.new_page()
+    await LoginPage(page, base).as_person(GRID_MEMBER)
+    report = ReportPage(page, base)
+    await report.open()
+    record_id = await report.record_id()
+    await report.fill("fire.ebike", "在线上报，照片随后即到", [photo(51)])
+    await report.submit()
+    await page.wait_for_url(f"**/hazards/{record_id}")
+    await page.locator("#hazard-photos img.thumb").wait_for(timeout=10_000)
+    assert await page.locator("#hazard-photos .uploading").count() == 0
+    await page.screenshot(path=tmp_path / "1-photo-shown.png")
+    await context.close()

@@ -3,6 +3,7 @@
 // looked at again, and on a timer with backoff. Never one trigger alone: iOS has no
 // Background Sync, and `online` is not fired on a Wi-Fi with no way out.
 import { ensureDevice, onChange, replay } from "./outbox.js";
+import { waiting } from "./photos.js";
 import { keepWorkingSet } from "./refresh.js";
 
 const BASE_DELAY_MS = 30_000;
@@ -22,6 +23,14 @@ export async function startReplay(doc) {
   await ensureDevice(deviceId);
   if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined); // a later load tries again
   window.addEventListener("online", () => settle(0));
+  // A form sent online names photos the page has not uploaded yet: send them now, not at the
+  // next tick of the timer, and show them on the page once they are there.
+  doc.addEventListener("htmx:afterRequest", (event) => {
+    const detail = /** @type {CustomEvent} */ (event).detail;
+    const sent = detail?.requestConfig?.formData;
+    const named = sent instanceof FormData && [...sent.keys()].some((k) => k.startsWith("photos"));
+    if (named && detail.xhr && detail.xhr.status > 0 && detail.xhr.status < 400) sendPhotos(doc);
+  });
   doc.addEventListener("visibilitychange", () => {
     if (doc.visibilityState === "visible") replay();
   });
@@ -32,6 +41,32 @@ export async function startReplay(doc) {
     setTimeout(tick, delay);
   };
   tick();
+}
+
+/** Replay (the photos after the records), then put the uploaded photos on the page.
+ * @param {Document} doc */
+async function sendPhotos(doc) {
+  const before = (await waiting()).length;
+  await replay();
+  if ((await waiting()).length < before) await showUploaded(doc).catch(() => undefined);
+}
+
+/**
+ * Replace the page's "photo uploading" boxes with the photos now on the server: only the
+ * thumbnails, read from a fresh copy of the page (a form on it keeps what is typed).
+ * @param {Document} doc
+ */
+async function showUploaded(doc) {
+  const mine = [...doc.querySelectorAll("main .thumbs")];
+  if (!mine.some((box) => box.querySelector(".uploading"))) return;
+  const fresh = await fetch(location.href, { credentials: "same-origin" });
+  if (!fresh.ok) return;
+  const theirs = [...new DOMParser().parseFromString(await fresh.text(), "text/html")
+    .querySelectorAll("main .thumbs")];
+  if (theirs.length !== mine.length) return;
+  mine.forEach((box, i) => {
+    if (box.querySelector(".uploading")) box.replaceWith(doc.importNode(theirs[i], true));
+  });
 }
 
 /** Replay now, and again a little later while it finds no network. @param {number} step */
