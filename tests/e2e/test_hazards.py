@@ -56,8 +56,16 @@ async def test_report_offline_then_the_whole_loop(
     await page.screenshot(path=tmp_path / "1-kept-offline.png")
     await page.goto(base + "/sync/pending")
     await page.locator("#pending-list li[data-state='queued']").wait_for()
+    await page.goto(base + "/hazards?mine=1")  # 我的隐患, from the phone's copy
+    queued = page.locator("#queued-hazards li.queued")
+    await queued.first.wait_for()
+    assert await queued.count() == 1 and "3幢楼道" in await queued.inner_text()
+    await page.screenshot(path=tmp_path / "2-queued-in-my-hazards.png")
 
-    await context.set_offline(False)
+    await context.set_offline(False)  # sent: the list shows it as the server has it, by itself
+    await page.locator(f"#hazard-rows #hazard-{record_id}").wait_for(timeout=20_000)
+    assert await page.locator("#queued-hazards").is_hidden()
+    await page.screenshot(path=tmp_path / "3-sent-in-my-hazards.png")
     outbox = Outbox(page)
     assert await outbox.drained() == {"queued": 0, "parked": 0, "rejected": 0}
     for _ in range(100):

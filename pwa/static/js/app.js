@@ -11,6 +11,7 @@ import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
 import { watchPrefill } from "./prefill.js";
 import { watchPushSettings } from "./push.js";
+import { watchQueuedLists } from "./queued-lists.js";
 import { startReplay } from "./replay-triggers.js";
 import { watchTipoffs } from "./tipoff-queue.js";
 import { watchTrackMaps } from "./track-map.js";
@@ -38,3 +39,4 @@ watchBoards(document);
 watchPatrols(document);
 watchTrackMaps(document);
 watchTipoffs(document);
+watchQueuedLists(document); // reports kept on the phone, in the list of hazards

@@ -1,0 +1,60 @@
+// @ts-check
+// A report kept on the phone belongs in the list of hazards too, marked 待发送, or the list
+// says 0 right after the person reported one offline. When the phone's reports leave the
+// outbox (sent), the list is fetched again so that they appear as the server has them.
+import { listen } from "./changes.js";
+import { entries } from "./outbox.js";
+
+/** @param {Document} doc */
+export function watchQueuedLists(doc) {
+  let shown = -1;
+  const render = async () => {
+    const box = doc.getElementById("queued-hazards");
+    if (!box) {
+      shown = -1;
+      return;
+    }
+    const reports = (await entries()).filter(
+      (e) => e.state !== "rejected" && e.mutation.entity === "hazard" && e.mutation.op === "report");
+    if (shown > reports.length && navigator.onLine) refreshRows();
+    shown = reports.length;
+    draw(doc, box, reports.map((e) => e.mutation.fields || {}));
+  };
+  listen(render);
+  doc.addEventListener("htmx:afterSettle", render);
+  render();
+}
+
+/**
+ * @param {Document} doc @param {HTMLElement} box
+ * @param {Record<string, unknown>[]} reports
+ */
+function draw(doc, box, reports) {
+  const list = box.querySelector("ul");
+  const row = box.querySelector("template");
+  if (!list || !(row instanceof HTMLTemplateElement)) return;
+  // the category's name as the page's own filter names it
+  const names = new Map([...doc.querySelectorAll('select[name="category"] option')]
+    .map((o) => [o.getAttribute("value") || "", (o.textContent || "").trim()]));
+  list.replaceChildren(...reports.map((fields) => {
+    const node = /** @type {DocumentFragment} */ (row.content.cloneNode(true));
+    const category = String(fields.category || "");
+    const set = (/** @type {string} */ name, /** @type {string} */ text) => {
+      const el = node.querySelector(`[data-field="${name}"]`);
+      if (el) el.textContent = text;
+    };
+    set("category", names.get(category) || category);
+    set("summary", String(fields.description || fields.address || "").slice(0, 80));
+    return node;
+  }));
+  const count = box.querySelector("[data-queued-count]");
+  if (count) count.textContent = String(reports.length);
+  box.hidden = reports.length === 0;
+}
+
+/** The list as the server has it now (the filters of the page's own address). */
+function refreshRows() {
+  const htmx = /** @type {any} */ (window).htmx;
+  htmx?.ajax("GET", location.pathname + location.search,
+    { target: "#hazard-rows", select: "#hazard-rows", swap: "outerHTML" }).catch(() => undefined);
+}
