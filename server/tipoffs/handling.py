@@ -50,9 +50,12 @@ async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level
             # the served copies: the originals (with their metadata) stay with the tip-off
             "photos_before": [{"id": p["sha256"], "sha256": p["sha256"]} for p in row["photos"]],
         }
-        # the hazard's own trail says where it came from
+        # the hazard's own trail says where it came from; and the station that accepts the
+        # tip-off has triaged it: the hazard is accepted too (the resident's page would
+        # otherwise show 已受理 beside a hazard 待受理)
         note = gettext(N_("From tip-off %(number)s"), number=row["number"])
-        for op, values in (("report", fields), ("note", {"notes": note})):
+        steps = (("report", fields), ("note", {"notes": note}), ("accept", {"level": level}))
+        for op, values in steps:
             raw = mutation_for(
                 viewer,
                 entity="hazard",

@@ -61,6 +61,9 @@ async def test_a_resident_tipoff_to_its_reply(
     await resident.get_by_label("照片（最多 6 张）").set_input_files(
         files=[{"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": photo}]
     )
+    chosen = resident.locator("#chosen-photos")  # the resident sees what will go
+    await chosen.locator("img.thumb").wait_for()
+    assert "已选照片：1 张" in await chosen.inner_text()
     await resident.get_by_role("button", name="提交举报").click()
     await resident.locator("#tracking-code").wait_for()
     code = (await resident.locator("#tracking-code").inner_text()).strip()
@@ -87,7 +90,7 @@ async def test_a_resident_tipoff_to_its_reply(
     hazard_id = (await page.locator("#tipoff-hazard").get_attribute("href") or "").rsplit("/")[-1]
     hazard = HazardPage(page, base)
     await hazard.open(hazard_id)
-    await hazard.accept()
+    assert await hazard.status() == "已受理"  # accepting the tip-off triaged its hazard
     await hazard.assign("5号楼物业", GRID_MEMBER, "拆除飞线")
     await hazard.rectify(
         "飞线已拆除", {"name": "after.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg()}

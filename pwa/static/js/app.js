@@ -1,6 +1,7 @@
 // @ts-check
 // The page's entry module: wires the network indicator and registers the service worker.
 import { watchBoards } from "./board.js";
+import { watchChosenPhotos } from "./chosen-photos.js";
 import { watchFormIds } from "./form-ids.js";
 import { watchUncontrolledForms } from "./form-keeper.js";
 import { watchLocation } from "./geo.js";
@@ -39,4 +40,5 @@ watchBoards(document);
 watchPatrols(document);
 watchTrackMaps(document);
 watchTipoffs(document);
+watchChosenPhotos(document); // what a plain file input chose
 watchQueuedLists(document); // reports kept on the phone, in the list of hazards

@@ -98,6 +98,7 @@ async def test_a_tipoff_from_the_form_to_resolved(app: Litestar, demo) -> None:
     row = await TipOff.select().where(TipOff.id == row["id"]).first()
     hazard = await Hazard.select().where(Hazard.id == row["hazard_id"]).first()
     assert row["state"] == "accepted" and hazard["source"] == "tipoff"
+    assert hazard["status"] == "accepted"  # accepting the tip-off triaged its hazard
     assert hazard["area_path"] == grid_path and "王女士" not in str(hazard)
     assert row["number"] in str(hazard["notes"])  # the hazard says where it came from
     assert [p["sha256"] for p in _json(hazard["photos_before"])] == [
