@@ -16,6 +16,7 @@ from piccolo.columns.combination import Combinable
 
 from server import db, localtime
 from server.audit.service import record_event
+from server.auth.access import STAFF
 from server.auth.service import Viewer
 from server.directory.records import Page, paginate
 from server.directory.scope import all_of, under
@@ -25,7 +26,7 @@ from server.hazards.categories import SEED
 from server.hazards.policy import OPEN, OPS, Status
 from server.hazards.records import Category, EventRecord, Filters, HazardRecord
 from server.hazards.tables import Hazard, HazardCategory, HazardEvent, HazardNotice
-from server.i18n import N_, language
+from server.i18n import N_, gettext, language
 from server.syncing import service as syncing
 from sync.store import Result
 
@@ -111,6 +112,52 @@ def _start_of(day: date) -> datetime:
 
 def today_local(now: datetime | None = None) -> date:
     return localtime.today(now)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A kind of job waiting for the viewer among hazards (the home's 今日 list)."""
+
+    label: str
+    count: int
+    #: the list that shows them
+    url: str
+
+
+async def waiting_for(viewer: Viewer) -> list[Waiting]:
+    """What needs the viewer now, each with its count and its list, only where there is
+    something: staff triage new reports, verify rectifications and chase overdue ones; the
+    person a hazard is assigned to rectifies it."""
+    today = today_local()
+    jobs: list[tuple[str, Combinable | None, str]] = []
+    if viewer.kinds & STAFF:
+        jobs += [
+            (
+                N_("New reports to triage"),
+                where_of(viewer, Filters(status="reported"), today),
+                "/hazards?status=reported",
+            ),
+            (
+                N_("Rectified, to verify"),
+                where_of(viewer, Filters(status="rectified"), today),
+                "/hazards?status=rectified",
+            ),
+            (N_("Overdue"), where_of(viewer, Filters(overdue=True), today), "/hazards?overdue=1"),
+        ]
+    mine = (Hazard.status == Status.assigned.value) & (Hazard.assignee_id == viewer.person_id)
+    jobs.append(
+        (
+            N_("Assigned to me, to rectify"),
+            all_of(_visible(viewer), mine),
+            "/hazards?status=assigned&mine=1",
+        )
+    )
+    found = []
+    for label, where, url in jobs:
+        count = await (Hazard.count().where(where) if where is not None else Hazard.count())
+        if count:
+            found.append(Waiting(gettext(label), count, url))
+    return found
 
 
 async def ledger(

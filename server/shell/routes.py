@@ -13,14 +13,16 @@ from litestar.response import File, Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
 from server.auth.access import ON_DUTY, PUBLIC, allow
+from server.auth.service import Viewer
 from server.callups.service import mine as my_callups
 from server.db import Database, DatabaseUnavailable
 from server.directory.service import home_areas, home_places
-from server.hazards.service import unread_notices
-from server.i18n import COOKIE
+from server.hazards.service import Waiting, unread_notices, waiting_for
+from server.i18n import COOKIE, N_, gettext
 from server.settings import LANGUAGES, Settings
 from server.syncing.forms import ENVELOPE
 from server.syncing.routes import QUEUED_URL
+from server.tipoffs import service as tipoffs
 from server.web.assets import Assets
 from server.web.forms import safe_next
 from server.web.render import render
@@ -43,8 +45,19 @@ async def home(request: Request) -> Template:
         # a call-up waiting for this person's answer comes before anything else
         "callups": await my_callups(viewer) if viewer else [],
         "issuer": bool(viewer and viewer.kinds & ON_DUTY),
+        "today": await _today(viewer) if viewer else [],
     }
     return render(request, "shell/home.html", context)
+
+
+async def _today(viewer: Viewer) -> list[Waiting]:
+    """The home's 今日 list: what waits for this person now, one tap from its list."""
+    jobs = await waiting_for(viewer)
+    if tipoffs.handles(viewer):
+        received = len(await tipoffs.listing(viewer, "received"))
+        if received:
+            jobs.append(Waiting(gettext(N_("New tip-offs")), received, "/tipoffs?state=received"))
+    return jobs
 
 
 @get(OFFLINE_URL, name="offline", opt=allow(PUBLIC))

@@ -82,6 +82,9 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
     hazard_id = uuid.UUID(url.rsplit("/", 1)[1])
     page = (await station.get(url)).text
     assert "待受理" in page and "3幢楼道飞线充电" in page and "照片上传中" in page
+    home = (await station.get("/")).text  # the station's 今日: one tap to the new report
+    assert 'id="today"' in home and 'href="/hazards?status=reported"' in home
+    assert "新上报、待受理" in home
 
     accepted = await submit(station, url, "accept-form", f"{url}/accept", level="general")
     assert accepted.status_code == 303
@@ -97,6 +100,8 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
         deadline="2030-01-15",
     )
     assert assigned.status_code == 303, assigned.text
+    home = (await grid.get("/")).text  # the assignee's 今日
+    assert "交办给我、待整改" in home and 'href="/hazards?status=assigned&amp;mine=1"' in home
     inbox = (await grid.get("/inbox")).text
     assert "有隐患交办给您" in inbox
 
