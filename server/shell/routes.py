@@ -53,10 +53,8 @@ async def home(request: Request) -> Template:
 async def _today(viewer: Viewer) -> list[Waiting]:
     """The home's 今日 list: what waits for this person now, one tap from its list."""
     jobs = await waiting_for(viewer)
-    if tipoffs.handles(viewer):
-        received = len(await tipoffs.listing(viewer, "received"))
-        if received:
-            jobs.append(Waiting(gettext(N_("New tip-offs")), received, "/tipoffs?state=received"))
+    if received := await tipoffs.count(viewer, "received"):
+        jobs.append(Waiting(gettext(N_("New tip-offs")), received, "/tipoffs?state=received"))
     return jobs
 
 

@@ -196,18 +196,31 @@ def where_for(viewer: Viewer) -> Any:
     return scope
 
 
+def _where_state(viewer: Viewer, state: str) -> Any:
+    where = where_for(viewer)
+    if state in STATES:
+        state_is = TipOff.state == state
+        where = state_is if where is None else where & state_is
+    return where
+
+
 async def listing(viewer: Viewer, state: str = "", limit: int = 100) -> list[dict[str, Any]]:
     """Tip-offs the viewer handles, newest first; `state` filters."""
     if not handles(viewer):
         return []
     query = TipOff.select().order_by(TipOff.received_at, ascending=False).limit(limit)
-    where = where_for(viewer)
-    if state in STATES:
-        state_is = TipOff.state == state
-        where = state_is if where is None else where & state_is
+    where = _where_state(viewer, state)
     if where is not None:
         query = query.where(where)
     return [_row(r) for r in await query]
+
+
+async def count(viewer: Viewer, state: str = "") -> int:
+    """How many tip-offs the viewer handles are in `state` (one COUNT, for the home)."""
+    if not handles(viewer):
+        return 0
+    where = _where_state(viewer, state)
+    return await (TipOff.count().where(where) if where is not None else TipOff.count())
 
 
 async def get(viewer: Viewer, tipoff_id: uuid.UUID) -> dict[str, Any]:

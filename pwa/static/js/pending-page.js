@@ -6,7 +6,8 @@ import { waiting } from "./photos.js";
 
 /** @param {Document} doc */
 export async function renderPending(doc) {
-  const photos = await showPhotos(doc);
+  const kept = await waiting(); // read once for the whole list, not once per entry
+  const photos = showPhotos(doc, kept);
   const list = doc.getElementById("pending-list");
   const row = doc.getElementById("pending-row");
   if (!(list instanceof HTMLElement) || !(row instanceof HTMLTemplateElement)) return;
@@ -38,7 +39,7 @@ export async function renderPending(doc) {
     set("state", list.dataset[item.state] || item.state);
     set("when", new Date(item.queued_at).toLocaleString());
     set("error", item.last_error);
-    await addThumbnails(node.querySelector(`[data-field="thumbs"]`), item.mutation.fields || {});
+    addThumbnails(node.querySelector(`[data-field="thumbs"]`), item.mutation.fields || {}, kept);
     const li = node.querySelector("li");
     if (li) li.dataset.state = item.state;
     list.append(node);
@@ -60,13 +61,14 @@ let thumbnailUrls = [];
 /**
  * The photos a queued record names, from the phone's own store (they may not be uploaded yet).
  * @param {Element | null} box @param {Record<string, unknown>} fields
+ * @param {Array<{sha256: string, blob: Blob}>} waitingPhotos the photos still on the phone
  */
-async function addThumbnails(box, fields) {
+function addThumbnails(box, fields, waitingPhotos) {
   const photos = Object.entries(fields)
     .filter(([name, list]) => name.startsWith("photos") && Array.isArray(list))
     .flatMap(([, list]) => /** @type {Array<{sha256: string}>} */ (list));
   if (!box || photos.length === 0) return;
-  const kept = new Map((await waiting()).map((p) => [p.sha256, p.blob]));
+  const kept = new Map(waitingPhotos.map((p) => [p.sha256, p.blob]));
   for (const photo of photos) {
     const blob = kept.get(photo.sha256);
     if (!blob) continue; // already on the server
@@ -81,9 +83,8 @@ async function addThumbnails(box, fields) {
 }
 
 /** How many photos (and how many bytes) are still to upload.
- * @param {Document} doc @returns {Promise<number>} how many */
-async function showPhotos(doc) {
-  const photos = await waiting();
+ * @param {Document} doc @param {Array<{blob: Blob}>} photos @returns {number} how many */
+function showPhotos(doc, photos) {
   const line = doc.getElementById("photos-waiting");
   if (!line) return photos.length;
   const bytes = photos.reduce((sum, p) => sum + (p.blob?.size || 0), 0);
