@@ -94,6 +94,12 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             # the fields of an offline-capable form that describe the mutation, for the page
             # that keeps a form itself (no service worker in control): one list, with sw.js
             envelope_fields=" ".join(sorted(ENVELOPE)),
+            # what a map draws under its shapes (see pwa/static/js/map-base.js)
+            map_tiles={
+                "url": settings.map_tile_url,
+                "subdomains": settings.map_tile_subdomains,
+                "attribution": settings.map_tile_attribution,
+            },
         )
         env.filters["local_time"] = local_time
 

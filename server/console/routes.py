@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from server.auth.access import FIELD, SIGNED_IN, STAFF, allow, viewer_of
 from server.directory import service
 from server.directory.kinds import PlaceKind, PostKind
-from server.directory.qr import qr_svg
+from server.directory.qr import plate_code, qr_svg
 from server.errors import NotFound
 from server.web.forms import page_number
 from server.web.render import render
@@ -66,7 +66,11 @@ async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Templat
     return render(
         request,
         "directory/place.html",
-        {"place": place, "qr": qr_svg(request.app.state.settings, place)},
+        {
+            "place": place,
+            "qr": qr_svg(request.app.state.settings, place),
+            "plate": plate_code(place.qr_token),
+        },
     )
 
 
@@ -114,7 +118,9 @@ async def qr_sheet(request: Request, area_id: FromPath[uuid.UUID]) -> Template:
     settings = request.app.state.settings
     by_grid: dict[uuid.UUID, list] = {}
     for place in await service.places_under(scope, area):  # one query for the whole area
-        by_grid.setdefault(place.grid_id, []).append((place, qr_svg(settings, place)))
+        by_grid.setdefault(place.grid_id, []).append(
+            (place, qr_svg(settings, place), plate_code(place.qr_token))
+        )
     sheets = [(grid, by_grid.get(grid.id, [])) for grid in await service.grids_under(area)]
     return render(request, "directory/qr_sheet.html", {"area": area, "sheets": sheets})
 

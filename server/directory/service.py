@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from piccolo.columns.combination import Combinable
 
@@ -263,6 +264,43 @@ async def area_names(paths: list[str]) -> dict[str, str]:
         return {}
     rows = await Area.select(Area.path, Area.name).where(Area.path.is_in(wanted))
     return {r["path"]: r["name"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where a record is, as people name it: its town, village and grid (each may be empty)."""
+
+    town: str = ""
+    village: str = ""
+    grid: str = ""
+
+    def __str__(self) -> str:
+        return " · ".join(n for n in (self.town, self.village, self.grid) if n)
+
+
+async def whereabouts(paths: list[str]) -> dict[str, Whereabouts]:
+    """The town, village and grid names of each area path, in one query for all of them."""
+    chains = {p: _prefixes(p) for p in set(paths) if p}
+    wanted = {q for qs in chains.values() for q in qs}
+    if not wanted:
+        return {}
+    rows = await Area.select(Area.path, Area.name, Area.level).where(Area.path.is_in(list(wanted)))
+    by_path = {r["path"]: r for r in rows}
+    out = {}
+    for path, prefixes in chains.items():
+        names = {by_path[q]["level"]: by_path[q]["name"] for q in prefixes if q in by_path}
+        out[path] = Whereabouts(
+            town=names.get(Level.town.value, ""),
+            village=names.get(Level.village.value, ""),
+            grid=names.get(Level.grid.value, ""),
+        )
+    return out
+
+
+def _prefixes(path: str) -> list[str]:
+    """ "/33/3301/330101/" -> ["/33/", "/33/3301/", "/33/3301/330101/"]."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 async def people_under(scope: Scope, area: AreaRecord, limit: int = 500) -> list[PersonRecord]:

@@ -12,7 +12,7 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from server import sheets
 from server.auth.service import Viewer
+from server.directory import service as directory
 from server.hazards import figures, service
 from server.hazards.records import Filters, HazardRecord
 from server.i18n import N_, gettext
@@ -29,10 +30,31 @@ from server.localtime import wall
 
 
 @dataclass(frozen=True)
+class Rows:
+    """What a row needs besides its hazard: today (for 逾期) and the names of its areas."""
+
+    today: date
+    where: dict[str, directory.Whereabouts] = field(default_factory=dict)
+
+    async def learn(self, batch: list[HazardRecord]) -> None:
+        """The town, village and grid names of a batch's areas not known yet (one query)."""
+        new = list({h.area_path for h in batch} - self.where.keys())
+        if new:
+            self.where.update(await directory.whereabouts(new))
+
+    def of(self, hazard: HazardRecord) -> directory.Whereabouts:
+        return self.where.get(hazard.area_path) or directory.Whereabouts()
+
+
+@dataclass(frozen=True)
 class Column:
     header: str
-    value: Callable[[HazardRecord, date], Any]
+    value: Callable[[HazardRecord, Rows], Any]
     width: int
+
+
+def _coordinate(value: float | None) -> float | str:
+    return round(value, 6) if value is not None else ""
 
 
 COLUMNS = [
@@ -40,9 +62,14 @@ COLUMNS = [
     Column(N_("Category"), lambda h, _: h.category_name, 16),
     Column(N_("Level"), lambda h, _: h.level.label, 8),
     Column(N_("Status"), lambda h, _: h.status.label, 10),
-    Column(N_("Overdue"), lambda h, today: gettext(N_("Yes")) if h.overdue_on(today) else "", 8),
+    Column(N_("Overdue"), lambda h, r: gettext(N_("Yes")) if h.overdue_on(r.today) else "", 8),
+    Column(N_("Town / subdistrict"), lambda h, r: r.of(h).town, 14),
+    Column(N_("Village / community"), lambda h, r: r.of(h).village, 14),
+    Column(N_("Grid"), lambda h, r: r.of(h).grid, 14),
     Column(N_("Place"), lambda h, _: h.place_name, 20),
     Column(N_("Address"), lambda h, _: h.address, 28),
+    Column(N_("Latitude"), lambda h, _: _coordinate(h.lat), 11),
+    Column(N_("Longitude"), lambda h, _: _coordinate(h.lng), 11),
     Column(N_("Description"), lambda h, _: h.description, 36),
     Column(N_("Reported by"), lambda h, _: h.reporter_name, 10),
     Column(N_("Reported at"), lambda h, _: wall(h.reported_at), 18),
@@ -57,8 +84,8 @@ def headers() -> list[str]:
     return [gettext(c.header) for c in COLUMNS]
 
 
-def row(hazard: HazardRecord, today: date) -> list[Any]:
-    return [c.value(hazard, today) for c in COLUMNS]
+def row(hazard: HazardRecord, rows: Rows) -> list[Any]:
+    return [c.value(hazard, rows) for c in COLUMNS]
 
 
 def filename(extension: str) -> str:
@@ -74,9 +101,11 @@ async def xlsx(viewer: Viewer, filters: Filters) -> str:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheets.append(sheet, headers())
     today = service.today_local()
+    context = Rows(today)
     count = 0
     async for batch in service.ledger_batches(viewer, filters):
-        rows = [row(h, today) for h in batch]
+        await context.learn(batch)
+        rows = [row(h, context) for h in batch]
         await asyncio.to_thread(lambda rows=rows: [sheets.append(sheet, r) for r in rows])
         count += len(rows)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
@@ -116,12 +145,13 @@ async def csv_chunks(viewer: Viewer, filters: Filters) -> AsyncIterator[bytes]:
     writer = sheets.Writer(out)
     writer.writerow(headers())
     yield ("\ufeff" + out.getvalue()).encode()
-    today = service.today_local()
+    context = Rows(service.today_local())
     async for batch in service.ledger_batches(viewer, filters):
+        await context.learn(batch)
         out.seek(0)
         out.truncate()
         for hazard in batch:
-            writer.writerow(_text(v) for v in row(hazard, today))
+            writer.writerow(_text(v) for v in row(hazard, context))
         yield out.getvalue().encode()
 
 

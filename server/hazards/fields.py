@@ -93,6 +93,8 @@ _MISSING = {
     "assignee_unit": N_("Name the responsible unit."),
     "measures": N_("Describe the required measures."),
     "deadline": N_("Set the deadline."),
+    "lat": N_("Place the pin on the map."),
+    "lng": N_("Place the pin on the map."),
     "extension_until": N_("Choose the new deadline you ask for."),
     "extension_reason": N_("Give a reason for the extension."),
     "sendback_reason": N_("Give the reason for sending it back."),

@@ -196,6 +196,8 @@ OPS: dict[str, Op] = {
     "add_photos": _op(Who.scope, "photos_before followers", "photos_before"),
     "follow": _op(Who.scope, "followers", "followers"),
     "note": _op(Who.scope, "notes", "notes"),
+    # a wrong GPS fix corrected on the map (the pin dragged), by anyone who works on it
+    "relocate": _op(Who.scope, "lat lng accuracy", "lat lng"),
     "accept": _op(Who.staff, "level", "", Status.accepted),
     "reject": _op(Who.staff, "reject_reason", "reject_reason", Status.rejected),
     "merge": _op(Who.staff, "merged_into", "merged_into", Status.merged),
@@ -230,6 +232,7 @@ _EVENT_LABELS = {
     "add_photos": N_("Photo added"),
     "follow": N_("Followed"),
     "note": N_("Note"),
+    "relocate": N_("Position corrected on the map"),
     "accept": N_("Accepted"),
     "reject": N_("Not accepted"),
     "merge": N_("Merged as a duplicate"),

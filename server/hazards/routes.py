@@ -18,6 +18,7 @@ from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow, viewer_of
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.directory.kinds import PostKind
+from server.directory.records import AreaRecord
 from server.directory.scope import is_path
 from server.errors import DomainError, NotFound
 from server.hazards import export, figures, service
@@ -148,9 +149,17 @@ async def list_hazards(request: Request) -> Template:
             "today": service.today_local(),
             "staff": bool(viewer.kinds & STAFF),
             "areas": await directory.areas_above_grids(viewer.scope, limit=300),
+            "where": await directory.whereabouts([h.area_path for h in page.items]),
         },
         fragment="hazards/_rows.html",
     )
+
+
+def _centre(area: AreaRecord | None) -> str:
+    """Where a map opens without a position: the area's centre, as "lat,lng"."""
+    if area is None or area.center_lat is None:
+        return ""
+    return f"{area.center_lat},{area.center_lng}"
 
 
 async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, Any]:
@@ -171,6 +180,8 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
     default_days = 30 if hazard.level is Level.major else 7
     return {
         "h": hazard,
+        "where": (await directory.whereabouts([hazard.area_path])).get(hazard.area_path, ""),
+        "center": _centre(await directory.area_by_path(hazard.area_path)),
         "events": await service.timeline(hazard.id),
         "staff": staff,
         "supervisor": bool(viewer.kinds & BUREAU),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.auth.service import Viewer
+from server.directory.qr import is_plate
 from server.geo import Fix, distance_m, inside, length_m, too_fast
 from server.i18n import N_, gettext
 from server.patrols import fields as patrol_fields
@@ -196,7 +197,7 @@ async def _add_checkins(patrol_id: uuid.UUID, checkins: list[dict], now: datetim
             if c["lat"] is not None
             else None
         )
-        wrong_code = c["method"] in ("qr", "code") and c["token"] != point["qr_token"]
+        wrong_code = c["method"] in ("qr", "code") and not is_plate(c["token"], point["qr_token"])
         far = away is not None and away > point["radius_m"] + FAR_M
         outside = c["method"] == "geofence" and not (
             away is not None

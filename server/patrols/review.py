@@ -10,6 +10,7 @@ from typing import Any
 from server.auth.service import Viewer
 from server.db import as_json
 from server.directory import service as directory
+from server.directory.qr import is_plate
 from server.errors import NotFound
 from server.geo import Fix, thin
 from server.i18n import N_
@@ -148,6 +149,43 @@ async def get_patrol(viewer: Viewer, patrol_id: uuid.UUID) -> PatrolView:
         checkpoints=planned,
         checkins=checkins,
     )
+
+
+WRONG_CODE = N_("The code does not match this plate")
+TOO_FAR = N_("Checked in away from the place")
+CHECKED = N_("Checked by the server")
+
+
+async def verdicts(viewer: Viewer, patrol_id: uuid.UUID) -> list[dict[str, Any]]:
+    """What the server made of each check-in of a patrol, for the phone that walks it: counted,
+    or flagged and why. Nothing yet (an empty list) while the patrol has not arrived."""
+    patrol = (
+        await Patrol.select(Patrol.person_id, Patrol.area_path)
+        .where(Patrol.id == patrol_id)
+        .first()
+    )
+    if patrol is None:
+        return []
+    if not _sees(viewer, patrol):
+        raise NotFound(NOT_FOUND)
+    checkins = await CheckIn.select(
+        CheckIn.checkpoint_id, CheckIn.method, CheckIn.token, CheckIn.flagged
+    ).where(CheckIn.patrol_id == patrol_id)
+    tokens = {
+        r["id"]: r["qr_token"]
+        for r in await Checkpoint.select(Checkpoint.id, Checkpoint.qr_token).where(
+            Checkpoint.id.is_in([c["checkpoint_id"] for c in checkins] or [uuid.uuid4()])
+        )
+    }
+    out = []
+    for c in checkins:
+        why = CHECKED
+        if c["flagged"]:
+            coded = c["method"] in ("qr", "code")
+            wrong = coded and not is_plate(c["token"], tokens.get(c["checkpoint_id"], ""))
+            why = WRONG_CODE if wrong else TOO_FAR
+        out.append({"checkpoint_id": str(c["checkpoint_id"]), "flagged": c["flagged"], "why": why})
+    return out
 
 
 def _json_list(value: Any) -> list:

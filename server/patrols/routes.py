@@ -145,13 +145,17 @@ async def list_patrols(request: Request) -> Template:
 async def show_patrol(request: Request, patrol_id: FromPath[uuid.UUID]) -> Template:
     """One patrol: its summary, its track and check-ins on the map, what was flagged."""
     view = await review.get_patrol(viewer_of(request), patrol_id)
-    settings = request.app.state.settings
-    tiles = {
-        "url": settings.map_tile_url,
-        "subdomains": settings.map_tile_subdomains,
-        "attribution": settings.map_tile_attribution,
-    }
-    return render(request, "patrols/patrol.html", {"v": view, "tiles": tiles})
+    return render(request, "patrols/patrol.html", {"v": view})
+
+
+@get("/patrols/{patrol_id:uuid}/verdicts", opt=allow(SIGNED_IN))
+async def patrol_verdicts(request: Request, patrol_id: FromPath[uuid.UUID]) -> Response:
+    """The server's verdict on each check-in of a patrol, for the walk page on the phone."""
+    said = []
+    for verdict in await review.verdicts(viewer_of(request), patrol_id):
+        reason = verdict.pop("why")
+        said.append({**verdict, "why": gettext(reason)})
+    return Response({"verdicts": said}, headers={"Cache-Control": "no-store"})
 
 
 def _week(request: Request) -> tuple[datetime, datetime, date]:
@@ -207,6 +211,7 @@ ROUTES = [
     walk,
     list_patrols,
     show_patrol,
+    patrol_verdicts,
     weekly_coverage,
     ledger_xlsx,
     ledger_csv,

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.e2e.conftest import PHONE
@@ -47,6 +48,11 @@ async def test_report_offline_then_the_whole_loop(
     await report.open()  # from the phone's cache
     record_id = await report.record_id()
     await report.fill("fire.ebike", "3幢楼道电动车飞线充电（离线）", [photo(11), photo(12)])
+    # the GPS fix put the pin on the map (no signal: the plain grid); the hazard is a few
+    # metres east, so the thumb drags it there
+    lat, lng = await report.drag_pin(60, 0)
+    assert lat == pytest.approx(30.25, abs=2e-4) and lng > 120.1601
+    await page.screenshot(path=tmp_path / "0-pin-dragged.png")
     await report.submit()
     await page.locator("#main #queued").wait_for()
     # the notice comes into the page's own frame: the person's tab bar, an honest badge
@@ -98,8 +104,10 @@ async def test_report_offline_then_the_whole_loop(
     workbook = await staff.request.get(base + "/hazards/ledger.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(await workbook.body()))
     rows = list(book.active.iter_rows(values_only=True))
-    [row] = [r for r in rows[1:] if r[7] == "3幢楼道电动车飞线充电（离线）"]
-    assert row[3] == "已销号" and row[10] == "幸福小区物业"
+    named = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    [row] = [r for r in named if r["描述"] == "3幢楼道电动车飞线充电（离线）"]
+    assert row["状态"] == "已销号" and row["责任单位"] == "幸福小区物业"
+    assert (row["纬度"], row["经度"]) == (round(lat, 6), round(lng, 6))  # where the pin was
     summary = dict(book["统计"].values)
     assert summary["已销号"] == 1 and summary["整改率"] == 1.0
     await desk.close()

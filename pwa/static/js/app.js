@@ -10,7 +10,9 @@ import { watchNetwork } from "./network.js";
 import { watchPatrols } from "./patrol.js";
 import { watchPending } from "./pending-page.js";
 import { watchPhotoInputs } from "./photos.js";
+import { watchPinMaps } from "./pin-map.js";
 import { watchPrefill } from "./prefill.js";
+import { watchPrintButtons } from "./print.js";
 import { watchPushSettings } from "./push.js";
 import { watchQueuedLists } from "./queued-lists.js";
 import { startReplay } from "./replay-triggers.js";
@@ -34,6 +36,7 @@ watchFormIds(document);
 watchUncontrolledForms(document); // a form on a page no service worker controls
 watchPrefill(document); // after the fresh ids: a linked record keeps its id
 watchLocation(document);
+watchPinMaps(document); // the draggable pin of a location box
 watchPushSettings(document);
 watchLive(document);
 watchBoards(document);
@@ -42,3 +45,4 @@ watchTrackMaps(document);
 watchTipoffs(document);
 watchChosenPhotos(document); // what a plain file input chose
 watchQueuedLists(document); // reports kept on the phone, in the list of hazards
+watchPrintButtons(document);

@@ -5,7 +5,7 @@
 const OPTIONS = { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 };
 
 /** @param {Element} box @param {string} name */
-function text(box, name) {
+export function text(box, name) {
   const template = box.querySelector(`template[data-geo-text="${name}"]`);
   return template instanceof HTMLTemplateElement ? (template.content.textContent || "").trim() : "";
 }
@@ -27,6 +27,7 @@ export function locate(box) {
     set("lng", longitude, 6);
     set("accuracy", accuracy, 0);
     say(text(box, "found").replace("%(m)s", String(Math.round(accuracy))));
+    box.dispatchEvent(new CustomEvent("gw:located", { bubbles: true }));
     askNearby(box.closest("form"));
   }, () => say(text(box, "failed")), OPTIONS);
 }
@@ -36,7 +37,7 @@ export function locate(box) {
  * only online, only with a fix and a category; offline the report is simply kept.
  * @param {HTMLFormElement | null} form
  */
-function askNearby(form) {
+export function askNearby(form) {
   if (!form || !navigator.onLine) return;
   const lat = form.querySelector("input[name='lat']");
   const category = form.querySelector("[name='category']");

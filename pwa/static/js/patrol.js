@@ -5,6 +5,7 @@
 // thinned on the phone (a fix is kept when it moved 5 m or after 30 s) and sent in batches.
 import { follow } from "./geo.js";
 import { enqueue, replay } from "./outbox.js";
+import { listen } from "./changes.js";
 import { canStream, scanStill, scanStream, tokenOf } from "./qr-scan.js";
 
 const KEEP_METRES = 5;
@@ -45,6 +46,15 @@ function setUp(doc) {
   /** @type {WakeLockSentinel | null} */
   let lock = null;
   const done = new Set(saved ? saved.done : []);
+  /** @param {string} id */
+  const markDone = (id) => {
+    const li = page.querySelector(`[data-checkin="${id}"]`)?.closest("li");
+    if (!li) return;
+    li.setAttribute("data-done", "yes");
+    li.removeAttribute("data-verdict");
+    const line = li.querySelector("[data-verdict]");
+    if (line) line.textContent = page.dataset.checkedIn || "";
+  };
   const keep = () => sessionStorage.setItem(key, JSON.stringify({ patrolId, started, walked, done: [...done] }));
   const show = (/** @type {string} */ name, /** @type {string} */ value) => {
     for (const el of page.querySelectorAll(`[data-show="${name}"]`)) el.textContent = value;
@@ -79,7 +89,7 @@ function setUp(doc) {
     replay();
   });
   if (saved) {
-    for (const id of done) page.querySelector(`[data-checkin="${id}"]`)?.closest("li")?.setAttribute("data-done", "yes");
+    for (const id of done) markDone(id);
     show("covered", String(done.size));
     show("distance", String(Math.round(walked)));
     walk();
@@ -125,7 +135,7 @@ function setUp(doc) {
       await flush();
       await enqueue("patrol", "checkin", patrolId, { checkins: [checkin] }, 0);
       done.add(form.dataset.checkin);
-      form.closest("li")?.setAttribute("data-done", "yes");
+      markDone(form.dataset.checkin || "");
       // the photos are the outbox's now: a second check-in here starts without them
       form.querySelectorAll("input[type=hidden][name=photos], [data-photo-preview] > *").forEach((el) => el.remove());
       show("covered", String(done.size));
@@ -142,6 +152,21 @@ function setUp(doc) {
     });
   });
   wireScanner(page);
+  // once the check-ins are on the server, its verdict beside each: counted, or flagged and why
+  const verdicts = async () => {
+    if (!done.size || !navigator.onLine || !page.isConnected) return;
+    const answer = await fetch(`/patrols/${patrolId}/verdicts`, { headers: { accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    for (const v of answer?.verdicts || []) {
+      const li = page.querySelector(`#point-${CSS.escape(v.checkpoint_id)}`);
+      const line = li?.querySelector("[data-verdict]");
+      if (!li || !line) continue;
+      li.setAttribute("data-verdict", v.flagged ? "flagged" : "ok");
+      line.textContent = v.why;
+    }
+  };
+  listen(verdicts);
+  verdicts();
   page.querySelector("[data-patrol-end]")?.addEventListener("click", async () => {
     if (!started) return;
     stop();

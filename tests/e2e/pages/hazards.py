@@ -28,6 +28,26 @@ class ReportPage:
     async def submit(self) -> None:
         await self.page.get_by_role("button", name="提交上报").click()
 
+    async def drag_pin(self, dx: int, dy: int) -> tuple[float, float]:
+        """Drag the map's pin by (dx, dy) pixels, as a thumb does; returns the stored lat, lng."""
+        form = self.page.locator("#report-form")
+        await form.locator("[data-pin-map][data-drawn]").wait_for()
+        before = await form.locator("input[name=lng]").input_value()
+        pin = form.locator(".leaflet-marker-icon.pin")
+        await pin.scroll_into_view_if_needed()
+        box = await pin.bounding_box()
+        assert box, "the pin is on the map"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        await self.page.mouse.move(x, y)
+        await self.page.mouse.down()
+        await self.page.mouse.move(x + dx, y + dy, steps=10)
+        await self.page.mouse.up()
+        await form.locator("[data-geo][data-pinned]").wait_for()
+        lat = float(await form.locator("input[name=lat]").input_value())
+        lng = float(await form.locator("input[name=lng]").input_value())
+        assert str(lng) != before, "the pin moved the stored position"
+        return lat, lng
+
 
 class HazardPage:
     def __init__(self, page: Page, base_url: str) -> None:

@@ -40,11 +40,19 @@ async def test_no_formula_in_the_ledger(app: Litestar, demo) -> None:
     with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
         assert b"<f>" not in xlsx.read("xl/worksheets/sheet1.xml")  # no formula at all
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    cells = [c for row in sheet.iter_rows(min_row=2) for c in row[6:8]]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    texts = [header.index("地址"), header.index("描述")]
+    cells = [row[i] for row in sheet.iter_rows(min_row=2) for i in texts]
     assert sorted(c.value for c in cells) == sorted(PAYLOADS * 2)  # kept as written
     assert {c.data_type for c in cells} == {"s"}
-    lines = list(csv.reader(io.StringIO(csv_text)))[1:]
-    assert sorted(line[7] for line in lines) == sorted("'" + p for p in PAYLOADS)
+    # where each one is: its town, village and grid by name, and its coordinates
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        named = dict(zip(header, row, strict=True))
+        assert named["乡镇（街道）"] and named["村（社区）"] and named["网格"], named
+        assert isinstance(named["纬度"], float) and isinstance(named["经度"], float), named
+    lines = list(csv.reader(io.StringIO(csv_text)))
+    description = lines[0].index("描述")
+    assert sorted(line[description] for line in lines[1:]) == sorted("'" + p for p in PAYLOADS)
 
 
 @pytest.mark.parametrize(

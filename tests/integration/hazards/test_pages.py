@@ -88,6 +88,17 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
 
     accepted = await submit(station, url, "accept-form", f"{url}/accept", level="general")
     assert accepted.status_code == 303
+    # the hazard page names where it is, and its pin corrects a wrong fix
+    assert 'id="relocate-form"' in page and "data-pin-map" in page
+    moved = await submit(
+        grid, url, "relocate-form", f"{url}/relocate", lat="30.2512", lng="120.1634", accuracy="10"
+    )
+    assert moved.status_code == 303, moved.text
+    assert "在地图上更正了位置" in (await station.get(url)).text
+    row = await Hazard.select(Hazard.lat, Hazard.lng).where(Hazard.id == hazard_id).first()
+    assert (row["lat"], row["lng"]) == (30.2512, 120.1634)
+    no_pin = await submit(grid, url, "relocate-form", f"{url}/relocate", lat="", lng="")
+    assert no_pin.status_code == 422 and "请在地图上放置标记" in no_pin.text
     grid_member = await viewer(GRID_MEMBER)
     assigned = await submit(
         station,
@@ -130,8 +141,11 @@ async def test_the_closed_loop_through_the_pages(clients) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    [closed_row] = [r for r in rows[1:] if r[7] == "3幢楼道飞线充电"]
-    assert closed_row[3] == "已销号" and closed_row[12].year == 2030  # a real date cell
+    named = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    [closed_row] = [r for r in named if r["描述"] == "3幢楼道飞线充电"]
+    assert closed_row["状态"] == "已销号" and closed_row["整改时限"].year == 2030  # a date cell
+    assert (closed_row["纬度"], closed_row["经度"]) == (30.2512, 120.1634)
+    assert closed_row["网格"] and closed_row["乡镇（街道）"]
 
     summary = dict(openpyxl.load_workbook(io.BytesIO(workbook.content))["统计"].values)
     assert summary["已销号"] == 1 and summary["应整改"] == 1 and summary["整改率"] == 1.0

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from server.directory.kinds import PostKind
-from server.directory.tables import Place
+from server.directory.qr import plate_code
+from server.directory.tables import Place, Post
+from server.errors import NotFound
 from server.geo import EARTH_RADIUS_M
+from server.patrols import review
 from server.patrols.adapter import PatrolAdapter
 from server.patrols.service import NewPlan, coverage, create_plan
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, TrackPoint
@@ -239,3 +242,40 @@ async def test_missed_checkpoints_are_flagged_once_after_the_window(setup) -> No
             (Message.recipient_id == person.person_id) & (Message.kind == "patrol_missed")
         )
         assert told == 1
+
+
+async def test_the_printed_plate_code_counts_as_typed(setup) -> None:
+    """The code under the QR code, typed by hand (any case, without the dash, O for 0), counts
+    as the scan does; the place's number (what plates printed before) is flagged; the phone
+    reads the server's verdict per checkpoint."""
+    grid, plan_id = setup["grid"], setup["plan_id"]
+    patrol_id = uuid.uuid4()
+    await syncing.submit(mutation("start", patrol_id, {"plan_id": str(plan_id)}), grid)
+    first, second = await Checkpoint.select().where(Checkpoint.plan_id == plan_id).limit(2)
+    printed = plate_code(first["qr_token"])
+    assert len(printed) == 9 and printed[4] == "-"
+    typed = printed.replace("-", " ").lower().replace("0", "o")
+    place_number = (await Place.select(Place.code).where(Place.id == second["place_id"]).first())[
+        "code"
+    ]
+    checkins = [
+        {"id": str(uuid.uuid4()), "checkpoint_id": str(p["id"]), "method": "code", "token": t}
+        for p, t in ((first, typed), (second, place_number))
+    ]
+    result = await syncing.submit(mutation("checkin", patrol_id, {"checkins": checkins}), grid)
+    assert result.verdict in ACCEPTED
+    flags = {
+        c["checkpoint_id"]: c["flagged"]
+        for c in await CheckIn.select().where(CheckIn.patrol_id == patrol_id)
+    }
+    assert flags == {first["id"]: False, second["id"]: True}
+    said = {v["checkpoint_id"]: v for v in await review.verdicts(grid, patrol_id)}
+    assert said[str(first["id"])]["flagged"] is False
+    assert said[str(second["id"])]["why"] == review.WRONG_CODE
+    elsewhere = (
+        await Post.select(Post.person.mobile)
+        .where((Post.kind == PostKind.grid_member.value) & (Post.person != grid.person_id))
+        .first()
+    )
+    with pytest.raises(NotFound):  # another grid member's phone learns nothing of it
+        await review.verdicts(await viewer(elsewhere["person.mobile"]), patrol_id)
