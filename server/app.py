@@ -45,6 +45,7 @@ from server.patrols import routes as patrol_routes
 from server.patrols.adapter import PatrolAdapter
 from server.settings import LANGUAGES, ROOT, Settings, get_settings
 from server.shell import routes as shell_routes
+from server.shell import tabs
 from server.syncing import routes as sync_routes
 from server.syncing.forms import ENVELOPE
 from server.syncing.service import register
@@ -94,6 +95,9 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             # the fields of an offline-capable form that describe the mutation, for the page
             # that keeps a form itself (no service worker in control): one list, with sw.js
             envelope_fields=" ".join(sorted(ENVELOPE)),
+            # the bottom tab bar of the person's role
+            tabs_for=tabs.tabs_for,
+            current_tab=tabs.current,
             # what a map draws under its shapes (see pwa/static/js/map-base.js)
             map_tiles={
                 "url": settings.map_tile_url,

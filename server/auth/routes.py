@@ -10,7 +10,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from server.auth import service
-from server.auth.access import PUBLIC, SIGNED_IN, allow, viewer_of
+from server.auth.access import PUBLIC, SIGNED_IN, STAFF, allow, viewer_of
 from server.auth.middleware import clear_session_cookie, session_cookie
 from server.errors import DomainError
 from server.i18n import gettext
@@ -80,7 +80,7 @@ async def logout(request: Request) -> Redirect:
 @get("/me", name="me", opt=allow(SIGNED_IN))
 async def me(request: Request) -> Template:
     viewer = viewer_of(request)
-    return render(request, "auth/me.html", {"viewer": viewer})
+    return render(request, "auth/me.html", {"viewer": viewer, "staff": bool(viewer.kinds & STAFF)})
 
 
 @get("/me/devices", name="my_devices", opt=allow(SIGNED_IN))

@@ -302,11 +302,19 @@ async def close(viewer: Viewer, callup_id: uuid.UUID) -> None:
         await event(callup_id, None, "closed", viewer.person_id, {}, now)
 
 
-async def mine(viewer: Viewer) -> list[tuple[CallupRecord, TargetRecord]]:
-    """The call-ups under way that the viewer has not confirmed: shown first on the phone."""
+async def mine(
+    viewer: Viewer, *, confirmed: bool = False
+) -> list[tuple[CallupRecord, TargetRecord]]:
+    """The call-ups under way that the viewer has not confirmed (shown first on the phone),
+    or, with `confirmed`, those under way that the viewer has confirmed (their state)."""
+    answered = (
+        CallupTarget.confirmed_at.is_not_null()
+        if confirmed
+        else CallupTarget.confirmed_at.is_null()
+    )
     rows = await CallupTarget.select().where(
         (CallupTarget.person_id == viewer.person_id)
-        & CallupTarget.confirmed_at.is_null()
+        & answered
         & CallupTarget.callup_id.is_in(Callup.select(Callup.id).where(Callup.state == "sent"))
     )
     if not rows:
@@ -316,6 +324,34 @@ async def mine(viewer: Viewer) -> list[tuple[CallupRecord, TargetRecord]]:
         for r in await Callup.select().where(Callup.id.is_in([r["callup_id"] for r in rows]))
     }
     return [(callups[t.callup_id], t) for t in await with_people(rows)]
+
+
+@dataclass(frozen=True)
+class LiveCallup:
+    """A call-up under way as its watchers see it at a glance: confirmed of all reached."""
+
+    callup: CallupRecord
+    confirmed: int
+    total: int
+
+
+async def live(viewer: Viewer, limit: int = 10) -> list[LiveCallup]:
+    """The call-ups under way that the viewer watches, newest first, with their counts."""
+    rows = (
+        await Callup.select()
+        .where(Callup.state == "sent")
+        .order_by(Callup.created_at, ascending=False)
+        .limit(200)
+    )
+    watched = [c for c in (CallupRecord.from_row(r) for r in rows) if can_watch(viewer, c)][:limit]
+    found = []
+    for c in watched:
+        total = await CallupTarget.count().where(CallupTarget.callup_id == c.id)
+        confirmed = await CallupTarget.count().where(
+            (CallupTarget.callup_id == c.id) & CallupTarget.confirmed_at.is_not_null()
+        )
+        found.append(LiveCallup(c, confirmed, total))
+    return found
 
 
 async def listing(viewer: Viewer, limit: int = 100) -> list[CallupRecord]:

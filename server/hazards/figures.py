@@ -126,6 +126,22 @@ async def by_area(
     return await _totals(whole, today), rows
 
 
+async def overdue_by_area(
+    viewer: Viewer, parents: list[AreaRecord], today: date
+) -> list[tuple[AreaRecord, int]]:
+    """The home of the bureau and duty officers: overdue hazards by the areas one level under
+    each of theirs (a city's districts, a district's towns), the worst first, none at zero."""
+    found = []
+    for parent in parents:
+        for child in await directory.children(viewer.scope, parent):
+            if not viewer.scope.covers_path(child.path):
+                continue
+            where = where_of(viewer, Filters(area=child.path, overdue=True), today)
+            if count := await Hazard.count().where(where):
+                found.append((child, count))
+    return sorted(found, key=lambda found: -found[1])
+
+
 async def overdue_by_unit(
     viewer: Viewer, parent: AreaRecord, today: date, limit: int = 500
 ) -> dict[str, list[dict[str, Any]]]:

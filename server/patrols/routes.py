@@ -116,11 +116,7 @@ async def show_plan(request: Request, plan_id: FromPath[uuid.UUID]) -> Template:
 @get("/patrols", opt=allow(SIGNED_IN))
 async def my_patrols(request: Request) -> Template:
     """Today's tasks: the plans this person walks, with what is checked so far."""
-    viewer = viewer_of(request)
-    mine = [
-        p for p in await service.plans_for(viewer) if viewer.person_id in service.assignees_of(p)
-    ]
-    tasks = await windows.with_coverage(mine, datetime.now(UTC))
+    tasks = await windows.todays(viewer_of(request), datetime.now(UTC))
     return render(request, "patrols/mine.html", {"tasks": tasks})
 
 

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server import db
+from server.auth.service import Viewer
 from server.directory.kinds import PostKind
 from server.directory.service import holders_over
 from server.i18n import N_, gettext
 from server.localtime import ZONE
 from server.notify.deliveries import Note, send_to
-from server.patrols.service import Coverage, assignees_of, coverage
+from server.patrols.service import Coverage, assignees_of, coverage, plans_for
 from server.patrols.tables import PatrolMiss, PatrolPlan
 
 LENGTHS = {
@@ -55,6 +56,25 @@ async def with_coverage(plans: list[dict], now: datetime) -> list[tuple[dict, Co
     for plan in plans:
         found.append((plan, await coverage(plan["id"], *current_window(plan["schedule"], now))))
     return found
+
+
+async def todays(viewer: Viewer, now: datetime) -> list[tuple[dict, Coverage]]:
+    """The plans this person walks, each with what is checked in its window under way."""
+    mine = [p for p in await plans_for(viewer) if viewer.person_id in assignees_of(p)]
+    return await with_coverage(mine, now)
+
+
+async def missed_since(viewer: Viewer, since: datetime) -> int:
+    """Checkpoints missed (nobody checked in within a window) since `since`, on the plans in
+    the viewer's areas."""
+    where = PatrolPlan.active.eq(True)
+    scope = viewer.scope.where(PatrolPlan.area_path)
+    if scope is not None:
+        where = where & scope
+    return await PatrolMiss.count().where(
+        PatrolMiss.plan_id.is_in(PatrolPlan.select(PatrolPlan.id).where(where))
+        & (PatrolMiss.window_end >= since)
+    )
 
 
 async def flag_missed(now: datetime, zone: ZoneInfo = ZONE) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from datetime import UTC, datetime, timedelta
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -12,13 +13,17 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import File, Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from server.auth.access import ON_DUTY, PUBLIC, allow
+from server import localtime
+from server.auth.access import BUREAU, FIELD, ON_DUTY, PUBLIC, STAFF, allow
 from server.auth.service import Viewer
-from server.callups.service import mine as my_callups
+from server.callups import service as callups
 from server.db import Database, DatabaseUnavailable
+from server.directory.kinds import PostKind
 from server.directory.service import home_areas, home_places
+from server.hazards.figures import overdue_by_area
 from server.hazards.service import Waiting, unread_notices, waiting_for
 from server.i18n import COOKIE, N_, gettext
+from server.patrols import windows as patrol_windows
 from server.settings import LANGUAGES, Settings
 from server.syncing.forms import ENVELOPE
 from server.syncing.routes import QUEUED_URL
@@ -33,28 +38,47 @@ OFFLINE_URL = "/offline"
 
 @get("/", name="home", opt=allow(PUBLIC))
 async def home(request: Request) -> Template:
+    """今日: the first screen after login, what needs this person now, by the posts held."""
     viewer = request.scope.get("user")
-    areas = await home_areas(viewer.scope) if viewer else []
-    places = await home_places(viewer.scope) if viewer else []
-    unread = await unread_notices(viewer) if viewer else 0
+    if viewer is None:
+        return render(request, "shell/home.html", {"viewer": None})
+    kinds = viewer.kinds
+    now = datetime.now(UTC)
+    areas = await home_areas(viewer.scope)
     context = {
         "viewer": viewer,
         "areas": areas,
-        "places": places,
-        "unread": unread,
+        "places": await home_places(viewer.scope),
+        "unread": await unread_notices(viewer),
         # a call-up waiting for this person's answer comes before anything else
-        "callups": await my_callups(viewer) if viewer else [],
-        "issuer": bool(viewer and viewer.kinds & ON_DUTY),
-        "today": await _today(viewer) if viewer else [],
+        "callups": await callups.mine(viewer),
+        "answered": await callups.mine(viewer, confirmed=True),
+        "issuer": bool(kinds & ON_DUTY),
+        "live": await callups.live(viewer) if kinds & ON_DUTY else [],
+        "today": await _today(viewer, now),
+        "patrols": await patrol_windows.todays(viewer, now) if kinds & FIELD else [],
+        "overdue_by_area": (
+            await overdue_by_area(viewer, areas, localtime.today())
+            if kinds & {*BUREAU, PostKind.duty_officer}
+            else []
+        ),
+        "staff": bool(kinds & STAFF),
+        "field": bool(kinds & FIELD),
     }
     return render(request, "shell/home.html", context)
 
 
-async def _today(viewer: Viewer) -> list[Waiting]:
+async def _today(viewer: Viewer, now: datetime) -> list[Waiting]:
     """The home's 今日 list: what waits for this person now, one tap from its list."""
     jobs = await waiting_for(viewer)
     if received := await tipoffs.count(viewer, "received"):
         jobs.append(Waiting(gettext(N_("New tip-offs")), received, "/tipoffs?state=received"))
+    if viewer.kinds & STAFF:
+        missed = await patrol_windows.missed_since(viewer, now - timedelta(days=7))
+        if missed:
+            jobs.append(
+                Waiting(gettext(N_("Checkpoints missed, last 7 days")), missed, "/patrols/coverage")
+            )
     return jobs
 
 

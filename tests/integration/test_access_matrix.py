@@ -130,6 +130,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/patrols/walk/{plan_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols/list"): SIGNED_IN,
     ("GET", "/patrols/{patrol_id:uuid}"): SIGNED_IN,
+    ("GET", "/patrols/{patrol_id:uuid}/verdicts"): SIGNED_IN,
     ("GET", "/patrols/coverage"): STAFF,
     ("GET", "/patrols/ledger.xlsx"): STAFF,
     ("GET", "/patrols/ledger.csv"): STAFF,
