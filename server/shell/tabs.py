@@ -38,7 +38,7 @@ ADMIN = Tab("/admin", "⚙", N_("Admin"), ("/admin",))
 ME = Tab("/me", "☰", N_("Me"), ("/me",))
 # a resident has no account: report, follow, or log in (a member of staff)
 REPORT = Tab("/tipoffs/new", "✎", N_("Report it"), ("/tipoffs/new",))
-FOLLOW = Tab("/tipoffs/track", "⌕", N_("Follow a tip-off"), ("/tipoffs/track", "/t/"))
+FOLLOW = Tab("/tipoffs/track", "⌕", N_("Track it"), ("/tipoffs/track", "/t/"))
 LOGIN = Tab("/login", "➜", N_("Log in"), ("/login",))
 
 

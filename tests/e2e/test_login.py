@@ -41,7 +41,8 @@ async def test_grid_member_logs_in_sees_grid_and_logs_out(
     places = await area.place_names()
     assert len(places) == 6 and all("望江社区" in p for p in places)
 
-    await home.tab("场所")
+    await home.tab("我的")  # the tab bar is the grid member's: places are one tap from 我的
+    await page.locator("#more").get_by_role("link", name="场所").click()
     await page.locator("#place-list").wait_for()
     assert await page.locator("#place-list").get_attribute("data-total") == "6"
 

@@ -25,6 +25,7 @@ async def test_a_resident_finds_the_tip_off_form(
     await _within_first_screen(page, "登录")
     await _within_first_screen(page, "举报安全隐患")
     assert await page.locator(".tabbar").get_by_role("link", name="我要举报").count() == 1
+    assert await page.locator(".tabbar").get_by_role("link", name="查询进度").count() == 1
     width = await page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"]
 
@@ -37,6 +38,6 @@ async def test_a_resident_finds_the_tip_off_form(
     await page.locator(".tabbar").get_by_role("link", name="登录").click()
     await page.locator("#login-form").wait_for()
     await page.screenshot(path=tmp_path / "3-login.png")
-    await page.get_by_role("link", name="查询举报进度").click()
+    await page.locator("#main").get_by_role("link", name="查询举报进度").click()
     await page.wait_for_url("**/tipoffs/track")
     assert page.console_errors == []  # type: ignore[attr-defined]

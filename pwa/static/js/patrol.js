@@ -72,7 +72,7 @@ function setUp(doc) {
     last = fix;
     pending.push({ id: crypto.randomUUID(), ...fix });
     show("distance", String(Math.round(walked)));
-    show("fix", `${fix.lat.toFixed(5)}, ${fix.lng.toFixed(5)} ±${Math.round(fix.accuracy)}`);
+    show("fix", (page.dataset.fixSaid || "±%(m)s m").replace("%(m)s", String(Math.round(fix.accuracy))));
     if (pending.length >= BATCH) flush();
   };
   const walk = async () => {

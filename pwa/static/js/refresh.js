@@ -4,17 +4,25 @@
 import { settle, transact } from "./idb.js";
 import { PAGES_CACHE } from "./sw/caches.js";
 
+/**
+ * Kept pages that list what changes (the home, 我的隐患, the inbox...): fetched again after a
+ * sync that brought changes, or the phone shows yesterday's list when the signal goes.
+ */
+const LISTS = /^\/(hazards|inbox|patrols|tipoffs|callups)?$/;
+
 /** @returns {Promise<number>} how many kept pages were refreshed or dropped */
 export async function refreshFromFeed() {
   let cursor = await readCursor();
   const pages = await caches.open(PAGES_CACHE);
   let touched = 0;
+  let changed = false;
   for (;;) {
     const response = await fetch(`/sync/changes?since=${cursor}&limit=200`, {
       credentials: "same-origin", headers: { accept: "application/json" },
     });
     if (!response.ok) return touched;
     const page = await response.json();
+    changed ||= page.entries.length > 0;
     for (const entry of page.entries) {
       const url = new URL(entry.url, location.origin).href;
       if (entry.removed) {
@@ -31,8 +39,24 @@ export async function refreshFromFeed() {
     }
     cursor = page.cursor;
     await writeCursor(cursor);
-    if (!page.more) return touched;
+    if (!page.more) break;
   }
+  if (changed) touched += await refreshLists(pages);
+  return touched;
+}
+
+/** @param {Cache} pages @returns {Promise<number>} */
+async function refreshLists(pages) {
+  let touched = 0;
+  for (const request of await pages.keys()) {
+    if (!LISTS.test(new URL(request.url).pathname)) continue;
+    const fresh = await fetch(request.url, { credentials: "same-origin" }).catch(() => null);
+    if (fresh && fresh.ok && fresh.type === "basic") {
+      await pages.put(request.url, fresh);
+      touched += 1;
+    }
+  }
+  return touched;
 }
 
 async function readCursor() {
