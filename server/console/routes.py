@@ -26,6 +26,7 @@ async def show_area(request: Request, area_id: FromPath[uuid.UUID]) -> Template:
         "area": area,
         "covered": covered,
         "trail": await service.ancestors(area),
+        "covers": lambda path: scope.covers_path(path) or scope.sees_ancestor(path),
         "children": await service.children(scope, area),
         "places": await service.list_places(scope, within=area, per_page=20) if covered else None,
         "people": await service.people_of_area(scope, area) if covered else [],
@@ -62,12 +63,15 @@ async def list_places(request: Request) -> Template:
 
 @get("/places/{place_id:uuid}", name="place", opt=allow(SIGNED_IN))
 async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Template:
-    place = await service.get_place(viewer_of(request).scope, place_id)
+    scope = viewer_of(request).scope
+    place = await service.get_place(scope, place_id)
     return render(
         request,
         "directory/place.html",
         {
             "place": place,
+            # a post on a place (a dyke section) does not open the grid around it
+            "grid_open": scope.covers_path(place.area_path) or scope.sees_ancestor(place.area_path),
             "qr": qr_svg(request.app.state.settings, place),
             "plate": plate_code(place.qr_token),
         },

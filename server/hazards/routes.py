@@ -263,12 +263,13 @@ async def _figures_context(request: Request) -> dict[str, Any]:
         homes = await directory.home_areas(viewer.scope)
         area = homes[0] if homes else None
     if area is None or not viewer.scope.covers_path(area.path):
-        raise NotFound()
+        raise NotFound(directory.AREA_NOT_FOUND)
     period = Filters(since=since, until=until)
     whole, rows = await figures.by_area(viewer, area, period, today)
     return {
         "area": area,
         "trail": await directory.ancestors(area),
+        "covers": viewer.scope.covers_path,
         "since": since,
         "until": until,
         "today": today,

@@ -50,8 +50,10 @@ def tabs_for(viewer: Viewer | None) -> list[Tab]:
     kinds = viewer.kinds
     if PostKind.admin in kinds:
         return [HOME, HAZARDS, PEOPLE, ADMIN, ME]
-    if kinds & (BUREAU | {PostKind.duty_officer}):
+    if kinds & BUREAU:
         return [HOME, CALLUPS, HAZARDS, FIGURES, ME]
+    if PostKind.duty_officer in kinds:
+        return [HOME, CALLUPS, HAZARDS, INBOX, ME]
     if PostKind.station_staff in kinds:
         return [HOME, HAZARDS, TIPOFFS, PLANS, ME]
     if PostKind.grid_member in kinds:

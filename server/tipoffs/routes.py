@@ -267,8 +267,11 @@ async def rewards_ledger(request: Request) -> Response:
 
 @get("/tipoffs/figures", opt=allow(STAFF))
 async def tipoff_figures(request: Request) -> Template:
-    figures = await ledger.figures(viewer_of(request), ledger.month_of(request.query_params))
-    return render(request, "tipoffs/figures.html", {"f": figures})
+    viewer = viewer_of(request)
+    figures = await ledger.figures(viewer, ledger.month_of(request.query_params))
+    return render(
+        request, "tipoffs/figures.html", {"f": figures, "bureau": bool(viewer.kinds & BUREAU)}
+    )
 
 
 async def _settings_page(request: Request, error: str = "", status: int = 200) -> Template:
