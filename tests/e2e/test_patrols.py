@@ -158,12 +158,15 @@ async def test_a_patrol_walked_offline(
     await walker.locator(f"#point-{points[1][0]}[data-done=yes]").wait_for()
     await walker.locator("[data-patrol-end]").click()
     await walker.locator(".patrol[data-state=ended]").wait_for()
-    assert query(db, "SELECT count(*) FROM patrol") == [(0,)]  # nothing left the phone yet
+    # nothing left the phone yet
+    assert query(db, "SELECT count(*) FROM patrol WHERE plan_id = ?", plan_id) == [(0,)]
 
     await phone.set_offline(False)
     await walker.goto(live_server.url + "/")  # opening the app again sends what was kept
     assert (await Outbox(walker).drained())["queued"] == 0
-    [(patrol_id, state, track)] = query(db, "SELECT id, state, points FROM patrol")
+    [(patrol_id, state, track)] = query(
+        db, "SELECT id, state, points FROM patrol WHERE plan_id = ?", plan_id
+    )
     assert state == "ended" and track >= 4
     checkins = query(
         db,
