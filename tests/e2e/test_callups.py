@@ -120,6 +120,13 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     tapped = datetime.now(UTC)
     await answer.received()
     await b_page.get_by_text("已离线保存").first.wait_for()
+    # the home, from the phone's copy, no longer asks for what was confirmed
+    await b_page.goto(live_server.url + "/")
+    banner = b_page.locator(f"#callup-{callup_id}[data-kept]")
+    await banner.wait_for()
+    assert "已在本机确认" in await banner.inner_text()
+    assert await b_page.locator(f"#callup-{callup_id} a.button").is_hidden()
+    assert await b_page.locator("#home-queued").is_visible()
     await b_page.wait_for_timeout(1500)
     assert query(db, "SELECT confirmed_at FROM callup_target WHERE id = ?", b_id) == [(None,)]
     await b_context.set_offline(False)

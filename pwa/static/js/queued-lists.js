@@ -1,9 +1,12 @@
 // @ts-check
-// A report kept on the phone belongs in the list of hazards too, marked 待发送, or the list
-// says 0 right after the person reported one offline. When the phone's reports leave the
-// outbox (sent), the list is fetched again so that they appear as the server has them.
+// What is kept on the phone shows where it belongs. A report belongs in the list of hazards,
+// marked 待发送, or the list says 0 right after the person reported one offline; when the
+// phone's reports leave the outbox (sent), the list is fetched again so that they appear as
+// the server has them. On the home: how much waits to send, and a call-up confirmed offline
+// no longer asks for a confirmation (a cached home would say 请立即确认 again).
 import { listen } from "./changes.js";
 import { entries } from "./outbox.js";
+import { waiting } from "./photos.js";
 
 /** @param {Document} doc */
 export function watchQueuedLists(doc) {
@@ -20,9 +23,33 @@ export function watchQueuedLists(doc) {
     shown = reports.length;
     draw(doc, box, reports.map((e) => e.mutation.fields || {}));
   };
+  const home = () => showOnHome(doc).catch(() => undefined);
   listen(render);
+  listen(home);
   doc.addEventListener("htmx:afterSettle", render);
+  doc.addEventListener("htmx:afterSettle", home);
   render();
+  home();
+}
+
+/** @param {Document} doc */
+async function showOnHome(doc) {
+  const box = doc.getElementById("home-queued");
+  const banners = doc.querySelectorAll("[data-callup-target]");
+  if (!box && banners.length === 0) return;
+  const kept = (await entries()).filter((e) => e.state !== "rejected");
+  if (box) {
+    const photos = (await waiting()).length;
+    const count = box.querySelector("[data-queued-count]");
+    if (count) count.textContent = String(kept.length + photos);
+    box.hidden = kept.length + photos === 0;
+  }
+  const confirmed = new Set(kept
+    .filter((e) => e.mutation.entity === "callup_target" && e.mutation.op === "confirm")
+    .map((e) => e.mutation.record_id));
+  for (const banner of banners) {
+    banner.toggleAttribute("data-kept", confirmed.has(banner.getAttribute("data-callup-target") || ""));
+  }
 }
 
 /**
