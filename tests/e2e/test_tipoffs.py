@@ -64,6 +64,17 @@ async def test_a_resident_tipoff_to_its_reply(
     chosen = resident.locator("#chosen-photos")  # the resident sees what will go
     await chosen.locator("img.thumb").wait_for()
     assert "已选照片：1 张" in await chosen.inner_text()
+    # a refused send (a mobile mistyped) says why and keeps everything, the photo too
+    await resident.get_by_text("姓名和手机号（可不填）").click()
+    await resident.get_by_label("手机号").fill("1380013")
+    await resident.get_by_role("button", name="提交举报").click()
+    refused = resident.locator("#tipoff-form [data-send-error]")
+    await refused.wait_for()
+    assert "11 位" in await refused.inner_text()
+    picked = resident.get_by_label("照片（最多 6 张）")
+    assert await picked.evaluate("(input) => input.files.length") == 1
+    assert "已选照片：1 张" in await chosen.inner_text()
+    await resident.get_by_label("手机号").fill("")
     await resident.get_by_role("button", name="提交举报").click()
     await resident.locator("#tracking-code").wait_for()
     code = (await resident.locator("#tracking-code").inner_text()).strip()

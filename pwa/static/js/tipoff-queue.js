@@ -103,9 +103,51 @@ async function show(doc) {
   box.hidden = got.length + waiting.length === 0;
 }
 
+/**
+ * Online, the form is sent from the page: a refusal (a missing field, too many tip-offs
+ * today) is shown above the button and the form keeps everything, the chosen photos too (a
+ * page the server sends back cannot hold the files). Without a network it goes the usual way,
+ * through the service worker, which keeps it.
+ * @param {Document} doc
+ */
+function sendFromPage(doc) {
+  doc.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.id !== "tipoff-form" || !navigator.onLine) return;
+    event.preventDefault();
+    const said = form.querySelector("[data-send-error]");
+    const button = form.querySelector("button[type=submit]");
+    if (button instanceof HTMLButtonElement) button.disabled = true;
+    const csrf = form.querySelector("input[name=_csrf_token]");
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { accept: "application/json", "x-csrftoken": csrf instanceof HTMLInputElement ? csrf.value : "" },
+      });
+    } catch {
+      HTMLFormElement.prototype.submit.call(form); // no network after all: the worker keeps it
+      return;
+    } finally {
+      if (button instanceof HTMLButtonElement) button.disabled = false;
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.status === 201 && answer.url) {
+      location.assign(`${answer.url}?new=1`);
+      return;
+    }
+    if (said instanceof HTMLElement) {
+      said.textContent = String(answer.error || said.dataset.failed || response.status);
+      said.hidden = false;
+      said.scrollIntoView({ block: "center" });
+    }
+  });
+}
+
 /** On load, when the network returns, when the phone is looked at again, and every 30 s. @param {Document} doc */
 export function watchTipoffs(doc) {
   if (!("indexedDB" in window)) return;
+  sendFromPage(doc);
   const round = async () => {
     if (navigator.onLine) await sendKept().catch(() => 0);
     await show(doc).catch(() => undefined);
