@@ -17,6 +17,8 @@ from server.callups import answers, board, export, service, warnings
 from server.callups.kinds import Answer, WarningLevel
 from server.callups.targets import CHOOSABLE, DEFAULT_KINDS
 from server.directory import service as directory
+from server.directory.kinds import Level
+from server.directory.records import AreaRecord
 from server.errors import DomainError, NotFound
 from server.i18n import gettext
 from server.notify.service import opened_page
@@ -70,8 +72,26 @@ async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, An
         "windows": dict(request.app.state.settings.callup_windows),
         "levels": list(WarningLevel),
         "kinds": CHOOSABLE,
-        "areas": await directory.areas_above_grids(viewer_of(request).scope),
+        "areas": _by_town(await directory.areas_above_grids(viewer_of(request).scope)),
     }
+
+
+def _by_town(areas: list[AreaRecord]) -> list[tuple[AreaRecord, list[AreaRecord]]]:
+    """The area picker's rows: each town with its villages folded under it (a district has
+    dozens), every other area by itself; the areas come in tree order."""
+    rows: list[tuple[AreaRecord, list[AreaRecord]]] = []
+    for area in areas:
+        town = rows[-1][0] if rows else None
+        if (
+            area.level is Level.village
+            and town is not None
+            and town.level is Level.town
+            and area.path.startswith(town.path)
+        ):
+            rows[-1][1].append(area)
+        else:
+            rows.append((area, []))
+    return rows
 
 
 def _int(value: Any, default: int | None) -> int | None:

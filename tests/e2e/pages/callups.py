@@ -15,7 +15,12 @@ class CallupForm:
         await self.page.goto(self.base_url + "/callups/new")
         await self.page.get_by_label("标题").fill(title)
         await self.page.get_by_label(level_label).check()
-        await self.page.locator("#callup-form label", has_text=area_name).locator("input").check()
+        label = self.page.locator("#callup-form label", has_text=area_name).first
+        if not await label.is_visible():  # a village folded under its town: open the town
+            inner = self.page.locator("label", has_text=area_name)
+            town = self.page.locator("#callup-form details.area-group", has=inner)
+            await town.locator("summary").click()
+        await label.locator("input").check()
         await self.page.get_by_role("button", name="列出叫应对象").click()
         await self.page.locator("#send-form").wait_for()
         return self.page.url
