@@ -46,3 +46,11 @@ watchTipoffs(document);
 watchChosenPhotos(document); // what a plain file input chose
 watchQueuedLists(document); // reports kept on the phone, in the list of hazards
 watchPrintButtons(document);
+// After a step on a record (accept, assign, verify...) the page comes back at its top while the
+// next step waits at the bottom: bring the actions into view.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const detail = /** @type {CustomEvent} */ (event).detail;
+  if (detail?.requestConfig?.verb !== "post" || !detail.boosted) return;
+  const at = document.getElementById("action-error") || document.getElementById("actions");
+  at?.scrollIntoView({ block: "start" });
+});
