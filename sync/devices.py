@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -11,14 +12,24 @@ from sync.tables import SyncAlert, SyncDevice, SyncMutation
 
 #: at most this many ranges of missing positions are listed in one alert
 _LIST_LIMIT = 1000
+#: what the phone said its items are: the newest this many are kept per device
+TITLES_KEPT = 300
+
+#: an item as the phone announces it: its position and [kind ("hazard.report"), its words]
+Title = tuple[int, list[str]]
 
 
 async def announce(
-    device_id: uuid.UUID, epoch: int, highest_seq: int, person_id: uuid.UUID | None
+    device_id: uuid.UUID,
+    epoch: int,
+    highest_seq: int,
+    person_id: uuid.UUID | None,
+    titles: list[Title] | None = None,
 ) -> list[list[int]]:
-    """The phone says how many mutations it has created in this epoch (sent or not).
-    Returns the ranges of positions of an earlier epoch known missing (an alert was raised)."""
-    return await _update(device_id, epoch, highest_seq, person_id)
+    """The phone says how many mutations it has created in this epoch (sent or not), and
+    what the ones not sent yet are. Returns the ranges of positions of an earlier epoch known
+    missing (an alert was raised, naming them by what they were)."""
+    return await _update(device_id, epoch, highest_seq, person_id, titles=titles or [])
 
 
 async def announce_many(
@@ -61,10 +72,12 @@ async def _update(
     highest: int,
     person_id: uuid.UUID | None,
     row: dict | None = None,
+    titles: list[Title] | None = None,
 ) -> list[list[int]]:
     if row is None:
         row = await SyncDevice.select().where(SyncDevice.id == device_id).first()
     now = datetime.now(UTC)
+    said = {str(seq): title for seq, title in titles or []}
     if row is None:
         await SyncDevice.insert(
             SyncDevice(
@@ -73,13 +86,21 @@ async def _update(
                 epoch=epoch,
                 announced_seq=highest,
                 last_seen_at=now,
+                titles=json.dumps(_newest(said), ensure_ascii=False),
             )
         )
         return []
     missing: list[list[int]] = []
+    known = _json(row.get("titles"))
     if epoch > row["epoch"]:
         missing, count = await _missing(device_id, row["epoch"], row["announced_seq"])
         if missing:
+            lost = [
+                known[str(seq)]
+                for first, last in missing
+                for seq in range(first, last + 1)
+                if str(seq) in known
+            ]
             await SyncAlert.insert(
                 SyncAlert(
                     kind="device_loss",
@@ -89,23 +110,38 @@ async def _update(
                         "epoch": row["epoch"],
                         "missing": missing[:_LIST_LIMIT],
                         "count": count,
+                        "titles": lost[:_LIST_LIMIT],
                     },
                 )
             )
         announced = highest
+        known = {}  # a new epoch numbers its items from 1 again
     elif epoch < row["epoch"]:
         return []  # a late mutation of an old epoch: nothing to update
     else:
         announced = max(row["announced_seq"], highest)
-    await SyncDevice.update(
-        {
-            SyncDevice.epoch: max(epoch, row["epoch"]),
-            SyncDevice.announced_seq: announced,
-            SyncDevice.person_id: person_id or row["person_id"],
-            SyncDevice.last_seen_at: now,
-        }
-    ).where(SyncDevice.id == device_id)
+    changes = {
+        SyncDevice.epoch: max(epoch, row["epoch"]),
+        SyncDevice.announced_seq: announced,
+        SyncDevice.person_id: person_id or row["person_id"],
+        SyncDevice.last_seen_at: now,
+    }
+    if said or epoch > row["epoch"]:
+        changes[SyncDevice.titles] = json.dumps(_newest({**known, **said}), ensure_ascii=False)
+    await SyncDevice.update(changes).where(SyncDevice.id == device_id)
     return missing
+
+
+def _newest(titles: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The newest TITLES_KEPT items (the highest positions)."""
+    keep = sorted(titles, key=int)[-TITLES_KEPT:]
+    return {seq: titles[seq] for seq in keep}
+
+
+def _json(value: object) -> dict[str, list[str]]:
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return value if isinstance(value, dict) else {}
 
 
 async def _missing(device_id: uuid.UUID, epoch: int, announced: int) -> tuple[list[list[int]], int]:

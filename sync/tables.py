@@ -116,6 +116,9 @@ class SyncDevice(Table):
     #: the highest device_seq the phone said it had created in this epoch
     announced_seq = BigInt(default=0)
     last_seen_at = Timestamptz(default=TimestamptzNow())
+    #: what the phone said each item of this epoch is, by its position ({"12": ["hazard.report",
+    #: "楼道飞线充电"]}), the newest few hundred: a lost item is named by what it was
+    titles = JSON(default="{}")
 
 
 class SyncAlert(Table):

@@ -25,6 +25,7 @@ from server.hazards.service import Waiting, unread_notices, waiting_for
 from server.i18n import COOKIE, N_, gettext
 from server.patrols import windows as patrol_windows
 from server.settings import LANGUAGES, Settings
+from server.syncing import service as syncing
 from server.syncing.forms import ENVELOPE
 from server.syncing.routes import QUEUED_URL
 from server.tipoffs import service as tipoffs
@@ -56,6 +57,7 @@ async def home(request: Request) -> Template:
         "issuer": bool(kinds & ON_DUTY),
         "live": await callups.live(viewer) if kinds & ON_DUTY else [],
         "today": await _today(viewer, now),
+        "lost": await syncing.lost_on_my_phones(viewer),
         "patrols": await patrol_windows.todays(viewer, now) if kinds & FIELD else [],
         "overdue_by_area": (
             await overdue_by_area(viewer, areas, localtime.today())

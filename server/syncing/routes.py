@@ -23,10 +23,20 @@ from server.web.render import render
 from sync.mutation import MAX_DEVICE_SEQ, MAX_EPOCH
 
 
+class AnnouncedItem(msgspec.Struct):
+    """What an item on the phone is, so that if the phone loses it, it is named."""
+
+    seq: Annotated[int, msgspec.Meta(ge=1, le=MAX_DEVICE_SEQ)]
+    kind: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    summary: Annotated[str, msgspec.Meta(max_length=120)] = ""
+
+
 class Announcement(msgspec.Struct):
     device_id: uuid.UUID
     epoch: Annotated[int, msgspec.Meta(ge=0, le=MAX_EPOCH)]
     highest_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_DEVICE_SEQ)]
+    #: the items not sent yet (the newest hundred at most)
+    items: Annotated[list[AnnouncedItem], msgspec.Meta(max_length=100)] = []
 
 
 #: a gzip body may expand to this much at most (a decompression bomb stops here)
@@ -89,8 +99,9 @@ def _answer(result: Any) -> dict[str, Any]:
 @post("/sync/announce", opt=allow(SIGNED_IN), status_code=200, exclude_from_csrf=True)
 async def announce(request: Request, data: JSONBody[Announcement]) -> dict[str, Any]:
     require_json(request)
+    titles = [(i.seq, [i.kind, i.summary]) for i in data.items if i.seq <= data.highest_seq]
     missing = await service.announce(
-        viewer_of(request), data.device_id, data.epoch, data.highest_seq
+        viewer_of(request), data.device_id, data.epoch, data.highest_seq, titles
     )
     return {"missing": missing}
 

@@ -10,6 +10,7 @@ import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -274,9 +275,15 @@ async def _keep_failed(parsed: Parsed, author: store.Author) -> store.Result | N
         return None
 
 
-async def announce(viewer: Viewer, device_id: Any, epoch: int, highest: int) -> list[list[int]]:
+async def announce(
+    viewer: Viewer,
+    device_id: Any,
+    epoch: int,
+    highest: int,
+    titles: list[devices.Title] | None = None,
+) -> list[list[int]]:
     async with db.current().write():
-        return await devices.announce(device_id, epoch, highest, viewer.person_id)
+        return await devices.announce(device_id, epoch, highest, viewer.person_id, titles)
 
 
 async def changes(viewer: Viewer, since: int, limit: int) -> feed.FeedPage:
@@ -304,6 +311,9 @@ class Alert:
     missing: list[str]
     count: int
     created_at: Any
+    #: what the lost items were, as the phone announced them ("隐患 · 上报：楼道飞线充电")
+    titles: tuple[str, ...] = ()
+    person_id: uuid.UUID | None = None
 
 
 async def alerts(viewer: Viewer, limit: int = 50) -> list[Alert]:
@@ -328,9 +338,37 @@ async def alerts(viewer: Viewer, limit: int = 50) -> list[Alert]:
                 [_span(m) for m in list(detail.get("missing", []))[:50]],
                 int(detail.get("count", 0)),
                 row["created_at"],
+                tuple(_titles(detail.get("titles", []))[:50]),
+                row["person_id"],
             )
         )
     return found[:limit]
+
+
+def _titles(items: list[Any]) -> list[str]:
+    """Each lost item by what it was: its kind as the pages call it, and its words."""
+    names = labels()
+    found = []
+    for item in items:
+        kind, summary = [*item, "", ""][:2] if isinstance(item, list) else ("", "")
+        name = names.get(kind, kind)
+        found.append(f"{name}：{summary}" if summary else name)
+    return found
+
+
+async def lost_on_my_phones(viewer: Viewer, days: int = 14) -> list[Alert]:
+    """What the person's own phones lost lately, for their home: they are the one who can
+    enter it again."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    return [
+        a
+        for a in await alerts(viewer)
+        if a.person_id == viewer.person_id and a.created_at and _aware(a.created_at) >= since
+    ]
+
+
+def _aware(moment: Any) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _span(item: Any) -> str:

@@ -226,15 +226,16 @@ async def test_a_write_is_announced_as_soon_as_it_is_made(
     await outbox.enqueue_note(
         str(uuid.uuid4()), title="未发出", status="open", area_path="/339900/", photos=[]
     )
-    announced = 0
+    announced, titles = 0, "{}"
     for _ in range(50):
         with sqlite3.connect(sqlite_path(sync_server.env["DATABASE_URL"])) as db:
             rows = db.execute(
-                "SELECT announced_seq FROM sync_device WHERE replace(id, '-', '') = ?",
+                "SELECT announced_seq, titles FROM sync_device WHERE replace(id, '-', '') = ?",
                 (device.replace("-", ""),),
             ).fetchall()
-        announced = rows[0][0] if rows else 0
+        announced, titles = rows[0] if rows else (0, "{}")
         if announced >= 1:
             break
         await page.wait_for_timeout(100)
     assert announced >= 1, "the server knows the phone holds a write"
+    assert "未发出" in titles, titles  # and what it is, to name it if it is lost

@@ -260,12 +260,28 @@ async function drain(maxAttempts) {
 async function announceDevice() {
   const device = await transact(["meta"], "readonly", (tx) => settle(tx.objectStore("meta").get("device")));
   if (!device) return false;
+  // what each item not sent yet is (its kind and its words): a lost one is named by it
+  const items = (await entries()).filter((e) => e.mutation.epoch === device.epoch).slice(-100)
+    .map((e) => ({ seq: e.mutation.device_seq, kind: `${e.mutation.entity}.${e.mutation.op}`.slice(0, 40),
+      summary: summaryOf(e.mutation.fields || {}) }));
   await fetch("/sync/announce", {
     method: "POST", credentials: "same-origin",
     headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ device_id: device.id, epoch: device.epoch, highest_seq: device.seq }),
+    body: JSON.stringify({ device_id: device.id, epoch: device.epoch, highest_seq: device.seq, items }),
   });
   return true;
+}
+
+/**
+ * A line of what the person typed, so that they (and the pending page) recognise the item.
+ * @param {Record<string, unknown>} fields
+ */
+export function summaryOf(fields) {
+  for (const name of ["description", "title", "rectify_note", "note", "notes", "address"]) {
+    const value = fields[name];
+    if (typeof value === "string" && value.trim()) return value.trim().slice(0, 80);
+  }
+  return "";
 }
 
 /**

@@ -1,7 +1,7 @@
 // @ts-check
 // Fills the "waiting to sync" page from the phone's outbox (the row markup comes from the
 // server's <template>, so no HTML is written here).
-import { entries, onChange } from "./outbox.js";
+import { entries, onChange, summaryOf } from "./outbox.js";
 import { waiting } from "./photos.js";
 
 /** @param {Document} doc */
@@ -35,7 +35,7 @@ export async function renderPending(doc) {
     };
     const { entity, op } = item.mutation;
     set("entity", labels.get(`${entity}.${op}`) || labels.get(entity) || entity || "?");
-    set("summary", summary(item.mutation.fields || {}));
+    set("summary", summaryOf(item.mutation.fields || {}));
     set("state", list.dataset[item.state] || item.state);
     set("when", new Date(item.queued_at).toLocaleString());
     set("error", item.last_error);
@@ -44,15 +44,6 @@ export async function renderPending(doc) {
     if (li) li.dataset.state = item.state;
     list.append(node);
   }
-}
-
-/** A line of what the person typed, so they recognise the entry. @param {Record<string, unknown>} fields */
-function summary(fields) {
-  for (const name of ["description", "title", "rectify_note", "notes", "address"]) {
-    const value = fields[name];
-    if (typeof value === "string" && value.trim()) return value.trim().slice(0, 80);
-  }
-  return "";
 }
 
 /** Object URLs made for the last rendering, released before the next. @type {string[]} */

@@ -35,7 +35,13 @@ async def test_device_loss_is_shown_to_the_supervisor(app: Litestar, demo) -> No
     device = uuid.uuid4()
     async with AsyncTestClient(app=app) as phone, AsyncTestClient(app=app) as desk:
         assert (await log_in(phone, GRID_MEMBER)).status_code == 303
-        announce = {"device_id": str(device), "epoch": 1, "highest_seq": 4}
+        # each item is announced when made, with what it is (the kind and the person's words)
+        items = [
+            {"seq": 2, "kind": "hazard.report", "summary": "堤脚渗水点"},
+            {"seq": 3, "kind": "hazard.rectify", "summary": "已清理杂物"},
+            {"seq": 9, "kind": "hazard.report", "summary": "beyond what was announced"},
+        ]
+        announce = {"device_id": str(device), "epoch": 1, "highest_seq": 4, "items": items}
         assert (await phone.post("/sync/announce", json=announce)).status_code == 200
         first = envelope("report", uuid.uuid4(), report_fields(grid))
         first.update(device_id=str(device), epoch=1, device_seq=1)
@@ -50,8 +56,13 @@ async def test_device_loss_is_shown_to_the_supervisor(app: Litestar, demo) -> No
         assert "手机数据丢失" in page and grid.name in alerts_of(page) and "2-4" in alerts_of(page)
         head, body = page.split("</head>", 1)
         assert "device-alerts" not in head and 'id="device-alerts"' in body
+        # named by what they were, not only by their numbers
+        assert "隐患 · 上报：堤脚渗水点" in alerts_of(page), alerts_of(page)
+        assert "已清理杂物" in alerts_of(page) and "beyond" not in page
         own = (await phone.get("/sync/conflicts")).text
         assert "2-4" in alerts_of(own)  # the person sees it too
+        home = (await phone.get("/")).text  # and on their home, to enter them again
+        assert 'id="lost-items"' in home and "堤脚渗水点" in home and "请重新录入" in home
     async with AsyncTestClient(app=app) as elsewhere:
         assert (await log_in(elsewhere, await other_station())).status_code == 303
         assert alerts_of((await elsewhere.get("/sync/conflicts")).text) == ""
