@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Page
 
 from server.settings import sqlite_path
 from tests.e2e.conftest import PHONE
+from tests.e2e.pages.callups import CallupForm
 from tests.e2e.pages.login import LoginPage
 from tests.e2e.pages.shell import overflow, small_targets
 from tests.live import LiveServer
@@ -120,8 +121,9 @@ _seeded: list[bool] = []
 
 
 async def seed(browser: Browser, server: LiveServer) -> None:
-    """Once: a hazard reported in the grid member's grid and a patrol plan for it, so that
-    the crawl meets a hazard's page, its sheet and a walk (the demo has none of them)."""
+    """Once: a hazard reported in the grid member's grid, a patrol plan for it and a call-up,
+    so that the crawl meets a hazard's page, its sheet, a walk and a call-up's board and
+    report (the demo has none of them)."""
     if _seeded:
         return
     context = await browser.new_context(viewport=PHONE, locale="zh-CN")
@@ -143,6 +145,10 @@ async def seed(browser: Browser, server: LiveServer) -> None:
     await page.locator("#plan-form input[name=assignees]").first.check()
     await page.get_by_role("button", name="保存计划").click()
     await page.locator("#checkpoints").wait_for()
+    await context.clear_cookies()
+    await LoginPage(page, server.url).as_person(ROLES["bureau_staff"])  # a call-up and its report
+    await CallupForm(page, server.url).draft("巡查演练叫应", "蓝色（IV级）", "清溪村")
+    await CallupForm(page, server.url).send()
     await context.close()
     _seeded.append(True)
 

@@ -164,6 +164,12 @@ async def test_a_day_in_the_field(
     queued = walker.locator("#queued-hazards li.queued")
     await queued.first.wait_for()
     assert "楼道堆放杂物" in await queued.first.inner_text()
+    # a page served from the phone's copy: the badge says 离线, the tab bar is still the grid
+    # member's own (巡查, 消息), not the logged-out one
+    assert (await walker.locator("#net-status").inner_text()).strip() == "离线"
+    assert await walker.locator('nav.tabbar a[href="/patrols"]').count() == 1
+    assert await walker.locator('nav.tabbar a[href="/inbox"]').count() == 1
+    assert await walker.locator('nav.tabbar a[href="/login"]').count() == 0
     await steps.shot(walker, "queued-in-my-hazards-offline")
     await walker_phone.set_offline(False)
     await walker.locator("#queued-hazards").wait_for(state="hidden", timeout=30_000)
@@ -176,6 +182,13 @@ async def test_a_day_in_the_field(
     desk = HazardPage(station, base)
     await desk.accept()
     await desk.assign("车棚管理方", GRID_MEMBER, "拆除飞线，设置集中充电点")
+    # the page comes back showing its next steps, not its top
+    for _ in range(50):
+        top = await station.locator("#actions").evaluate("(el) => el.getBoundingClientRect().top")
+        if top < 200:
+            break
+        await station.wait_for_timeout(100)
+    assert top < 200, top
     await steps.shot(station, "assigned")
 
     # the grid member rectifies from the home's 今日

@@ -50,7 +50,8 @@ watchPrintButtons(document);
 // next step waits at the bottom: bring the actions into view.
 document.addEventListener("htmx:afterSettle", (event) => {
   const detail = /** @type {CustomEvent} */ (event).detail;
-  if (detail?.requestConfig?.verb !== "post" || !detail.boosted) return;
+  if (detail?.requestConfig?.verb !== "post") return;
   const at = document.getElementById("action-error") || document.getElementById("actions");
-  at?.scrollIntoView({ block: "start" });
+  // after htmx's own scroll to the top of a boosted page
+  if (at) setTimeout(() => at.scrollIntoView({ block: "start" }), 0);
 });
