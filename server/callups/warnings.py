@@ -236,6 +236,18 @@ async def get(viewer: Viewer, warning_id: uuid.UUID) -> WarningRecord:
     return warning
 
 
+async def in_force(viewer: Viewer, limit: int = 5) -> list[WarningRecord]:
+    """The warnings in force over the viewer's areas, newest first (the duty officer's home)."""
+    rows = (
+        await EarlyWarning.select()
+        .where(EarlyWarning.state == WarningState.active.value)
+        .order_by(EarlyWarning.sent_at, ascending=False)
+        .limit(200)
+    )
+    found = (WarningRecord.from_row(r) for r in rows)
+    return [w for w in found if w.state is WarningState.active and concerns(viewer, w)][:limit]
+
+
 async def recent(viewer: Viewer, limit: int = 50) -> list[WarningRecord]:
     rows = await EarlyWarning.select().order_by(EarlyWarning.sent_at, ascending=False).limit(500)
     found = (WarningRecord.from_row(r) for r in rows)

@@ -17,6 +17,7 @@ from server import localtime
 from server.auth.access import BUREAU, FIELD, ON_DUTY, PUBLIC, STAFF, allow
 from server.auth.service import Viewer
 from server.callups import service as callups
+from server.callups import warnings
 from server.db import Database, DatabaseUnavailable
 from server.directory.kinds import PostKind
 from server.directory.service import home_areas, home_places
@@ -56,6 +57,7 @@ async def home(request: Request) -> Template:
         "answered": await callups.mine(viewer, confirmed=True),
         "issuer": bool(kinds & ON_DUTY),
         "live": await callups.live(viewer) if kinds & ON_DUTY else [],
+        "warnings": await warnings.in_force(viewer) if kinds & ON_DUTY else [],
         "today": await _today(viewer, now),
         "lost": await syncing.lost_on_my_phones(viewer),
         "patrols": await patrol_windows.todays(viewer, now) if kinds & FIELD else [],

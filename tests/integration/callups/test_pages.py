@@ -48,6 +48,8 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
     shown = (await bureau.get(warning_url)).text
     assert "清溪河洪水橙色预警" in shown and "Orange flood warning" in shown
     warning_id = warning_url.rsplit("/", 1)[1]
+    home = (await bureau.get("/")).text  # the bureau's home: the warning in force
+    assert 'id="warnings-in-force"' in home and "清溪河洪水橙色预警" in home
 
     form = (await bureau.get(f"/callups/new?warning={warning_id}")).text
     town = await area_by_code("339901002")
@@ -79,6 +81,8 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
     assert 'data-board-stream="' in board and 'data-count="confirmed">0<' in board
     assert len(re.findall(r'id="silent-', board)) == count
     assert "tel:" in board
+    home = (await bureau.get("/")).text  # the call-up under way on the home, with its count
+    assert 'id="live-callups"' in home and "清溪河洪水叫应" in home and f">0/{count}<" in home
 
     callup_id = callup_url.rsplit("/", 1)[1]
     target = await CallupTarget.select().where(CallupTarget.callup_id == callup_id).first()
