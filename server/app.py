@@ -36,7 +36,7 @@ from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
 from server.media import grants
 from server.media import routes as media_routes
-from server.media.storage import MediaStore
+from server.media.storage import MediaStore, media_blobs
 from server.notify import live
 from server.notify import routes as notify_routes
 from server.notify.acks import MessageAdapter
@@ -90,7 +90,7 @@ def _configure_jinja(settings: Settings, assets: Assets, media: MediaStore):
             # a new id for an offline-capable form (see _macros.html offline_form)
             fresh=uuid.uuid4,
             # a photo named by a record may still be on its way from the phone
-            photo_ready=lambda sha: media.path(sha).exists(),
+            photo_ready=media.exists,
             photo_url=photo_url,
             # the fields of an offline-capable form that describe the mutation, for the page
             # that keeps a form itself (no service worker in control): one list, with sw.js
@@ -134,7 +134,8 @@ def _lifespan(settings: Settings, database: Database):
 def create_app(settings: Settings) -> Litestar:
     database = Database(settings.database_url, pool=settings.database_pool)
     assets = Assets.scan()
-    media = MediaStore(settings.media_dir, settings.upload_quota)
+    blobs = media_blobs(settings)
+    media = MediaStore(blobs, settings.upload_quota)
     worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
@@ -167,7 +168,7 @@ def create_app(settings: Settings) -> Litestar:
                 "worker": worker,
                 "media": media,
                 # a tip-off's photos as sent stay apart from everything served
-                "tipoff_stores": Stores(media, MediaStore(settings.media_dir / "originals")),
+                "tipoff_stores": Stores(media, MediaStore(blobs.sub("originals/"))),
             }
         ),
         request_class=HTMXRequest,

@@ -40,6 +40,16 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "BODY_IDLE_SECONDS": ("30", "a request body that stops arriving this long is refused (408)"),
     "BODY_TOTAL_SECONDS": ("600", "a request body must be whole within this many seconds (408)"),
     "UPLOAD_QUOTA_MB": ("200", "photo uploads one person may have unfinished at a time"),
+    "S3_ENDPOINT_URL": (
+        "",
+        "photos in an S3-compatible object store shared by every host (MinIO, Ceph, Aliyun"
+        " OSS), e.g. http://minio:9000 (empty: the MEDIA_DIR folder of this host)",
+    ),
+    "S3_BUCKET": ("gridwatch", "the object store's bucket for photos"),
+    "S3_PREFIX": ("", "a prefix for every photo's key in the bucket, e.g. city/"),
+    "S3_ACCESS_KEY_ID": ("", "the object store's access key"),
+    "S3_SECRET_ACCESS_KEY": ("", "the object store's secret key"),
+    "S3_REGION": ("us-east-1", "the object store's region (most S3-compatible stores accept any)"),
     "OFFLINE_FORM_TIMEOUT_MS": ("8000", "a form POST slower than this is kept on the phone"),
     "HAZARD_NEARBY_M": ("100", "open hazards this close are offered before filing a duplicate"),
     "HAZARD_VERIFY_M": ("100", "a major hazard is verified on site within this distance"),
@@ -104,6 +114,13 @@ class Settings:
     body_total_seconds: float = 600.0
     #: bytes of unfinished photo uploads one person may hold
     upload_quota: int = 200 * 1024 * 1024
+    #: an S3-compatible object store for photos (empty: the media_dir folder)
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "gridwatch"
+    s3_prefix: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_region: str = "us-east-1"
     offline_form_timeout_ms: int = 8000
     embedded_worker: bool = True
     hazard_nearby_m: float = 100.0
@@ -220,6 +237,12 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             get("BODY_TOTAL_SECONDS") or "600", "BODY_TOTAL_SECONDS", 86400
         ),
         upload_quota=int(_positive(get("UPLOAD_QUOTA_MB") or "200", "UPLOAD_QUOTA_MB") * 2**20),
+        s3_endpoint_url=get("S3_ENDPOINT_URL") or "",
+        s3_bucket=get("S3_BUCKET") or Settings.s3_bucket,
+        s3_prefix=get("S3_PREFIX") or "",
+        s3_access_key_id=get("S3_ACCESS_KEY_ID") or "",
+        s3_secret_access_key=get("S3_SECRET_ACCESS_KEY") or "",
+        s3_region=get("S3_REGION") or Settings.s3_region,
         offline_form_timeout_ms=int(
             get("OFFLINE_FORM_TIMEOUT_MS") or Settings.offline_form_timeout_ms
         ),

@@ -39,7 +39,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.callups.escalation import escalate
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
-    from server.media.storage import MediaStore
+    from server.media.storage import MediaStore, media_blobs
     from server.notify.service import Drainer
     from server.patrols.windows import flag_missed
     from server.tipoffs.handling import settle
@@ -54,7 +54,8 @@ def jobs_for(settings: Settings) -> list[Job]:
         await settle()
 
     async def media_expire() -> None:
-        await asyncio.to_thread(MediaStore(settings.media_dir, settings.upload_quota).expire)
+        store = MediaStore(media_blobs(settings), settings.upload_quota)
+        await asyncio.to_thread(store.expire)
 
     callups.install()  # the drain tells call-ups what was delivered
     return [

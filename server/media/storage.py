@@ -1,15 +1,17 @@
-"""Photo files on disk, named by their SHA-256: a photo sent twice is stored once, and an
-upload cut in the middle resumes from the last byte the server has.
+"""Photos named by their SHA-256, in a folder or an object store (`blobs.py`): a photo sent
+twice is stored once, and an upload cut in the middle resumes from the last byte the server
+has, on whichever host the phone reaches next (its parts are blobs too, in the shared store).
 
-An unfinished upload belongs to who started it (`partial/{owner}/{sha}.part`): each person
-has at most `quota` bytes unfinished, and `expire` removes what has not grown for days."""
+A whole photo is `objects/{sha[:2]}/{sha}`. An unfinished upload belongs to who started it:
+its chunks are `partial/{owner}/{sha}/{start}`, and what has arrived is the run of chunks from
+byte 0 without a gap. Each person has at most `quota` bytes unfinished, and `expire` removes
+chunks that have not grown for days."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import io
-import os
 import re
 import time
 import uuid
@@ -21,6 +23,8 @@ from PIL import Image
 
 from server.errors import DomainError, StateConflict
 from server.i18n import N_
+from server.media.blobs import Blob, Blobs, FolderBlobs, S3Blobs
+from server.settings import Settings
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: the phone downscales to 1600 px JPEG (~300 KB); this leaves room for a PNG screenshot
@@ -51,32 +55,46 @@ PARTIAL_DAYS = 3
 
 
 class MediaStore:
-    def __init__(self, root: Path, quota: int = DEFAULT_QUOTA) -> None:
-        self.root = root
+    def __init__(self, blobs: Blobs | Path, quota: int = DEFAULT_QUOTA) -> None:
+        self.blobs: Blobs = FolderBlobs(blobs) if isinstance(blobs, Path) else blobs
         self.quota = quota
-        # One upload of a given photo at a time in this process (two phones may send it).
+        # One upload of a given photo at a time in this process (two phones may send it);
+        # across hosts a chunk is named by where it starts, so a chunk sent twice is one.
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def path(self, sha: str) -> Path:
-        return self.root / "objects" / sha[:2] / sha
+    @staticmethod
+    def name(sha: str) -> str:
+        return f"objects/{sha[:2]}/{sha}"
 
-    def _partial(self, sha: str, owner: uuid.UUID | None = None) -> Path:
-        return self.root / "partial" / (str(owner) if owner else "") / f"{sha}.part"
+    @staticmethod
+    def _parts(sha: str, owner: uuid.UUID | None) -> str:
+        return f"partial/{owner or 'public'}/{sha}/"
+
+    def exists(self, sha: str) -> bool:
+        return SHA256.match(sha) is not None and self.blobs.size(self.name(sha)) is not None
+
+    def read(self, sha: str) -> bytes | None:
+        _check(sha)
+        return self.blobs.read(self.name(sha))
+
+    def local_path(self, sha: str) -> Path | None:
+        """The photo's file, where the store is a folder (sent by the web server as it is)."""
+        _check(sha)
+        return self.blobs.local_path(self.name(sha))
 
     def state(self, sha: str, owner: uuid.UUID | None = None) -> UploadState:
         """How much of the photo is here: all of it, or what `owner` has sent so far."""
         _check(sha)
-        if self.path(sha).exists():
-            return UploadState(self.path(sha).stat().st_size, True)
-        partial = self._partial(sha, owner)
-        return UploadState(partial.stat().st_size if partial.exists() else 0, False)
+        whole = self.blobs.size(self.name(sha))
+        if whole is not None:
+            return UploadState(whole, True)
+        return UploadState(_received(self.blobs.listing(self._parts(sha, owner))), False)
 
     def unfinished(self, owner: uuid.UUID | None) -> int:
         """Bytes of `owner`'s uploads not yet whole."""
-        folder = self._partial("", owner).parent
-        if owner is None or not folder.is_dir():
+        if owner is None:
             return 0
-        return sum(p.stat().st_size for p in folder.glob("*.part"))
+        return sum(b.size for b in self.blobs.listing(f"partial/{owner}/"))
 
     async def append(
         self, sha: str, start: int, chunk: bytes, total: int, owner: uuid.UUID | None = None
@@ -90,77 +108,67 @@ class MediaStore:
             raise DomainError(N_("This part of the photo does not fit."))
         lock = self._locks.setdefault(f"{owner}/{sha}", asyncio.Lock())
         async with lock:
-            state = self.state(sha, owner)
+            state = await asyncio.to_thread(self.state, sha, owner)
             if state.complete:
                 return state  # the same photo is already here: nothing to do
             if start != state.received:
                 raise StateConflict(N_("Resume from byte %(received)s."), received=state.received)
-            if start + len(chunk) < total and self.unfinished(owner) + len(chunk) > self.quota:
+            held = await asyncio.to_thread(self.unfinished, owner)
+            if start + len(chunk) < total and held + len(chunk) > self.quota:
                 raise TooLarge(
                     N_("Too many photos are half sent. Wait for them to finish, then try again.")
                 )
-            partial = self._partial(sha, owner)
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread(_write, partial, chunk)
+            parts = self._parts(sha, owner)
+            await asyncio.to_thread(self.blobs.write, f"{parts}{start:012d}", chunk)
             received = start + len(chunk)
             if received < total:
                 return UploadState(received, False)
-            await asyncio.to_thread(self._finish, sha, partial)
+            await asyncio.to_thread(self._finish, sha, parts, total)
             return UploadState(total, True)
 
     def put(self, data: bytes) -> str:
         """Store a whole photo checked by the caller; its name is its SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
-        final = self.path(sha)
-        if not final.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._partial(f"{sha}")
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            temp = partial.with_suffix(f".{uuid.uuid4().hex}")
-            _write(temp, data)
-            os.replace(temp, final)  # atomic: a photo is either whole or absent
+        if self.blobs.size(self.name(sha)) is None:
+            self.blobs.write(self.name(sha), data)
         return sha
 
     def expire(self, days: float = PARTIAL_DAYS) -> int:
-        """Remove unfinished uploads (and stray temporary files) that have not grown for
-        `days`; how many were removed. The phone that sent one starts it again if it still
-        wants it (the state it asks for says 0)."""
+        """Remove unfinished uploads' chunks (and stray files) that have not grown for `days`;
+        how many were removed. The phone that sent one starts it again if it still wants it
+        (the state it asks for says 0)."""
         cutoff = time.time() - days * 86400
         removed = 0
-        folder = self.root / "partial"
-        if not folder.is_dir():
-            return 0
-        for path in folder.rglob("*"):
-            try:
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue  # finished or removed meanwhile
-        for sub in folder.iterdir():
-            if sub.is_dir() and not any(sub.iterdir()):
-                sub.rmdir()
+        for blob in self.blobs.listing("partial/"):
+            if blob.modified < cutoff:
+                self.blobs.delete(blob.name)
+                removed += 1
         return removed
 
-    def _finish(self, sha: str, partial: Path) -> None:
-        data = partial.read_bytes()
-        if hashlib.sha256(data).hexdigest() != sha:
-            partial.unlink(missing_ok=True)  # corrupted on the way: start over
-            raise UploadMismatch(N_("The photo arrived damaged. It will be sent again."))
-        problem = image_problem(data)
-        if problem:
-            partial.unlink(missing_ok=True)
-            raise UploadMismatch(problem)
-        final = self.path(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(partial, final)  # atomic: a photo is either whole or absent
+    def _finish(self, sha: str, parts: str, total: int) -> None:
+        chunks = self.blobs.listing(parts)
+        data = b"".join(self.blobs.read(b.name) or b"" for b in chunks)[:total]
+        try:
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise UploadMismatch(N_("The photo arrived damaged. It will be sent again."))
+            problem = image_problem(data)
+            if problem:
+                raise UploadMismatch(problem)
+            self.blobs.write(self.name(sha), data)  # atomic: a photo is whole or absent
+        finally:
+            for blob in chunks:  # done, or damaged: the phone starts it again
+                self.blobs.delete(blob.name)
 
 
-def _write(path: Path, chunk: bytes) -> None:
-    with path.open("ab") as fh:
-        fh.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
+def _received(chunks: list[Blob]) -> int:
+    """The bytes that arrived from 0 without a gap (chunks are named by where they start)."""
+    received = 0
+    for blob in chunks:
+        start = int(blob.name.rsplit("/", 1)[1])
+        if start != received:
+            break
+        received += blob.size
+    return received
 
 
 def photo_refs(items: list) -> list[dict[str, str]]:
@@ -203,3 +211,18 @@ def image_problem(data: bytes, *, decode: bool = True) -> str | None:
     except (OSError, SyntaxError, ValueError):
         return N_("The photo cannot be read.")
     return None
+
+
+def media_blobs(settings: Settings) -> Blobs:
+    """Where this deployment keeps photos: the object store if one is configured (every host
+    sees the same photos and the same half-sent uploads), else this host's folder."""
+    if settings.s3_endpoint_url:
+        return S3Blobs.connect(
+            settings.s3_endpoint_url,
+            settings.s3_bucket,
+            settings.s3_access_key_id,
+            settings.s3_secret_access_key,
+            settings.s3_region,
+            settings.s3_prefix,
+        )
+    return FolderBlobs(settings.media_dir)

@@ -145,11 +145,11 @@ PHOTO_CACHE = "private, max-age=86400"
 
 
 @get("/t/{code:str}/photos/{n:int}", opt=allow(PUBLIC))
-async def status_photo(request: Request, code: FromPath[str], n: FromPath[int]) -> File:
+async def status_photo(request: Request, code: FromPath[str], n: FromPath[int]) -> File | Response:
     row = await service.by_code(code)
     if not 0 <= n < len(row["photos"]):
         raise NotFoundException()
-    return photo_file(stores_of(request).public, row["photos"][n]["sha256"], PHOTO_CACHE)
+    return await photo_file(stores_of(request).public, row["photos"][n]["sha256"], PHOTO_CACHE)
 
 
 @post("/t/{code:str}/subscriptions", opt=allow(PUBLIC), status_code=200, exclude_from_csrf=True)
@@ -208,12 +208,12 @@ async def show_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Templ
 @get("/tipoffs/{tipoff_id:uuid}/photos/{n:int}/original", opt=allow(STAFF))
 async def original_photo(
     request: Request, tipoff_id: FromPath[uuid.UUID], n: FromPath[int]
-) -> File:
+) -> File | Response:
     """The photo as the resident sent it, metadata and all: for the staff handling it only."""
     row = await service.get(viewer_of(request), tipoff_id)
     if not 0 <= n < len(row["photos"]):
         raise NotFoundException()
-    return photo_file(stores_of(request).originals, row["photos"][n]["original"], PHOTO_CACHE)
+    return await photo_file(stores_of(request).originals, row["photos"][n]["original"], PHOTO_CACHE)
 
 
 async def _act(request: Request, tipoff_id: uuid.UUID, action: Any) -> Template | Redirect:

@@ -204,7 +204,8 @@ def test_unfinished_uploads_expire(tmp_path) -> None:
     asyncio.run(store.append(shas[1], 0, young[:1000], len(young), owner))
     asyncio.run(store.append(shas[2], 0, whole, len(whole), owner))
     four_days = time.time() - 4 * 86400
-    os.utime(store._partial(shas[0], owner), (four_days, four_days))
+    [part] = store.blobs.listing(store._parts(shas[0], owner))
+    os.utime(tmp_path / part.name, (four_days, four_days))
     assert store.expire() == 1
     assert store.state(shas[0], owner).received == 0
     assert store.state(shas[1], owner).received == 1000
