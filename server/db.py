@@ -147,13 +147,34 @@ class Database:
             raise DatabaseUnavailable(type(exc).__name__) from exc
 
     async def migrate(self) -> None:
-        """Apply every migration in migrations/ that has not run on this database."""
+        """Apply every migration in migrations/ that has not run on this database. On
+        PostgreSQL under a session advisory lock: two hosts starting a release at once (two
+        `gridwatch migrate`) run them one after the other, and the second finds nothing to do."""
         from piccolo.apps.migrations.commands.forwards import run_forwards
 
         activate(self)
-        result = await run_forwards(app_name="all")
+        async with self._migration_lock():
+            result = await run_forwards(app_name="all")
         if not result.success:
             raise RuntimeError(f"migrations failed: {result.message}")
+
+    @asynccontextmanager
+    async def _migration_lock(self) -> AsyncIterator[None]:
+        if self.is_sqlite:  # one writer at a time already
+            yield
+            return
+        import asyncpg
+
+        # its own connection: the lock is held for the session, the migrations use others
+        holder = await asyncpg.connect(self.url)
+        try:
+            await holder.execute(f"SELECT pg_advisory_lock(hashtext('{MIGRATION_LOCK}'))")
+            yield
+        finally:
+            await holder.close()  # closing the session releases the lock
+
+
+MIGRATION_LOCK = "gridwatch.migrate"
 
 
 def _ident(name: str) -> str:
