@@ -132,7 +132,9 @@ def _lifespan(settings: Settings, database: Database):
 
 
 def create_app(settings: Settings) -> Litestar:
-    database = Database(settings.database_url, pool=settings.database_pool)
+    database = Database(
+        settings.database_url, pool=settings.database_pool, pool_size=settings.database_pool_size
+    )
     assets = Assets.scan()
     blobs = media_blobs(settings)
     media = MediaStore(blobs, settings.upload_quota)

@@ -68,8 +68,9 @@ class Database:
     transactions; `serialize()` takes a transaction-scoped advisory lock where order matters.
     """
 
-    def __init__(self, database_url: str, *, pool: bool = True) -> None:
+    def __init__(self, database_url: str, *, pool: bool = True, pool_size: int = 10) -> None:
         self.url = database_url
+        self.pool_size = pool_size
         self.engine = make_engine(database_url)
         self.is_sqlite = isinstance(self.engine, SQLiteEngine)
         self._pool = pool and not self.is_sqlite
@@ -129,7 +130,7 @@ class Database:
             # WAL lets pages be read while a write is under way; the setting persists in the file.
             await self.engine.run_ddl("PRAGMA journal_mode=WAL")
         elif self._pool:
-            await self.engine.start_connection_pool(max_size=20)
+            await self.engine.start_connection_pool(max_size=self.pool_size)
 
     async def stop(self) -> None:
         if self._pool and isinstance(self.engine, PostgresEngine):

@@ -20,6 +20,7 @@ from server.notify.tables import (
     Message,
     PushSubscription,
 )
+from server.ops.tables import WorkerBeat
 from server.patrols.tables import (
     CheckIn,
     Checkpoint,
@@ -81,6 +82,7 @@ TABLES = [
     RewardRule,
     Reward,
     BlockEntry,
+    WorkerBeat,
 ]
 
 APP_CONFIG = AppConfig(

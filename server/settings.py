@@ -26,6 +26,11 @@ DEFAULT_PUSH_HOSTS = (
 VARIABLES: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("sqlite:///var/gridwatch.sqlite3", "sqlite:///PATH or postgresql://..."),
     "DATABASE_POOL": ("1", "PostgreSQL: use a connection pool (0 to open one per query)"),
+    "DATABASE_POOL_SIZE": (
+        "10",
+        "PostgreSQL: connections one process's pool may open; all processes together must stay"
+        " under the server's max_connections (100 by default)",
+    ),
     "SECRET_KEY": ("(generated into var/secret_key)", "signs CSRF tokens and sessions"),
     "MEDIA_DIR": ("var/media", "where photos are stored"),
     "BASE_URL": ("http://127.0.0.1:8000", "public URL; https makes cookies Secure"),
@@ -99,6 +104,7 @@ LANGUAGES = ("zh_Hans", "en")
 class Settings:
     database_url: str = "sqlite:///var/gridwatch.sqlite3"
     database_pool: bool = True
+    database_pool_size: int = 10
     secret_key: str = field(default="", repr=False)
     media_dir: Path = ROOT / "var" / "media"
     base_url: str = "http://127.0.0.1:8000"
@@ -221,6 +227,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     return Settings(
         database_url=database_url,
         database_pool=_flag(get("DATABASE_POOL") or "1"),
+        database_pool_size=int(
+            _positive(get("DATABASE_POOL_SIZE") or "10", "DATABASE_POOL_SIZE", 500)
+        ),
         secret_key=get("SECRET_KEY") or _secret_from_file(ROOT / "var" / "secret_key"),
         media_dir=_path(get("MEDIA_DIR") or "var/media"),
         base_url=(get("BASE_URL") or Settings.base_url).rstrip("/"),

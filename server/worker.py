@@ -41,6 +41,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.hazards.service import today_local
     from server.media.storage import MediaStore, media_blobs
     from server.notify.service import Drainer
+    from server.ops import service as ops
     from server.patrols.windows import flag_missed
     from server.tipoffs.handling import settle
 
@@ -57,8 +58,14 @@ def jobs_for(settings: Settings) -> list[Job]:
         store = MediaStore(media_blobs(settings), settings.upload_quota)
         await asyncio.to_thread(store.expire)
 
+    name = ops.worker_name()
+
+    async def heartbeat() -> None:
+        await ops.beat(name)
+
     callups.install()  # the drain tells call-ups what was delivered
     return [
+        Job("ops.beat", ops.BEAT_SECONDS, heartbeat),
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("callups.escalate", 5, escalate),
         Job("hazards.chase", 10 * 60, chase_hazards),
@@ -109,7 +116,9 @@ async def run_standalone(settings: Settings) -> None:
     """The `worker:` process: its own database connection, stopped by SIGTERM or SIGINT."""
     from server.db import Database, activate
 
-    database = Database(settings.database_url, pool=settings.database_pool)
+    database = Database(
+        settings.database_url, pool=settings.database_pool, pool_size=settings.database_pool_size
+    )
     activate(database)
     await database.start()
     stop = asyncio.Event()

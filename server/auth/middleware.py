@@ -11,7 +11,7 @@ from server.i18n import cookie_value
 
 COOKIE = "gw_session"
 #: paths that never need to know who is asking (and must not cost a database query)
-_SKIP = ("/static/", "/sw.js", "/manifest.webmanifest", "/healthz")
+_SKIP = ("/static/", "/sw.js", "/manifest.webmanifest", "/healthz", "/readyz")
 
 
 def session_cookie_name(secure: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -24,6 +25,7 @@ from server.directory.service import home_areas, home_places
 from server.hazards.figures import overdue_by_area
 from server.hazards.service import Waiting, unread_notices, waiting_for
 from server.i18n import COOKIE, N_, gettext
+from server.ops import service as ops
 from server.patrols import windows as patrol_windows
 from server.settings import LANGUAGES, Settings
 from server.syncing import service as syncing
@@ -206,6 +208,27 @@ async def healthz(request: Request) -> Response[dict[str, str]]:
     return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
 
 
+@get("/readyz", exclude_from_csrf=True, include_in_schema=False, opt=allow(PUBLIC))
+async def readyz(request: Request) -> Response[dict[str, Any]]:
+    """Ready to serve a city (for the load balancer and the operator): the database answers
+    and carries every migration of this build, a worker ran its loop in the last minute, the
+    photo store answers. 503 with what is wrong otherwise."""
+    database: Database = request.app.state.db
+    try:
+        await database.ping()
+    except DatabaseUnavailable as exc:
+        body = {"status": "unavailable", "checks": {"database": f"unavailable: {exc}"}}
+        return Response(body, status_code=503, headers={"Cache-Control": "no-store"})
+    found = await ops.readiness(request.app.state.media)
+    body = {
+        "status": "ready" if found.ready else "unavailable",
+        "checks": {"database": "ok", **found.checks},
+    }
+    return Response(
+        body, status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"}
+    )
+
+
 @get(
     "/static/{name:path}",
     exclude_from_csrf=True,
@@ -231,4 +254,14 @@ def static_file(request: Request, name: FromPath[str]) -> File:
     )
 
 
-ROUTES = [home, offline, service_worker, csrf_token, manifest, static_file, set_language, healthz]
+ROUTES = [
+    home,
+    offline,
+    service_worker,
+    csrf_token,
+    manifest,
+    static_file,
+    set_language,
+    healthz,
+    readyz,
+]

@@ -40,6 +40,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/csrf-token"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/static/{name:path}"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,

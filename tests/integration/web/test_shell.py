@@ -150,6 +150,33 @@ async def test_healthz_503_when_database_gone(settings, database, engine_name) -
     assert response.json()["database"].startswith("unavailable")
 
 
+async def test_readyz_says_what_is_missing(database, settings) -> None:
+    """Ready only with every migration applied, a worker that ran its loop in the last
+    minute, and a photo store that answers; otherwise 503 naming what is wrong."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.ops import service as ops
+    from server.ops.tables import WorkerBeat
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        answer = await client.get("/readyz")
+        assert answer.status_code == 503
+        checks = answer.json()["checks"]
+        assert checks["database"] == checks["schema"] == checks["media"] == "ok"
+        assert checks["worker"] == "no worker has run"
+        await ops.beat("web-1:42")
+        answer = await client.get("/readyz")
+        assert answer.status_code == 200 and answer.json()["status"] == "ready"
+        late = datetime.now(UTC) - timedelta(minutes=5)
+        await WorkerBeat.update({WorkerBeat.beat_at: late}).where(WorkerBeat.name == "web-1:42")
+        answer = await client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["checks"]["worker"].startswith("silent")
+        await ops.beat("web-1:42")  # the same worker again: one row, brought up to date
+        assert await WorkerBeat.count() == 1
+        assert (await client.get("/readyz")).status_code == 200
+
+
 async def test_a_dyke_guarantor_finds_his_dyke_on_the_home(app, demo) -> None:
     """A post on a place (a dyke section) is the person's own: the home lists it, and does
     not tell him he holds no post."""

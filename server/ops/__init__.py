@@ -1,0 +1,1 @@
+"""What the operator of a deployment looks at: worker heartbeats and readiness."""
