@@ -240,8 +240,11 @@ async def test_a_day_in_the_field(
     await steps.shot(guard, "guarantor-home-call-up")
     await banner.click()
     await guard.locator("#ack-form button").click()
+    await guard.locator("#confirmed").wait_for()  # the server has the confirmation
     await tap_tab(guard, "首页")
-    await guard.locator("#answered-callups", has_text="已确认").wait_for()
+    answered = guard.locator("#answered-callups li", has_text="清溪河水位上涨叫应")
+    await answered.wait_for()
+    assert "已确认" in await answered.inner_text()
     assert await guard.locator(f"#callup-{callup_id}").count() == 0
     await steps.shot(guard, "guarantor-confirmed")
     [(confirmed,)] = query(
