@@ -244,18 +244,36 @@ class Figures:
 
 
 async def figures(callups: list[CallupRecord], *, drill: bool) -> Figures:
-    """Totals over the given call-ups that were sent: real ones and drills never mixed."""
-    chosen = {c.id: c for c in callups if c.drill == drill and c.issued_at is not None}
+    """Totals over the given call-ups that were sent: real ones and drills never mixed.
+    Counted in the database, one query per confirmation window in use (a handful): a city's
+    call-ups reach tens of thousands of people each."""
+    chosen = [c for c in callups if c.drill == drill and c.issued_at is not None]
     if not chosen:
         return Figures(0, 0, 0, 0)
-    rows = await CallupTarget.select(
-        CallupTarget.callup_id, QueryString("{}", seconds_to_confirm(), alias="seconds")
-    ).where(CallupTarget.callup_id.is_in(list(chosen)))
-    confirmed = [r for r in rows if r["seconds"] is not None]
-    in_window = sum(
-        1 for r in confirmed if float(r["seconds"]) <= chosen[r["callup_id"]].window_minutes * 60
-    )
-    return Figures(len(chosen), len(rows), len(confirmed), in_window)
+    by_window: dict[int, list[uuid.UUID]] = {}
+    for c in chosen:
+        by_window.setdefault(c.window_minutes, []).append(c.id)
+    targets = confirmed = in_window = 0
+    for minutes, ids in by_window.items():
+        row = (
+            await CallupTarget.select(
+                Count(alias="total"),
+                _sum("confirmed_at IS NOT NULL", "confirmed"),
+                QueryString(
+                    "SUM(CASE WHEN {} <= {} THEN 1 ELSE 0 END)",
+                    seconds_to_confirm(),
+                    minutes * 60,
+                    alias="in_window",
+                ),
+            )
+            .where(CallupTarget.callup_id.is_in(ids))
+            .first()
+        )
+        if row:
+            targets += int(row["total"] or 0)
+            confirmed += int(row["confirmed"] or 0)
+            in_window += int(row["in_window"] or 0)
+    return Figures(len(chosen), targets, confirmed, in_window)
 
 
 async def version(callup_id: uuid.UUID) -> int:

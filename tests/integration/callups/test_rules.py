@@ -208,6 +208,21 @@ async def test_drills_never_count_in_real_figures(bureau) -> None:
     n = len(await targets(real))
     assert (real_figures.callups, real_figures.targets, real_figures.confirmed) == (1, n, 1)
     assert (drill_figures.callups, drill_figures.confirmed) == (1, len(await targets(drill)))
+    # counted in the database as a person would count the rows: confirmed within the window
+    # (one of them called a minute before confirming, the others two hours before)
+    window = (await service.get(bureau, drill)).window_minutes * 60
+    quick = (await targets(drill))[0]
+    await CallupTarget.update(
+        {CallupTarget.called_at: quick["confirmed_at"] - timedelta(minutes=1)}
+    ).where(CallupTarget.id == quick["id"])
+    drill_figures = await board.figures(await service.listing(bureau), drill=True)
+    rows = await targets(drill)
+    timely = sum(
+        1
+        for r in rows
+        if r["confirmed_at"] and (r["confirmed_at"] - r["called_at"]).total_seconds() <= window
+    )
+    assert drill_figures.in_window == timely >= 1 and drill_figures.targets == len(rows)
     drilled = await service.get(bureau, drill)
     assert service.note_for(drilled).title.startswith(("【演练】", "[Drill]"))
 
