@@ -45,6 +45,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "BODY_IDLE_SECONDS": ("30", "a request body that stops arriving this long is refused (408)"),
     "BODY_TOTAL_SECONDS": ("600", "a request body must be whole within this many seconds (408)"),
     "UPLOAD_QUOTA_MB": ("200", "photo uploads one person may have unfinished at a time"),
+    "RETENTION_DAYS": (
+        "180",
+        "finished deliveries, their messages and the gateway log are kept this many days",
+    ),
     "S3_ENDPOINT_URL": (
         "",
         "photos in an S3-compatible object store shared by every host (MinIO, Ceph, Aliyun"
@@ -120,6 +124,8 @@ class Settings:
     body_total_seconds: float = 600.0
     #: bytes of unfinished photo uploads one person may hold
     upload_quota: int = 200 * 1024 * 1024
+    #: days finished deliveries, their messages and the gateway log are kept
+    retention_days: int = 180
     #: an S3-compatible object store for photos (empty: the media_dir folder)
     s3_endpoint_url: str = ""
     s3_bucket: str = "gridwatch"
@@ -246,6 +252,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             get("BODY_TOTAL_SECONDS") or "600", "BODY_TOTAL_SECONDS", 86400
         ),
         upload_quota=int(_positive(get("UPLOAD_QUOTA_MB") or "200", "UPLOAD_QUOTA_MB") * 2**20),
+        retention_days=int(_positive(get("RETENTION_DAYS") or "180", "RETENTION_DAYS", 36500)),
         s3_endpoint_url=get("S3_ENDPOINT_URL") or "",
         s3_bucket=get("S3_BUCKET") or Settings.s3_bucket,
         s3_prefix=get("S3_PREFIX") or "",

@@ -40,6 +40,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
     from server.media.storage import MediaStore, media_blobs
+    from server.notify import retention
     from server.notify.service import Drainer
     from server.ops import service as ops
     from server.patrols.windows import flag_missed
@@ -53,6 +54,9 @@ def jobs_for(settings: Settings) -> list[Job]:
 
     async def tipoffs_settle() -> None:
         await settle()
+
+    async def notify_prune() -> None:
+        await retention.prune(datetime.now(UTC), settings.retention_days)
 
     async def media_expire() -> None:
         store = MediaStore(media_blobs(settings), settings.upload_quota)
@@ -73,6 +77,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("tipoffs.settle", 5 * 60, tipoffs_settle),
         Job("notify.drain", 1, Drainer(settings)),
         Job("media.expire", 6 * 3600, media_expire),
+        Job("notify.prune", 6 * 3600, notify_prune),
     ]
 
 
