@@ -37,6 +37,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.auth.service import prune_attempts
     from server.callups import messages as callups
     from server.callups.escalation import escalate
+    from server.callups.service import finish_sends
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
     from server.media.storage import MediaStore, media_blobs
@@ -72,6 +73,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("ops.beat", ops.BEAT_SECONDS, heartbeat),
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("callups.escalate", 5, escalate),
+        Job("callups.finish_sends", 5, finish_sends),
         Job("hazards.chase", 10 * 60, chase_hazards),
         Job("patrols.missed", 10 * 60, patrols_missed),
         Job("tipoffs.settle", 5 * 60, tipoffs_settle),

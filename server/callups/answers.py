@@ -99,7 +99,7 @@ async def _stand_in(
         "standin",
         target["id"],
     )
-    new["called_at"] = datetime.now(UTC)
+    new["called_at"] = new["queued_at"] = datetime.now(UTC)  # told just below
     new["next_at"] = new["called_at"] + timedelta(minutes=callup.window_minutes)
     await insert_rows(CallupTarget, [new])
     await CallupTarget.update({CallupTarget.standin_id: person_id}).where(

@@ -282,9 +282,65 @@ async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None
             )
         ]
         await event(callup_id, None, "sent", viewer.person_id, {"targets": len(people)}, now)
-    issued = await get(viewer, callup_id)
-    await send_many(people, note_for(issued))
+    await queue_messages(await get(viewer, callup_id))
     return len(people)
+
+
+#: targets whose messages are queued in one transaction
+QUEUE_CHUNK = 1000
+#: a send under way in a web process has this long before the worker takes over its rest
+TAKE_OVER_AFTER = timedelta(seconds=5)
+
+
+async def queue_messages(callup: CallupRecord) -> int:
+    """Queue the call-up's message for every target called but not yet queued, a chunk per
+    transaction that also marks the chunk queued: a send cut off by a crash is finished by
+    whoever comes next (the worker's `finish_sends`), and nobody is queued twice (the chunks
+    are taken one at a time under a lock). Returns how many were queued here."""
+    note = note_for(callup)
+    database = db.current()
+    queued = 0
+    while True:
+        async with database.write():
+            await database.serialize("callup_queue")
+            rows = (
+                await CallupTarget.select(CallupTarget.id, CallupTarget.person_id)
+                .where(
+                    (CallupTarget.callup_id == callup.id)
+                    & CallupTarget.called_at.is_not_null()
+                    & CallupTarget.queued_at.is_null()
+                )
+                .limit(QUEUE_CHUNK)
+            )
+            if not rows:
+                return queued
+            await send_many([r["person_id"] for r in rows], note)
+            await CallupTarget.update({CallupTarget.queued_at: datetime.now(UTC)}).where(
+                CallupTarget.id.is_in([r["id"] for r in rows])
+            )
+        queued += len(rows)
+
+
+async def finish_sends(now: datetime | None = None) -> int:
+    """The worker's pass: call-ups under way with targets called a moment ago or longer but
+    never queued (the web process that sent them died mid-send) get the rest queued."""
+    now = now or datetime.now(UTC)
+    left = (
+        await CallupTarget.select(CallupTarget.callup_id)
+        .where(
+            CallupTarget.queued_at.is_null()
+            & CallupTarget.called_at.is_not_null()
+            & (CallupTarget.called_at < now - TAKE_OVER_AFTER)
+        )
+        .distinct()
+        .limit(20)
+    )
+    queued = 0
+    for row in left:
+        found = await Callup.select().where(Callup.id == row["callup_id"]).first()
+        if found is not None and found["state"] == "sent":
+            queued += await queue_messages(CallupRecord.from_row(found))
+    return queued
 
 
 async def close(viewer: Viewer, callup_id: uuid.UUID) -> None:

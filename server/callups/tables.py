@@ -99,6 +99,9 @@ class CallupTarget(Table):
     #: when this target was called up (the call-up's issue, or when named as stand-in):
     #: no confirmation can be earlier
     called_at = Timestamptz(null=True, default=None)
+    #: when the call-up's message to this target was queued (in the same transaction): a
+    #: target called but not queued is one a crashed send left behind (service.queue_messages)
+    queued_at = Timestamptz(null=True, default=None, index=True)
     delivered_at = Timestamptz(null=True, default=None)
     opened_at = Timestamptz(null=True, default=None)
     #: the answer and its trusted time (never before issue, never after receipt)

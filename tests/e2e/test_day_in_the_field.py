@@ -114,6 +114,7 @@ async def test_a_day_in_the_field(
     await LoginPage(walker, base).as_person(GRID_MEMBER)
     await Shell(walker, base).wait_for_service_worker()
     await steps.shot(walker, "grid-member-home")
+    assert await walker.locator("#home-queued").is_hidden()  # nothing waits on the phone
     await walker.locator(f"#home-task-{plan_id}").click()
     await walker.get_by_role("button", name="开始巡查").click()
     point = walker.locator("#walk-checkpoints li").first

@@ -50,7 +50,9 @@ watchPrintButtons(document);
 // next step waits at the bottom: bring the actions into view.
 document.addEventListener("htmx:afterSettle", (event) => {
   const detail = /** @type {CustomEvent} */ (event).detail;
-  if (detail?.requestConfig?.verb !== "post") return;
+  // a step on a record (/hazards/<id>/accept), not a new one (its page opens at its top)
+  const path = String(detail?.requestConfig?.path || "");
+  if (detail?.requestConfig?.verb !== "post" || !/\/[0-9a-f-]{32,36}\/[a-z_]+$/.test(path)) return;
   const at = document.getElementById("action-error") || document.getElementById("actions");
   // after htmx's own scroll to the top of a boosted page
   if (at) setTimeout(() => at.scrollIntoView({ block: "start" }), 0);

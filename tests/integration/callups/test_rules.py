@@ -12,6 +12,7 @@ from server.callups.escalation import escalate
 from server.callups.tables import CallupEvent, CallupTarget
 from server.directory.holders import duty_officers_over
 from server.directory.kinds import PostKind
+from server.directory.service import area_by_code
 from server.directory.tables import Person, Post
 from server.errors import StateConflict
 from server.notify import service as notify
@@ -24,6 +25,7 @@ from tests.integration.callups.people import (
     DUTY_OFFICER,
     QINGXI,
     answer,
+    draft,
     issue,
     person_viewer,
     target,
@@ -56,8 +58,6 @@ async def bureau(demo):
 
 
 async def test_targets_computed_edited_then_frozen(bureau) -> None:
-    from server.directory.service import area_by_code
-
     town = await area_by_code(QINGXI)
     draft = service.Draft("叫应", "red", [town.path], ["flood_admin", "flood_guarantor"])
     callup_id = await service.create(bureau, draft)
@@ -288,3 +288,35 @@ async def test_the_duty_officer_records_an_answer_taken_by_phone(bureau) -> None
     )
     outsider = await viewer(other_grid["mobile"])
     assert (await answer(outsider, two["id"], {"answer": "received"})).verdict == "rejected"
+
+
+async def test_a_send_cut_off_midway_is_finished_by_the_worker(bureau, monkeypatch) -> None:
+    """The web process that sends a call-up dies after queuing some of the messages: the
+    call-up reads sent, and the worker's next pass queues the rest, nobody twice, without
+    waiting for an escalation round."""
+    town = await area_by_code(QINGXI)
+    callup_id = await draft(bureau, town.path)
+    monkeypatch.setattr(service, "QUEUE_CHUNK", 2)
+    real_send_many = service.send_many
+    calls = []
+
+    async def dies_on_the_second_chunk(people, note, *args):
+        calls.append(len(people))
+        if len(calls) == 2:
+            raise ConnectionError("the web process was killed")
+        return await real_send_many(people, note, *args)
+
+    monkeypatch.setattr(service, "send_many", dies_on_the_second_chunk)
+    with pytest.raises(ConnectionError):
+        await service.send(bureau, callup_id)
+    rows = await targets(callup_id)
+    assert len(rows) > 2 and (await service.get(bureau, callup_id)).state == "sent"
+    assert sum(1 for r in rows if r["queued_at"]) == 2  # the first chunk, and no more
+    assert sum([await messages(r["person_id"]) for r in rows]) == 2
+    monkeypatch.setattr(service, "send_many", real_send_many)
+    assert await service.finish_sends() == 0  # a moment's grace for the send under way
+    later = datetime.now(UTC) + timedelta(seconds=10)
+    assert await service.finish_sends(later) == len(rows) - 2
+    for r in await targets(callup_id):
+        assert r["queued_at"] is not None and await messages(r["person_id"]) == 1
+    assert await service.finish_sends(later) == 0
