@@ -57,6 +57,7 @@ from server.web.assets import Assets
 from server.web.csrf import csrf_middleware
 from server.web.limits import body_timeout
 from server.web.security import security_headers_for
+from server.web.streams import on_stop_signal
 from server.worker import Worker, jobs_for
 
 TEMPLATES_DIR = ROOT / "pwa" / "templates"
@@ -115,7 +116,8 @@ def _lifespan(settings: Settings, database: Database):
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         activate(database)
         await database.start()
-        stop = asyncio.Event()
+        stop = app.state.stopping = asyncio.Event()  # streams end, the worker winds down
+        restore = on_stop_signal(stop)
         task = None
         if app.state.worker is not None:
             task = asyncio.create_task(app.state.worker.run(stop), name="gridwatch-worker")
@@ -123,9 +125,10 @@ def _lifespan(settings: Settings, database: Database):
             yield
         finally:
             stop.set()
+            restore()
             if task is not None:
                 with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=10)
+                    await task  # the worker keeps to its own grace
             await database.stop()
 
     return lifespan
@@ -138,7 +141,11 @@ def create_app(settings: Settings) -> Litestar:
     assets = Assets.scan()
     blobs = media_blobs(settings)
     media = MediaStore(blobs, settings.upload_quota)
-    worker = Worker(jobs_for(settings)) if settings.embedded_worker else None
+    worker = (
+        Worker(jobs_for(settings), settings.shutdown_grace_seconds)
+        if settings.embedded_worker
+        else None
+    )
     register(HazardAdapter(settings.hazard_verify_m))
     register(MessageAdapter())
     register(callup_adapter.CallupTargetAdapter())

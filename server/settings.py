@@ -45,6 +45,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "BODY_IDLE_SECONDS": ("30", "a request body that stops arriving this long is refused (408)"),
     "BODY_TOTAL_SECONDS": ("600", "a request body must be whole within this many seconds (408)"),
     "UPLOAD_QUOTA_MB": ("200", "photo uploads one person may have unfinished at a time"),
+    "SHUTDOWN_GRACE_SECONDS": (
+        "10",
+        "on SIGTERM, work in flight gets this long to finish before it is cut off",
+    ),
     "RETENTION_DAYS": (
         "180",
         "finished deliveries, their messages and the gateway log are kept this many days",
@@ -126,6 +130,8 @@ class Settings:
     upload_quota: int = 200 * 1024 * 1024
     #: days finished deliveries, their messages and the gateway log are kept
     retention_days: int = 180
+    #: on SIGTERM, what a worker or a live stream is doing gets this long to end
+    shutdown_grace_seconds: float = 10.0
     #: an S3-compatible object store for photos (empty: the media_dir folder)
     s3_endpoint_url: str = ""
     s3_bucket: str = "gridwatch"
@@ -253,6 +259,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         ),
         upload_quota=int(_positive(get("UPLOAD_QUOTA_MB") or "200", "UPLOAD_QUOTA_MB") * 2**20),
         retention_days=int(_positive(get("RETENTION_DAYS") or "180", "RETENTION_DAYS", 36500)),
+        shutdown_grace_seconds=_positive(
+            get("SHUTDOWN_GRACE_SECONDS") or "10", "SHUTDOWN_GRACE_SECONDS", 600
+        ),
         s3_endpoint_url=get("S3_ENDPOINT_URL") or "",
         s3_bucket=get("S3_BUCKET") or Settings.s3_bucket,
         s3_prefix=get("S3_PREFIX") or "",

@@ -1,7 +1,14 @@
 """Background loops: periodic jobs run in the web process (embedded) or as `worker:`.
 
-Domains add jobs to `jobs_for()` (delivery queue, escalations, deadline reminders). A job
-that raises is logged and retried on its next turn; it never stops the others.
+Domains add jobs to `jobs_for()`. Jobs run in lanes, each lane its own loop, so that a slow
+job cannot delay a call-up: `delivery` sends what is due, `callups` escalates and finishes
+sends (and beats, so /readyz knows call-ups are being handled), `routine` runs everything
+else (deadlines, patrols, retention). A job that raises is logged and retried on its next
+turn; it never stops the others.
+
+Stopping (SIGTERM): no lane starts another job; what is running gets `grace_seconds` to
+finish (a delivery pass sends what it claimed, or gives its claims back when cut off);
+then the rest is cancelled, its transactions roll back, and the senders close.
 """
 
 from __future__ import annotations
@@ -16,18 +23,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from server import wake
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("gridwatch.worker")
 
 TICK_SECONDS = 1.0
+#: the lane whose loop proves call-ups are handled (embedded /healthz)
+CALLUPS = "callups"
+DELIVERY = "delivery"
+ROUTINE = "routine"
 
 
 @dataclass
 class Job:
     name: str
     every_seconds: float
-    run: Callable[[], Awaitable[None]]
+    run: Callable[[], Awaitable[Any]]
+    lane: str = ROUTINE
+    #: asked to stop taking new work (its current pass may finish)
+    stop: Callable[[], None] | None = None
+    #: run once after the lanes ended (connections, helper processes)
+    close: Callable[[], Awaitable[None]] | None = None
     next_at: float = 0.0
     failures: int = 0
 
@@ -69,40 +86,78 @@ def jobs_for(settings: Settings) -> list[Job]:
         await ops.beat(name)
 
     callups.install()  # the drain tells call-ups what was delivered
+    drainer = Drainer(settings)
     return [
-        Job("ops.beat", ops.BEAT_SECONDS, heartbeat),
+        Job("ops.beat", ops.BEAT_SECONDS, heartbeat, CALLUPS),
+        Job("callups.finish_sends", 1, finish_sends, CALLUPS),
+        Job("callups.escalate", 5, escalate, CALLUPS),
+        Job("notify.drain", 1, drainer, DELIVERY, stop=drainer.stop, close=drainer.close),
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
-        Job("callups.escalate", 5, escalate),
-        Job("callups.finish_sends", 5, finish_sends),
         Job("hazards.chase", 10 * 60, chase_hazards),
         Job("patrols.missed", 10 * 60, patrols_missed),
         Job("tipoffs.settle", 5 * 60, tipoffs_settle),
-        Job("notify.drain", 1, Drainer(settings)),
         Job("media.expire", 6 * 3600, media_expire),
         Job("notify.prune", 6 * 3600, notify_prune),
     ]
 
 
 class Worker:
-    def __init__(self, jobs: list[Job]) -> None:
+    def __init__(self, jobs: list[Job], grace_seconds: float = 10.0) -> None:
         self.jobs = jobs
-        self.last_beat = 0.0
+        self.grace_seconds = grace_seconds
+        self.ticks: dict[str, float] = {}
 
     def status(self) -> str:
-        if not self.last_beat:
+        beat = self.ticks.get(CALLUPS)
+        if beat is None:
             return "starting"
-        return "ok" if time.monotonic() - self.last_beat < 10 * TICK_SECONDS else "stalled"
+        return "ok" if time.monotonic() - beat < 10 * TICK_SECONDS else "stalled"
 
     async def run(self, stop: asyncio.Event) -> None:
-        log.info("worker started with %d jobs", len(self.jobs))
-        while not stop.is_set():
-            self.last_beat = time.monotonic()
+        lanes: dict[str, list[Job]] = {}
+        for job in self.jobs:
+            lanes.setdefault(job.lane, []).append(job)
+        log.info("worker started: %d jobs in %d lanes", len(self.jobs), len(lanes))
+        tasks = [
+            asyncio.create_task(self._lane(name, jobs, stop), name=f"gridwatch-{name}")
+            for name, jobs in lanes.items()
+        ]
+        try:
+            await stop.wait()
+        finally:
             for job in self.jobs:
-                if self.last_beat >= job.next_at:
+                if job.stop is not None:
+                    job.stop()
+            for lane in lanes:
+                wake.soon(lane)  # a lane waiting for its tick ends at once
+            _done, late = await asyncio.wait(tasks, timeout=self.grace_seconds)
+            for task in late:
+                log.warning(
+                    "%s still busy after %.0fs: cancelled", task.get_name(), self.grace_seconds
+                )
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for job in self.jobs:
+                if job.close is not None:
+                    with contextlib.suppress(Exception):
+                        await job.close()
+            wake.forget()
+            log.info("worker stopped")
+
+    async def _lane(self, name: str, jobs: list[Job], stop: asyncio.Event) -> None:
+        woken = wake.event(name)
+        while not stop.is_set():
+            now = self.ticks[name] = time.monotonic()
+            asked = woken.is_set()
+            woken.clear()
+            for job in jobs:
+                if stop.is_set():
+                    return
+                if asked or now >= job.next_at:
                     await self._run_job(job)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)
-        log.info("worker stopped")
+            if not woken.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), timeout=TICK_SECONDS)
 
     async def _run_job(self, job: Job) -> None:
         try:
@@ -120,8 +175,10 @@ class Worker:
 
 
 async def run_standalone(settings: Settings) -> None:
-    """The `worker:` process: its own database connection, stopped by SIGTERM or SIGINT."""
+    """The `worker:` process: its own database connection and live-notice channels, stopped
+    by SIGTERM or SIGINT within the grace."""
     from server.db import Database, activate
+    from server.notify import live
 
     database = Database(
         settings.database_url, pool=settings.database_pool, pool_size=settings.database_pool_size
@@ -133,7 +190,8 @@ async def run_standalone(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await Worker(jobs_for(settings)).run(stop)
+        async with live.plugin_for(settings):  # notices the worker makes reach open pages
+            await Worker(jobs_for(settings), settings.shutdown_grace_seconds).run(stop)
     finally:
         await database.stop()
 

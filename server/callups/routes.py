@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -26,6 +26,7 @@ from server.syncing.forms import envelope
 from server.syncing.service import submit
 from server.web.forms import page_number
 from server.web.render import render
+from server.web.streams import until_stopping
 
 LIVE_PATTERN = r"^/callups/[0-9a-f-]+/live$"
 POLL_SECONDS = 1.0
@@ -163,7 +164,7 @@ async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> Serve
     the board again. Nothing is sent while nothing changes."""
     await service.watchable(viewer_of(request), callup_id)
 
-    async def events() -> AsyncIterator[ServerSentEventMessage]:
+    async def changes() -> AsyncGenerator[ServerSentEventMessage, None]:
         seen = await board.version(callup_id)
         yield ServerSentEventMessage(event="ready", data=str(seen))
         while True:
@@ -173,7 +174,7 @@ async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> Serve
                 seen = now
                 yield ServerSentEventMessage(event="changed", data=str(now), id=str(now))
 
-    return ServerSentEvent(events())
+    return ServerSentEvent(until_stopping(request.app.state.stopping, changes()))
 
 
 @post("/callups/{callup_id:uuid}/targets", opt=allow(ON_DUTY))

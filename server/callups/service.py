@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from server import db, localtime
+from server import db, localtime, wake
 from server.auth.access import ON_DUTY
 from server.auth.service import Viewer
 from server.callups import targets as targeting
@@ -252,7 +253,10 @@ def note_for(callup: CallupRecord, again: bool = False) -> Note:
 
 
 async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None) -> int:
-    """Send a draft: every target's clock starts now. Returns how many were called up."""
+    """Send a draft: every target's clock starts now, in one short transaction; the worker
+    queues the messages (`finish_sends`, woken at once where it runs in this process), so
+    the request returns in a moment whatever the number of people and a web process that
+    dies after it loses nothing. Returns how many were called up."""
     callup = await _draft(viewer, callup_id)
     now = now or datetime.now(UTC)
     due = now + timedelta(minutes=callup.window_minutes)
@@ -282,21 +286,20 @@ async def send(viewer: Viewer, callup_id: uuid.UUID, now: datetime | None = None
             )
         ]
         await event(callup_id, None, "sent", viewer.person_id, {"targets": len(people)}, now)
-    await queue_messages(await get(viewer, callup_id))
+        db.after_commit(partial(wake.soon, "callups"))
     return len(people)
 
 
 #: targets whose messages are queued in one transaction
 QUEUE_CHUNK = 1000
-#: a send under way in a web process has this long before the worker takes over its rest
-TAKE_OVER_AFTER = timedelta(seconds=5)
 
 
 async def queue_messages(callup: CallupRecord) -> int:
     """Queue the call-up's message for every target called but not yet queued, a chunk per
-    transaction that also marks the chunk queued: a send cut off by a crash is finished by
-    whoever comes next (the worker's `finish_sends`), and nobody is queued twice (the chunks
-    are taken one at a time under a lock). Returns how many were queued here."""
+    transaction that also marks the chunk queued: a worker killed mid-send leaves the rest
+    to the next pass of any worker, and nobody is queued twice (the chunks are taken one at
+    a time under a lock). Each chunk wakes the delivery lane. Returns how many were queued
+    here."""
     note = note_for(callup)
     database = db.current()
     queued = 0
@@ -318,20 +321,16 @@ async def queue_messages(callup: CallupRecord) -> int:
             await CallupTarget.update({CallupTarget.queued_at: datetime.now(UTC)}).where(
                 CallupTarget.id.is_in([r["id"] for r in rows])
             )
+            db.after_commit(partial(wake.soon, "delivery"))
         queued += len(rows)
 
 
-async def finish_sends(now: datetime | None = None) -> int:
-    """The worker's pass: call-ups under way with targets called a moment ago or longer but
-    never queued (the web process that sent them died mid-send) get the rest queued."""
-    now = now or datetime.now(UTC)
+async def finish_sends() -> int:
+    """The worker's pass (every second, and at once after a send in this process): call-ups
+    under way with targets called but not yet queued get their messages queued."""
     left = (
         await CallupTarget.select(CallupTarget.callup_id)
-        .where(
-            CallupTarget.queued_at.is_null()
-            & CallupTarget.called_at.is_not_null()
-            & (CallupTarget.called_at < now - TAKE_OVER_AFTER)
-        )
+        .where(CallupTarget.queued_at.is_null() & CallupTarget.called_at.is_not_null())
         .distinct()
         .limit(20)
     )

@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -47,7 +47,8 @@ log = logging.getLogger("gridwatch.notify")
 MAX_ATTEMPTS = 10
 #: not an HTTP status: the step was not needed any more
 SKIPPED = -1
-LEASE_SECONDS = 60
+#: renewed while the pass runs: a dead worker's rows go to another this soon
+LEASE_SECONDS = 10
 BASE_DELAY = 5.0
 MAX_DELAY = 3600.0
 
@@ -318,12 +319,56 @@ async def drain(
     now: datetime | None = None,
     gateway: Gateway | None = None,
 ) -> Drained:
-    """One pass: claim due rows, send them all concurrently, record each outcome."""
+    """One pass: claim due rows, send them all concurrently, record each outcome. The
+    claim's lease is renewed while the pass runs (a worker killed mid-pass loses its rows to
+    another within LEASE_SECONDS); a pass cut off (the grace of a SIGTERM ran out) gives
+    back what it had not recorded."""
     now = now or datetime.now(UTC)
     rows = await claim(limit, now)
     done = Drained()
     if not rows:
         return done
+    ids = [r["id"] for r in rows]
+    renewing = asyncio.create_task(_renew(ids))
+    try:
+        await _send_and_record(sender, rows, done, now, gateway)
+    except asyncio.CancelledError:
+        await _release(ids)
+        raise
+    finally:
+        renewing.cancel()
+    return done
+
+
+async def _renew(ids: list[uuid.UUID]) -> None:
+    while True:
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        lease = datetime.now(UTC) + timedelta(seconds=LEASE_SECONDS)
+        async with db.current().write():
+            await Delivery.update({Delivery.claimed_until: lease}).where(
+                Delivery.id.is_in(ids) & (Delivery.state == "pending")
+            )
+
+
+async def _release(ids: list[uuid.UUID]) -> None:
+    """Claims given back unsent; a push already on its way may go again (at most once more)."""
+    async with db.current().write():
+        await Delivery.update(
+            {Delivery.claimed_until: None, Delivery.attempts: Delivery.attempts - 1}
+        ).where(
+            Delivery.id.is_in(ids)
+            & (Delivery.state == "pending")
+            & Delivery.claimed_until.is_not_null()
+        )
+
+
+async def _send_and_record(
+    sender: PushSender,
+    rows: list[dict[str, Any]],
+    done: Drained,
+    now: datetime,
+    gateway: Gateway | None,
+) -> None:
     messages = {
         m["id"]: m
         for m in await Message.select()
@@ -361,19 +406,23 @@ async def drain(
     for (i, _r), answer in zip(others, called, strict=True):
         answers[i] = answer
     await _record_all(rows, answers, done, now, messages)
-    return done
 
 
 async def drain_all(
-    sender: PushSender, gateway: Gateway | None = None, lanes: int = 2, limit: int = 1000
+    sender: PushSender,
+    gateway: Gateway | None = None,
+    lanes: int = 2,
+    limit: int = 1000,
+    going: Callable[[], bool] = lambda: True,
 ) -> int:
-    """Drain until nothing is due. Several lanes overlap: while one sends its rows, another
-    claims or records (the database and the network are both kept busy). Returns rows done."""
+    """Drain until nothing is due (or `going` says stop). Several lanes overlap: while one
+    sends its rows, another claims or records (the database and the network are both kept
+    busy). Returns rows done."""
     total = 0
 
     async def lane() -> None:
         nonlocal total
-        while (done := await drain(sender, limit=limit, gateway=gateway)).statuses:
+        while going() and (done := await drain(sender, limit=limit, gateway=gateway)).statuses:
             total += sum(done.statuses.values())
 
     await asyncio.gather(*(lane() for _ in range(lanes)))

@@ -23,6 +23,7 @@ from server.syncing.forms import envelope
 from server.syncing.service import submit
 from server.web.forms import require_json, safe_next
 from server.web.render import render
+from server.web.streams import until_stopping
 
 
 class Keys(msgspec.Struct):
@@ -142,7 +143,7 @@ async def live_stream(request: Request) -> ServerSentEvent:
     async def events() -> AsyncIterator[ServerSentEventMessage]:
         yield ServerSentEventMessage(event="ready", data="{}")
         async with channels.start_subscription([live.channel(viewer.person_id)]) as sub:
-            async for data in sub.iter_events():
+            async for data in until_stopping(request.app.state.stopping, sub.iter_events()):
                 yield ServerSentEventMessage(event="notice", data=data.decode())
 
     return ServerSentEvent(events())

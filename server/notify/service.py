@@ -114,6 +114,15 @@ class Drainer:
         self.settings = settings
         self.sender: PushSender | None = None
         self.gateway = gateway_for(settings)
+        self.stopping = False
+
+    def stop(self) -> None:
+        """SIGTERM: claim nothing more; the pass under way sends what it holds."""
+        self.stopping = True
+
+    async def close(self) -> None:
+        if self.sender is not None:
+            await self.sender.close()
 
     async def __call__(self) -> None:
         if self.sender is None:
@@ -126,7 +135,9 @@ class Drainer:
                 hosts=self.settings.push_hosts,
             )
         # keep going while there is work (a call-up of 100,000 is many passes)
-        await deliveries.drain_all(self.sender, gateway=self.gateway)
+        await deliveries.drain_all(
+            self.sender, gateway=self.gateway, going=lambda: not self.stopping
+        )
 
 
 _SEEN = (Message.id, Message.kind, Message.recipient_id, Message.url)

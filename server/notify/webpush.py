@@ -7,6 +7,8 @@ import asyncio
 import base64
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -52,6 +54,19 @@ def encrypt_many(items: list[tuple[bytes, str, str]]) -> list[bytes | str]:
         except Exception as exc:  # a damaged subscription: nothing to retry
             out.append(f"cannot encrypt for this subscription: {exc}"[:300])
     return out
+
+
+def die_with(parent: int) -> None:
+    """A helper's initializer: end when the process that started it is gone, however it
+    ended (kill -9 included: a helper holds its own end of the work queue, so it would wait
+    for work forever otherwise)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,9 @@ class PushSender:
         if self._pool is None:
             # spawn: the helper starts clean (no copy of this process's loop or connections)
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=die_with, initargs=(os.getpid(),)
+            )
         return self._pool
 
     async def send_all(self, pushes: list[Push]) -> list[Answer]:

@@ -45,10 +45,12 @@ async def issue(
     rounds: int = 3,
     now: datetime | None = None,
 ) -> uuid.UUID:
-    """A call-up to the flood-duty people of a town, sent at `now`."""
+    """A call-up to the flood-duty people of a town, sent at `now`, its messages queued as
+    the worker queues them."""
     town = await area_by_code(town_code)
     callup_id = await draft(staff, town.path, drill=drill, window=window, rounds=rounds)
     await service.send(staff, callup_id, now=now)
+    await service.finish_sends()
     return callup_id
 
 
