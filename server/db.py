@@ -130,7 +130,11 @@ class Database:
             # WAL lets pages be read while a write is under way; the setting persists in the file.
             await self.engine.run_ddl("PRAGMA journal_mode=WAL")
         elif self._pool:
-            await self.engine.start_connection_pool(max_size=self.pool_size)
+            # connections open as needed up to the pool size (asyncpg's own minimum, 10,
+            # refused any smaller DATABASE_POOL_SIZE)
+            await self.engine.start_connection_pool(
+                min_size=min(2, self.pool_size), max_size=self.pool_size
+            )
 
     async def stop(self) -> None:
         if self._pool and isinstance(self.engine, PostgresEngine):
