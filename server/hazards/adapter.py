@@ -388,17 +388,25 @@ async def _assignee(hazard_id: uuid.UUID) -> str | None:
     return str(row["assignee_id"]) if row and row["assignee_id"] else None
 
 
-async def notify(person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
-    """A line in the person's in-app inbox, and the same news pushed to their devices."""
-    await HazardNotice.insert(HazardNotice(person_id=person_id, hazard_id=hazard_id, kind=kind))
+async def notify(
+    person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str, *, inbox: bool = True
+) -> None:
+    """A line in the person's in-app inbox (unless written already), and the same news
+    pushed to their devices. Overdue is urgent (texts, then calls) only for a major or a
+    supervised hazard: an ordinary one is pushed, then texted if unread."""
+    if inbox:
+        await HazardNotice.insert(HazardNotice(person_id=person_id, hazard_id=hazard_id, kind=kind))
     row = (
-        await Hazard.select(Hazard.code, Hazard.address, Hazard.deadline)
+        await Hazard.select(
+            Hazard.code, Hazard.address, Hazard.deadline, Hazard.level, Hazard.supervised_level
+        )
         .where(Hazard.id == hazard_id)
         .first()
     )
     if row is None:
         return
     deadline = f" · {row['deadline'].isoformat()}" if row["deadline"] else ""
+    urgent = kind == "overdue" and (row["level"] == Level.major.value or row["supervised_level"])
     await send_to(
         person_id,
         Note(
@@ -406,7 +414,7 @@ async def notify(person_id: uuid.UUID, hazard_id: uuid.UUID, kind: str) -> None:
             title=notice_label(kind),
             body=f"{row['code']} {row['address']}{deadline}".strip(),
             url=f"/hazards/{hazard_id}",
-            urgency="high" if kind == "overdue" else "normal",
+            urgency="high" if urgent else "normal",
             topic=f"h{hazard_id.hex[:20]}{kind[:8]}",
         ),
     )

@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
+from server.hazards import deadlines
 from server.hazards.adapter import HazardAdapter
 from server.hazards.deadlines import chase
 from server.hazards.service import get, timeline
 from server.hazards.tables import HazardNotice
+from server.notify.tables import Message
 from server.syncing.service import register
 from tests.integration.hazards.people import (
     CITY_BUREAU,
@@ -118,3 +120,41 @@ async def test_an_overdue_supervised_hazard_goes_up_to_the_bureau(people) -> Non
     assert (await send(people["bureau"], "supervise", record_id, five)).verdict == "applied"
     assert (await chase(date(2030, 1, 2), (3, 1))).overdue == 1
     assert await notices(people["bureau"].person_id) == ["overdue"]
+
+
+async def _messages(person_id) -> list[dict]:
+    return (
+        await Message.select(Message.kind, Message.title, Message.body, Message.urgency)
+        .where(
+            (Message.recipient_id == person_id)
+            & Message.kind.is_in(["hazard.digest", "hazard.overdue"])
+        )
+        .order_by(Message.created_at)
+    )
+
+
+async def test_a_pass_tells_each_person_once_however_many_are_late(people, monkeypatch) -> None:
+    """Five overdue hazards, read two at a time: each flagged once (events, inbox lines), and
+    the station hears of them in one digest counted by town, not five messages; ordinary
+    hazards are not urgent (no calls), a major one makes the next digest urgent."""
+    monkeypatch.setattr(deadlines, "BATCH", 2)
+    made = [await hazard_in("assigned", people) for _ in range(5)]  # deadline 2030-01-01
+    station = people["station"].person_id
+    result = await chase(date(2030, 1, 2), (3, 1))
+    assert result.overdue == 5 and 1 <= result.told <= 2  # the station (and an assignee)
+    digest = await _messages(station)
+    assert [m["kind"] for m in digest] == ["hazard.digest"]
+    assert digest[0]["title"] == "5项隐患逾期未整改" and "5" in digest[0]["body"]
+    assert digest[0]["urgency"] == "normal"
+    assert await notices(station) == ["overdue"] * 5  # each still on the inbox
+    for record_id in made:
+        assert [e.kind for e in await timeline(record_id)].count("overdue") == 1
+    again = await chase(date(2030, 1, 3), (3, 1))
+    assert (again.overdue, again.told) == (0, 0)
+
+    await hazard_in("assigned", people, level="major")
+    await hazard_in("assigned", people)
+    later = await chase(date(2030, 1, 4), (3, 1))
+    assert later.overdue == 2
+    last = (await _messages(station))[-1]
+    assert last["title"] == "2项隐患逾期未整改" and last["urgency"] == "high"
