@@ -135,7 +135,11 @@ class Page(Generic[T]):
     items: list[T]
     number: int
     per_page: int
+    #: at most the cap of a capped count (`capped` then says there are more)
     total: int
+    capped: bool = False
+    #: where the next page starts (a keyset cursor), when the list pages by keyset
+    after: str = ""
 
     @property
     def pages(self) -> int:
@@ -143,7 +147,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return bool(self.after) or self.number < self.pages
 
     @property
     def has_previous(self) -> bool:

@@ -1,26 +1,19 @@
 """The ledger (台账) as files: .xlsx for staff and CSV for anything else, streamed.
 
-Rows come from the database in keyset batches and go straight to the file, so a 100,000-row
-export holds one batch in memory. openpyxl's write-only mode keeps rows in a temp file; the
-work is done in a thread so the event loop keeps serving the phones.
+Rows come from the database in keyset batches and go straight out (workbook.py writes the
+.xlsx as it streams), so a 100,000-row export holds one batch in memory and its first bytes
+leave at once; compression runs in a thread so the event loop keeps serving the phones.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-
-from server import sheets
+from server import sheets, workbook
 from server.auth.service import Viewer
 from server.directory import service as directory
 from server.hazards import figures, service
@@ -92,51 +85,45 @@ def filename(extension: str) -> str:
     return f"{gettext(N_('Hazard ledger'))}-{service.today_local().isoformat()}.{extension}"
 
 
-async def xlsx(viewer: Viewer, filters: Filters) -> str:
-    """Write the ledger to a temporary .xlsx file and return its path (the caller removes it)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(gettext(N_("Hazard ledger")))
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheets.append(sheet, headers())
+def xlsx(viewer: Viewer, filters: Filters) -> AsyncIterator[bytes]:
+    """The ledger as .xlsx, streamed: the rows sheet (header frozen, widths, autofilter) and
+    a second sheet with the figures of the same rows (通报 needs them beside the list)."""
     today = service.today_local()
-    context = Rows(today)
-    count = 0
-    async for batch in service.ledger_batches(viewer, filters):
-        await context.learn(batch)
-        rows = [row(h, context) for h in batch]
-        await asyncio.to_thread(lambda rows=rows: [sheets.append(sheet, r) for r in rows])
-        count += len(rows)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    _summary(book, await figures.totals(viewer, filters, today))
-    handle, path = tempfile.mkstemp(prefix="ledger-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        await asyncio.to_thread(book.save, path)
-    except BaseException:
-        os.unlink(path)
-        raise
-    return path
 
+    async def rows() -> AsyncIterator[list[list[Any]]]:
+        yield [headers()]
+        context = Rows(today)
+        async for batch in service.ledger_batches(viewer, filters):
+            await context.learn(batch)
+            yield [row(h, context) for h in batch]
 
-def _summary(book: Workbook, totals: figures.Totals) -> None:
-    """A second sheet with the figures of the same rows (通报 needs them beside the list)."""
-    sheet = book.create_sheet(gettext(N_("Figures")))
-    sheet.column_dimensions["A"].width = 16
-    sheet.column_dimensions["B"].width = 12
-    for label, value in (
-        (N_("Reported"), totals.reported),
-        (N_("Accepted"), totals.accepted),
-        (N_("Closed"), totals.closed),
-        (N_("Due"), totals.due),
-        (N_("Overdue"), totals.overdue),
-        (N_("Major hazards open"), totals.major_open),
-    ):
-        sheets.append(sheet, [gettext(label), value])
-    rate = WriteOnlyCell(sheet, totals.rate if totals.rate is not None else "")
-    rate.number_format = "0.0%"
-    sheets.append(sheet, [gettext(N_("Rectification rate")), rate])
+    async def summary() -> AsyncIterator[list[list[Any]]]:
+        totals = await figures.totals(viewer, filters, today)
+        yield [
+            [gettext(N_("Figures")), ""],
+            *[
+                [gettext(label), value]
+                for label, value in (
+                    (N_("Reported"), totals.reported),
+                    (N_("Accepted"), totals.accepted),
+                    (N_("Closed"), totals.closed),
+                    (N_("Due"), totals.due),
+                    (N_("Overdue"), totals.overdue),
+                    (N_("Major hazards open"), totals.major_open),
+                )
+            ],
+            [
+                gettext(N_("Rectification rate")),
+                workbook.Percent(totals.rate) if totals.rate is not None else "",
+            ],
+        ]
+
+    return workbook.stream(
+        [
+            workbook.Sheet(gettext(N_("Hazard ledger")), [c.width for c in COLUMNS], rows()),
+            workbook.Sheet(gettext(N_("Figures")), [16, 12], summary(), filtered=False),
+        ]
+    )
 
 
 async def csv_chunks(viewer: Viewer, filters: Filters) -> AsyncIterator[bytes]:

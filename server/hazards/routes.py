@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Stream, Template
+from litestar.response import Redirect, Stream, Template
 
 from server import localtime
 from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow, viewer_of
@@ -132,8 +130,11 @@ def _filters(request: Request) -> Filters:
 async def list_hazards(request: Request) -> Template:
     viewer = viewer_of(request)
     filters = _filters(request)
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page" and v]
-    page = await service.ledger(viewer, filters, page=page_number(request.query_params.get("page")))
+    params = request.query_params
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "after") and v]
+    page = await service.ledger(
+        viewer, filters, page=page_number(params.get("page")), after=params.get("after") or ""
+    )
     return render(
         request,
         "hazards/list.html",
@@ -339,13 +340,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @get("/hazards/ledger.xlsx", opt=allow(STAFF))
-async def ledger_xlsx(request: Request) -> File:
-    path = await export.xlsx(viewer_of(request), _filters(request))
-    return File(
-        path,
-        filename=export.filename("xlsx"),
+async def ledger_xlsx(request: Request) -> Stream:
+    name = quote(export.filename("xlsx"))
+    return Stream(
+        export.xlsx(viewer_of(request), _filters(request)),
         media_type=XLSX,
-        background=BackgroundTask(os.unlink, path),
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"},
     )
 
 

@@ -18,7 +18,7 @@ from server import db, localtime
 from server.audit.service import record_event
 from server.auth.access import STAFF
 from server.auth.service import Viewer
-from server.directory.records import Page, paginate
+from server.directory.records import Page
 from server.directory.scope import all_of, under
 from server.errors import DomainError, NotFound
 from server.geo import distance_m
@@ -160,14 +160,66 @@ async def waiting_for(viewer: Viewer) -> list[Waiting]:
     return found
 
 
+#: a ledger counts its rows up to this many ("10000+" beyond): a year of a city's history is
+#: not counted again on every page
+COUNT_CAP = 10_000
+
+Cursor = tuple[datetime, uuid.UUID]
+
+
 async def ledger(
-    viewer: Viewer, filters: Filters, *, page: int = 1, per_page: int = PER_PAGE
+    viewer: Viewer, filters: Filters, *, page: int = 1, after: str = "", per_page: int = PER_PAGE
 ) -> Page[HazardRecord]:
+    """A page of the ledger, newest first. "Next" carries a keyset cursor (`after`), so a
+    deep page costs what the first does; a page number alone (a shared link, "previous")
+    is read by offset, no deeper than the count's cap."""
     names = await category_names()
-    query = Hazard.select().order_by(Hazard.reported_at, ascending=False)
     where = where_of(viewer, filters, today_local())
-    return await paginate(
-        query, Hazard.count(), where, page, per_page, lambda r: HazardRecord.from_row(r, names)
+    cursor = _cursor(after)
+    number = max(1, min(page, COUNT_CAP // per_page))
+    query = Hazard.select().order_by(Hazard.reported_at, Hazard.id, ascending=False)
+    page_where = all_of(where, _older_than(cursor))
+    if page_where is not None:
+        query = query.where(page_where)
+    if cursor is None:
+        query = query.offset((number - 1) * per_page)
+    rows = await query.limit(per_page)
+    total = await capped_count(where, COUNT_CAP)
+    return Page(
+        [HazardRecord.from_row(r, names) for r in rows],
+        number,
+        per_page,
+        max(total, (number - 1) * per_page + len(rows)),
+        capped=total >= COUNT_CAP,
+        after=f"{rows[-1]['reported_at'].isoformat()}~{rows[-1]['id']}"
+        if len(rows) == per_page
+        else "",
+    )
+
+
+async def capped_count(where: Combinable | None, cap: int) -> int:
+    """How many hazards match, counted no further than `cap`."""
+    inner = Hazard.select(Hazard.id).limit(cap)
+    if where is not None:
+        inner = inner.where(where)
+    rows = await Hazard.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
+    return int(rows[0]["n"])
+
+
+def _cursor(after: str) -> Cursor | None:
+    """ "2026-12-05T08:00:00+00:00~<uuid>" (what `ledger` hands out); anything else: none."""
+    when, _, record_id = after.partition("~")
+    try:
+        return datetime.fromisoformat(when), uuid.UUID(record_id)
+    except ValueError:
+        return None
+
+
+def _older_than(cursor: Cursor | None) -> Combinable | None:
+    if cursor is None:
+        return None
+    return (Hazard.reported_at < cursor[0]) | (
+        (Hazard.reported_at == cursor[0]) & (Hazard.id < cursor[1])
     )
 
 
@@ -177,23 +229,17 @@ async def ledger_batches(
     """Every row of a ledger, newest first, in batches by keyset (memory stays flat)."""
     names = await category_names()
     where = where_of(viewer, filters, today_local())
-    after: tuple[datetime, uuid.UUID] | None = None
+    cursor: Cursor | None = None
     while True:
         query = Hazard.select().order_by(Hazard.reported_at, Hazard.id, ascending=False)
-        page_where = all_of(
-            where,
-            (Hazard.reported_at < after[0])
-            | ((Hazard.reported_at == after[0]) & (Hazard.id < after[1]))
-            if after
-            else None,
-        )
+        page_where = all_of(where, _older_than(cursor))
         if page_where is not None:
             query = query.where(page_where)
         rows = await query.limit(batch)
         if not rows:
             return
         yield [HazardRecord.from_row(r, names) for r in rows]
-        after = (rows[-1]["reported_at"], rows[-1]["id"])
+        cursor = (rows[-1]["reported_at"], rows[-1]["id"])
         if len(rows) < batch:
             return
 

@@ -330,3 +330,33 @@ async def test_the_person_whose_value_lost_sees_the_conflict_too(people) -> None
     assert mine.accepted and theirs.conflicts >= 1
     fields = {c.field for c in await syncing.conflicts(people["grid"])}
     assert "rectify_note" in fields
+
+
+async def test_the_ledger_pages_by_keyset_and_counts_no_further_than_its_cap(
+    people, monkeypatch
+) -> None:
+    """ "Next" continues from the last row shown (no offset, no row twice or skipped), and
+    the count stops at its cap, saying so."""
+    from server.hazards import service
+    from server.hazards.records import Filters
+
+    made = {await hazard_in("reported", people) for _ in range(7)}
+    bureau, filters = people["bureau"], Filters(status="reported")
+    first = await service.ledger(bureau, filters, per_page=3)
+    assert (first.total, first.capped, len(first.items)) == (7, False, 3) and first.after
+    seen = [h.id for h in first.items]
+    page = first
+    while page.after:
+        page = await service.ledger(
+            bureau, filters, page=page.number + 1, after=page.after, per_page=3
+        )
+        seen += [h.id for h in page.items]
+    assert len(seen) == len(set(seen)) and set(seen) == made
+    assert page.number == 3 and not page.has_next
+    by_offset = await service.ledger(bureau, filters, page=2, per_page=3)  # a shared link
+    assert [h.id for h in by_offset.items] == seen[3:6]
+    junk = await service.ledger(bureau, filters, after="nonsense~1", per_page=3)
+    assert [h.id for h in junk.items] == seen[:3]  # a bad cursor reads the first page
+    monkeypatch.setattr(service, "COUNT_CAP", 5)
+    capped = await service.ledger(bureau, filters, per_page=3)
+    assert (capped.total, capped.capped) == (5, True)
