@@ -96,6 +96,7 @@ class World:
         callup_id = await draft(station, self.town)
         if sent:
             await callups.send(station, callup_id)
+            await callups.finish_sends()  # the worker's part: the messages queued
         return callup_id
 
     async def flood_admins_target(self, callup_id: uuid.UUID) -> uuid.UUID:
