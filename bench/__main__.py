@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import callup, drain, fanout, hazards, home, patrols, sync, tipoffs
+from bench import callup, city, drain, fanout, hazards, home, patrols, sync, tipoffs
 
 
 def main() -> None:
@@ -16,6 +16,7 @@ def main() -> None:
     callup.main([])
     patrols.main([])
     tipoffs.main([])
+    city.main(["--quick"])  # the whole city (1,000,000 hazards): python -m bench.city
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from server.hazards.tables import (
     HazardChase,
     HazardEvent,
     HazardNotice,
-    HazardTally,
 )
 from server.notify.tables import (
     Delivery,
@@ -63,7 +62,6 @@ TABLES = [
     HazardEvent,
     HazardNotice,
     HazardChase,
-    HazardTally,
     PushSubscription,
     Message,
     Delivery,

@@ -20,7 +20,6 @@ from server.directory.kinds import PostKind
 from server.errors import NotFound
 from server.geo import distance_m
 from server.hazards import fields as hazard_fields
-from server.hazards import tally
 from server.hazards.policy import (
     FIELD_LABELS,
     HAZARD_POLICY,
@@ -255,7 +254,6 @@ class HazardAdapter(Adapter):
         if values.get("supervision"):
             columns["supervised_level"] = values["supervision"].get("level", "")
         columns["seq"] = seq
-        before = None if created else await tally.current(record_id)
         if created:
             await Hazard.insert(
                 Hazard(
@@ -272,7 +270,6 @@ class HazardAdapter(Adapter):
             await Hazard.update({getattr(Hazard, k): v for k, v in columns.items()}).where(
                 Hazard.id == record_id
             )
-        await tally.move(before, await tally.current(record_id))  # the figures' rollup
 
     async def record(
         self,

@@ -1,11 +1,9 @@
 """Figures (通报): counts and rates for an area and a period, the same rules everywhere.
 
 整改率 is closed of those due: a hazard is due once it is closed or its deadline has passed
-(one still inside its deadline counts neither way). Reported, accepted, closed and the
-median days to close add up the rollup (tally.py: per grid and day), so a year costs what a
-week does; overdue and major-open count the open hazards (few, whatever the history). A
-filter the rollup does not know (words, "mine", supervised) is counted from the hazards: one
-aggregate query over indexed columns, the median found by the database too.
+(one still inside its deadline counts neither way). Each area's counts are one aggregate
+query over indexed columns, and the median days to close is found by the database too (the
+middle of the sorted spans): no hazard rows are brought into Python, whatever the period.
 """
 
 from __future__ import annotations
@@ -16,18 +14,18 @@ from datetime import date
 from typing import Any
 
 from piccolo.columns.combination import Combinable
-from piccolo.query.functions.aggregate import Count, Sum
+from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from server.auth.service import Viewer
 from server.db import seconds_between
 from server.directory import service as directory
 from server.directory.records import AreaRecord
-from server.directory.scope import all_of, under
+from server.directory.scope import all_of
 from server.hazards.policy import OPEN, Level, Status
 from server.hazards.records import Filters
 from server.hazards.service import where_of
-from server.hazards.tables import Hazard, HazardTally
+from server.hazards.tables import Hazard
 
 ACCEPTED = [s.value for s in (Status.accepted, Status.assigned, Status.rectified, Status.closed)]
 LATE = [Status.accepted.value, Status.assigned.value]
@@ -99,74 +97,8 @@ async def _median_days(where: Combinable | None, closed: int) -> float | None:
 
 
 async def totals(viewer: Viewer, filters: Filters, today: date) -> Totals:
-    base = replace(filters, status="", overdue=False)
-    if _tallied(viewer, base):
-        return await _from_tally(viewer, base, today)
-    return await _totals(where_of(viewer, base, today), today)
-
-
-def _tallied(viewer: Viewer, filters: Filters) -> bool:
-    """Whether the rollup holds what these figures count (areas, categories, levels, days)."""
-    return not (filters.q or filters.mine or filters.supervised or viewer.scope.place_ids)
-
-
-def _tally_where(viewer: Viewer, filters: Filters) -> Combinable | None:
-    category = filters.category
-    return all_of(
-        viewer.scope.where(HazardTally.area_path),
-        under(HazardTally.area_path, filters.area) if filters.area else None,
-        (HazardTally.category == category) | HazardTally.category.like(category + ".%")
-        if category
-        else None,
-        (HazardTally.level == filters.level) if filters.level else None,
-        (HazardTally.day >= filters.since.isoformat()) if filters.since else None,
-        (HazardTally.day <= filters.until.isoformat()) if filters.until else None,
-    )
-
-
-def _sum_n(condition: Combinable, alias: str) -> QueryString:
-    return QueryString("SUM(CASE WHEN {} THEN n ELSE 0 END)", condition.querystring, alias=alias)
-
-
-async def _from_tally(viewer: Viewer, filters: Filters, today: date) -> Totals:
-    where = _tally_where(viewer, filters)
-    query = HazardTally.select(
-        Sum(HazardTally.n, alias="reported"),
-        _sum_n(HazardTally.status.is_in(ACCEPTED), "accepted"),
-        _sum_n(HazardTally.status == Status.closed.value, "closed"),
-    )
-    row = await (query.where(where) if where is not None else query).first()
-    counts = {k: int(v or 0) for k, v in (row or {}).items()}
-    open_where = all_of(
-        where_of(viewer, filters, today), Hazard.status.is_in([s.value for s in OPEN])
-    )
-    live = Hazard.select(
-        _sum(Hazard.status.is_in(LATE) & (Hazard.deadline < today), "overdue"),
-        _sum(Hazard.level == Level.major.value, "major_open"),
-    )
-    found = await (live.where(open_where) if open_where is not None else live).first()
-    counts |= {k: int(v or 0) for k, v in (found or {}).items()}
-    return Totals(**counts, median_days=await _tally_median(where, counts["closed"]))
-
-
-async def _tally_median(where: Combinable | None, closed: int) -> float | None:
-    """The middle of the closed hazards' days to close, walking the counts by tenths."""
-    if closed <= 0:
-        return None
-    query = (
-        HazardTally.select(HazardTally.tenths, Sum(HazardTally.n, alias="n"))
-        .where(all_of(where, HazardTally.status == Status.closed.value))
-        .group_by(HazardTally.tenths)
-        .order_by(HazardTally.tenths)
-    )
-    wanted = [(closed - 1) // 2, closed // 2]  # the middle one, or the middle two
-    middle, seen = [], 0
-    for row in await query:
-        seen += int(row["n"] or 0)
-        while wanted and wanted[0] < seen:
-            middle.append(row["tenths"] / 10)
-            wanted.pop(0)
-    return round(statistics.mean(middle), 1) if middle else None
+    where = where_of(viewer, replace(filters, status="", overdue=False), today)
+    return await _totals(where, today)
 
 
 async def _totals(where: Combinable | None, today: date) -> Totals:
@@ -185,9 +117,13 @@ async def by_area(
         if viewer.scope.covers_path(c.path)
     ]
     rows = [
-        AreaFigures(c, await totals(viewer, replace(base, area=c.path), today)) for c in children
+        AreaFigures(
+            child, await _totals(where_of(viewer, replace(base, area=c_path), today), today)
+        )
+        for child, c_path in ((c, c.path) for c in children)
     ]
-    return await totals(viewer, replace(base, area=parent.path), today), rows
+    whole = where_of(viewer, replace(base, area=parent.path), today)
+    return await _totals(whole, today), rows
 
 
 async def overdue_by_area(

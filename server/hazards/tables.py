@@ -119,20 +119,3 @@ class HazardChase(Table):
     key = Varchar(length=80, unique=True)
     hazard_id = UUID(index=True)
     created_at = Timestamptz(default=TimestamptzNow())
-
-
-class HazardTally(Table):
-    """The figures' rollup (tally.py): how many hazards share a grid, a report day, a
-    category, a level, a status and (closed ones) the tenths of days they took to close."""
-
-    #: all the parts below, joined: what a change adds to or takes from
-    key = Varchar(length=400, unique=True)
-    area_path = Varchar(length=255, index=True)
-    #: the local day it was reported, YYYY-MM-DD
-    day = Varchar(length=10, index=True)
-    category = Varchar(length=40)
-    level = Varchar(length=10)
-    status = Varchar(length=12)
-    #: days from report to closure x 10, rounded (0 when not closed)
-    tenths = Integer(default=0)
-    n = Integer(default=0)
