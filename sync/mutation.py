@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -123,12 +124,15 @@ def _check_value(value: Any, depth: int) -> None:
 
 def storable(value: Any, depth: int = 0) -> Any:
     """A copy of what a phone sent that both engines can store, for a rejection's log row:
-    NULs and lone surrogates replaced, numbers out of range kept as text, depth cut."""
+    NULs and lone surrogates replaced, numbers out of range (and infinities, which JSON
+    cannot hold: PostgreSQL refuses the row) kept as text, depth cut."""
     if depth > MAX_DEPTH * 2:
         return "..."
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, bool) or value is None or isinstance(value, float):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return value if -MAX_SEQ <= value <= MAX_SEQ else str(value)

@@ -253,26 +253,24 @@ FAILED = N_("The server could not apply this write. It is kept, and staff can se
 async def _keep_failed(parsed: Parsed, author: store.Author) -> store.Result | None:
     """A mutation that fails on its own is a bug or an attack, not a network error: it is
     kept as a rejection (so it never stalls the phone's queue) when the database can still
-    write; None when it cannot (then the phone retries later)."""
+    write; None when it cannot (then the phone retries later). A payload the database will
+    not store is kept as its id alone."""
     raw, mutation = parsed
     payload = msgspec.to_builtins(mutation) if isinstance(mutation, Mutation) else raw
+    payload = payload if isinstance(payload, dict) else {}
+    bare = {"mutation_id": payload.get("mutation_id")}
     database = db.current()
-    try:
-        async with database.write():
-            await database.serialize("sync")
-            batch = Batch()
-            result = await store.reject_raw(
-                payload if isinstance(payload, dict) else {},
-                FAILED,
-                author,
-                now_ms=now_ms(),
-                batch=batch,
-            )
-            await batch.flush()
-            return result
-    except Exception:
-        log.exception("could not keep the failed mutation")
-        return None
+    for kept in (payload, bare):
+        try:
+            async with database.write():
+                await database.serialize("sync")
+                batch = Batch()
+                result = await store.reject_raw(kept, FAILED, author, now_ms=now_ms(), batch=batch)
+                await batch.flush()
+                return result
+        except Exception:
+            log.exception("could not keep the failed mutation")
+    return None
 
 
 async def announce(
