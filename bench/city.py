@@ -32,7 +32,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.common import PG_URL, reset_postgres, write_result
+from bench.common import PG_URL, count_tally, reset_postgres, write_result
 from bench.hazards import peak_rss_mb, timings
 from bench.pushserver import running
 from server.hazards.categories import SEED
@@ -346,10 +346,12 @@ async def run(quick: bool, workdir: Path) -> dict:
     try:
         wait_healthy(url, web, workdir / "web.log")
         await seed_hazards(10_000, 0, 0)
+        count_tally(env)
         result["10k"] = await pages(url, station, 30)
         began = time.perf_counter()
         await seed_hazards(hazards - 10_000 - overdue, 0, 10_000)
         await seed_hazards(overdue, overdue, hazards - overdue)
+        count_tally(env)
         result["seed_hazards_s"] = round(time.perf_counter() - began, 1)
         result["city"] = await pages(url, station, 30)
         days = 730 * exported // hazards

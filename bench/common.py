@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from server.settings import ROOT
 from tests.live import LiveServer, live_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -154,6 +157,18 @@ class SlowLink(Proxy):
 
 
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def count_tally(env: dict[str, str]) -> None:
+    """`gridwatch tally`: the figures' rollup counted again after hazards were loaded
+    around the app (COPY, executemany), as an operator does after a bulk load."""
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "tally"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 async def reset_postgres() -> None:

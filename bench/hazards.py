@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.common import PG_URL, each_engine, write_result
+from bench.common import PG_URL, count_tally, each_engine, write_result
 from server.hazards.categories import SEED
 from tests.live import session_for
 
@@ -185,6 +185,7 @@ def main() -> None:
             seeded = seed_sqlite(work / "live.sqlite3", now)
         else:
             seeded = asyncio.run(seed_postgres(now))
+        count_tally(server.env)
         seed_s = round(time.perf_counter() - start, 1)
         assert server.proc is not None
         result = asyncio.run(measure(server.url, server.proc.pid, now.date()))

@@ -1,5 +1,5 @@
 """The `gridwatch` command: serve, migrate, worker, demo, import, createadmin, vapid, cap,
-callups, patrols."""
+callups, patrols, tipoffs, tally."""
 
 from __future__ import annotations
 
@@ -10,28 +10,42 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from server.settings import Settings, get_settings
 
+T = TypeVar("T")
 
-async def _with_database(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from server.db import Database, activate
 
     database = Database(settings.database_url, pool=False)
     activate(database)
     await database.start()
     try:
-        await work()
+        return await work()
     finally:
         await database.stop()
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> None:
     from server.db import Database
+    from server.hazards import tally
 
     database = Database(settings.database_url, pool=False)
     asyncio.run(database.migrate())
     print(f"migrations applied to {_safe_url(settings.database_url)}")
+    if asyncio.run(_with_database(settings, tally.ensure)):
+        print("the figures' rollup was counted from the hazards")
+
+
+def cmd_tally(settings: Settings, _args: argparse.Namespace) -> None:
+    """Count the figures' rollup again from the hazards (after rows were loaded in bulk)."""
+    from server.hazards import tally
+
+    count = asyncio.run(_with_database(settings, tally.rebuild))
+    print(f"{count} hazards counted")
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> None:
@@ -230,6 +244,7 @@ COMMANDS = {
         cmd_tipoffs,
         "tipoffs block|unblock ip|mobile|word VALUE, or tipoffs rule LEVEL --kind ...",
     ),
+    "tally": (cmd_tally, "count the figures' rollup again (after hazards were loaded in bulk)"),
     "vapid": (cmd_vapid, "make the web push (VAPID) key pair if missing; print its public key"),
 }
 

@@ -12,6 +12,7 @@ from server.hazards.tables import (
     HazardChase,
     HazardEvent,
     HazardNotice,
+    HazardTally,
 )
 from server.notify.tables import (
     Delivery,
@@ -62,6 +63,7 @@ TABLES = [
     HazardEvent,
     HazardNotice,
     HazardChase,
+    HazardTally,
     PushSubscription,
     Message,
     Delivery,

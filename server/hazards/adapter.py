@@ -20,6 +20,7 @@ from server.directory.kinds import PostKind
 from server.errors import NotFound
 from server.geo import distance_m
 from server.hazards import fields as hazard_fields
+from server.hazards import tally
 from server.hazards.policy import (
     FIELD_LABELS,
     HAZARD_POLICY,
@@ -43,6 +44,8 @@ FIELDS = list(HAZARD_POLICY.fields)
 _UUIDS = ("place_id", "merged_into", "assignee_id")
 #: a device session lives 30 days: nothing made offline can be older than that
 OFFLINE_AT_MOST = timedelta(days=30)
+#: the columns the figures' rollup counts by (tally.py): a write changing none skips it
+TALLIED = frozenset({"area_path", "status", "level", "closed_at"})
 _JSON = ("photos_before", "photos_after", "followers", "notes", "supervision")
 
 
@@ -254,6 +257,8 @@ class HazardAdapter(Adapter):
         if values.get("supervision"):
             columns["supervised_level"] = values["supervision"].get("level", "")
         columns["seq"] = seq
+        counted = created or bool(columns.keys() & TALLIED)
+        before = None if created or not counted else await tally.current(record_id)
         if created:
             await Hazard.insert(
                 Hazard(
@@ -270,6 +275,8 @@ class HazardAdapter(Adapter):
             await Hazard.update({getattr(Hazard, k): v for k, v in columns.items()}).where(
                 Hazard.id == record_id
             )
+        if counted:  # the figures' rollup, in this transaction
+            await tally.move(before, await tally.current(record_id))
 
     async def record(
         self,

@@ -73,10 +73,14 @@ async def category_names() -> dict[str, str]:
     return {c.code: category_label(c) for c in await categories(active_only=False)}
 
 
-def where_of(viewer: Viewer, filters: Filters, today: date) -> Combinable | None:
+def where_of(
+    viewer: Viewer, filters: Filters, today: date, *, covered: bool = False
+) -> Combinable | None:
+    """The hazards a ledger query means, of those the viewer sees. `covered`: the caller
+    knows the viewer sees every hazard of `filters.area` (indexes then serve alone)."""
     category = filters.category
     return all_of(
-        _visible(viewer),
+        None if covered else _visible(viewer),
         under(Hazard.area_path, filters.area) if filters.area else None,
         (Hazard.category == category) | Hazard.category.like(category + ".%") if category else None,
         (Hazard.level == filters.level) if filters.level else None,

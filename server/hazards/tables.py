@@ -119,3 +119,21 @@ class HazardChase(Table):
     key = Varchar(length=80, unique=True)
     hazard_id = UUID(index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class HazardTally(Table):
+    """The figures' rollup (tally.py): how many hazards share a town (or the coarser area
+    they were reported in), a local report day, a status, majorness and, closed ones, the
+    whole days they took to close."""
+
+    #: all the parts below, joined: what a change adds to or takes from
+    key = Varchar(length=300, unique=True)
+    #: the hazard's area path cut at the town: /city/district/town/
+    area_path = Varchar(length=255)
+    #: the local day it was reported, YYYY-MM-DD
+    day = Varchar(length=10, index=True)
+    status = Varchar(length=12)
+    major = Boolean(default=False)
+    #: whole days from report to closure (0 when not closed)
+    days = Integer(default=0)
+    n = Integer(default=0)

@@ -20,6 +20,7 @@ the earlier one on the phone). Outcomes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -319,39 +320,85 @@ async def drain(
     now: datetime | None = None,
     gateway: Gateway | None = None,
 ) -> Drained:
-    """One pass: claim due rows, send them all concurrently, record each outcome. The
-    claim's lease is renewed while the pass runs (a worker killed mid-pass loses its rows to
-    another within LEASE_SECONDS); a pass cut off (the grace of a SIGTERM ran out) gives
-    back what it had not recorded."""
+    """One pass: claim due rows, send them all concurrently, record each outcome as it
+    comes (every RECORD_EVERY seconds, a statement for the many sent). The lease of what is
+    not yet recorded is renewed while the pass runs: a worker killed mid-pass loses those
+    rows to another within LEASE_SECONDS, and only those in flight or heard in the last
+    moment go twice. A pass cut off (the grace of a SIGTERM ran out) gives back what it had
+    not recorded."""
     now = now or datetime.now(UTC)
     rows = await claim(limit, now)
     done = Drained()
     if not rows:
         return done
-    ids = [r["id"] for r in rows]
-    renewing = asyncio.create_task(_renew(ids))
+    record = _Recorder(rows, done, now)
+    renewing = asyncio.create_task(_renew(record.open))
     try:
-        await _send_and_record(sender, rows, done, now, gateway)
+        await _send_and_record(sender, rows, record, gateway)
     except asyncio.CancelledError:
-        await _release(ids)
+        await _release(list(record.open))
         raise
     finally:
         renewing.cancel()
     return done
 
 
-async def _renew(ids: list[uuid.UUID]) -> None:
+#: how often a pass writes down the answers heard so far
+RECORD_EVERY = 0.25
+
+
+class _Recorder:
+    """The answers of one pass, written down as they come: what a killed worker had sent
+    and recorded is not sent again."""
+
+    def __init__(self, rows: list[dict[str, Any]], done: Drained, now: datetime) -> None:
+        self.rows, self.done, self.now = rows, done, now
+        self.messages: dict[uuid.UUID, dict] = {}
+        #: ids claimed and not yet recorded (the lease renewal keeps these only)
+        self.open = {r["id"] for r in rows}
+        self._heard: list[tuple[int, Answer]] = []
+        self._writing = asyncio.Lock()
+
+    def heard(self, i: int, answer: Answer) -> None:
+        self._heard.append((i, answer))
+
+    async def write(self) -> None:
+        async with self._writing:
+            taken, self._heard = self._heard, []
+            if not taken:
+                return
+            rows = [self.rows[i] for i, _a in taken]
+            try:
+                await _record_all(rows, [a for _i, a in taken], self.done, self.now, self.messages)
+            except BaseException:
+                self._heard[:0] = taken  # not written: kept for the next try
+                raise
+            self.open.difference_update(r["id"] for r in rows)
+
+    async def keep_writing(self, stop: asyncio.Event) -> None:
+        """Every RECORD_EVERY seconds until `stop`; never cut off inside a write."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RECORD_EVERY)
+            await self.write()
+
+
+async def _renew(ids: set[uuid.UUID]) -> None:
     while True:
         await asyncio.sleep(LEASE_SECONDS / 3)
         lease = datetime.now(UTC) + timedelta(seconds=LEASE_SECONDS)
+        if not ids:
+            continue
         async with db.current().write():
             await Delivery.update({Delivery.claimed_until: lease}).where(
-                Delivery.id.is_in(ids) & (Delivery.state == "pending")
+                Delivery.id.is_in(list(ids)) & (Delivery.state == "pending")
             )
 
 
 async def _release(ids: list[uuid.UUID]) -> None:
     """Claims given back unsent; a push already on its way may go again (at most once more)."""
+    if not ids:
+        return
     async with db.current().write():
         await Delivery.update(
             {Delivery.claimed_until: None, Delivery.attempts: Delivery.attempts - 1}
@@ -365,8 +412,7 @@ async def _release(ids: list[uuid.UUID]) -> None:
 async def _send_and_record(
     sender: PushSender,
     rows: list[dict[str, Any]],
-    done: Drained,
-    now: datetime,
+    record: _Recorder,
     gateway: Gateway | None,
 ) -> None:
     messages = {
@@ -375,6 +421,7 @@ async def _send_and_record(
         .where(Message.id.is_in(list({r["message_id"] for r in rows})))
         .output(load_json=True)
     }
+    record.messages = messages
     sub_ids = [r["subscription_id"] for r in rows if r["subscription_id"]]
     subs = (
         {
@@ -388,24 +435,31 @@ async def _send_and_record(
     mobiles = await mobiles_of(people) if people else {}
     gateway = gateway or LogGateway()
     ready = [_prepare(r, messages.get(r["message_id"]), subs) for r in rows]
+    for i, answer in enumerate(ready):
+        if isinstance(answer, Answer):  # gone or skipped: nothing to send
+            record.heard(i, answer)
     pushes = [(i, p) for i, p in enumerate(ready) if isinstance(p, Push)]
     others = [
         (i, r)
         for i, (r, p) in enumerate(zip(rows, ready, strict=True))
         if p is None  # texts and calls through the gateway
     ]
-    pushed, called = await asyncio.gather(
-        sender.send_all([p for _i, p in pushes]),
-        asyncio.gather(
-            *(_call(gateway, r, messages[r["message_id"]], mobiles) for _i, r in others)
-        ),
-    )
-    answers: list[Answer] = [p if isinstance(p, Answer) else Answer(0) for p in ready]
-    for (i, _p), answer in zip(pushes, pushed, strict=True):
-        answers[i] = answer
-    for (i, _r), answer in zip(others, called, strict=True):
-        answers[i] = answer
-    await _record_all(rows, answers, done, now, messages)
+
+    async def call(i: int, row: dict) -> None:
+        record.heard(i, await _call(gateway, row, messages[row["message_id"]], mobiles))
+
+    stop = asyncio.Event()
+    writing = asyncio.create_task(record.keep_writing(stop))
+    try:
+        await asyncio.gather(
+            sender.send_all(
+                [p for _i, p in pushes], lambda n, answer: record.heard(pushes[n][0], answer)
+            ),
+            *(call(i, r) for i, r in others),
+        )
+    finally:
+        stop.set()
+        await writing  # its last write takes what was heard up to here
 
 
 async def drain_all(

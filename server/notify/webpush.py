@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -122,11 +123,23 @@ class PushSender:
             )
         return self._pool
 
-    async def send_all(self, pushes: list[Push]) -> list[Answer]:
+    async def send_all(
+        self, pushes: list[Push], heard: Callable[[int, Answer], None] | None = None
+    ) -> list[Answer]:
         """Many pushes at once: encrypted in chunks (in the helpers when there are any),
-        each chunk posted as soon as it is ready."""
+        each chunk posted as soon as it is ready. `heard(i, answer)` is told of each answer
+        as it comes (the caller records them while the rest are still on their way)."""
+
+        async def told(i: int, answer: Awaitable[Answer]) -> Answer:
+            got = await answer
+            if heard is not None:
+                heard(i, got)
+            return got
+
         if not self.processes or len(pushes) < 2 * CHUNK:
-            return await asyncio.gather(*(self.send(*_args(p), **_kwargs(p)) for p in pushes))
+            return await asyncio.gather(
+                *(told(i, self.send(*_args(p), **_kwargs(p))) for i, p in enumerate(pushes))
+            )
         loop = asyncio.get_running_loop()
         chunks = [pushes[at : at + CHUNK] for at in range(0, len(pushes), CHUNK)]
         encrypted = [
@@ -136,14 +149,20 @@ class PushSender:
             for chunk in chunks
         ]
 
-        async def post_chunk(chunk: list[Push], bodies: asyncio.Future) -> list[Answer]:
+        async def post_chunk(first: int, chunk: list[Push], bodies: asyncio.Future) -> list[Answer]:
             ready = await bodies
             return await asyncio.gather(
-                *(self.post(p, body) for p, body in zip(chunk, ready, strict=True))
+                *(
+                    told(first + n, self.post(p, body))
+                    for n, (p, body) in enumerate(zip(chunk, ready, strict=True))
+                )
             )
 
         answers = await asyncio.gather(
-            *(post_chunk(c, e) for c, e in zip(chunks, encrypted, strict=True))
+            *(
+                post_chunk(n * CHUNK, c, e)
+                for n, (c, e) in enumerate(zip(chunks, encrypted, strict=True))
+            )
         )
         return [a for chunk in answers for a in chunk]
 
