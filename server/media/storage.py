@@ -15,6 +15,7 @@ import io
 import re
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,8 @@ class UploadState:
 
 #: unfinished uploads one person may hold (a phone queues ~300 KB photos: hundreds fit)
 DEFAULT_QUOTA = 200 * 1024 * 1024
+#: photos a process remembers as whole (a name each: about 10 MB)
+KNOWN_WHOLE = 100_000
 #: an unfinished upload that has not grown this long is removed
 PARTIAL_DAYS = 3
 
@@ -61,6 +64,9 @@ class MediaStore:
         # One upload of a given photo at a time in this process (two phones may send it);
         # across hosts a chunk is named by where it starts, so a chunk sent twice is one.
         self._locks: dict[str, asyncio.Lock] = {}
+        # Photos known whole: a photo is named by its hash and never removed once whole, so
+        # a page of thumbnails asks the store (a HEAD each on S3) once per photo, not per view
+        self._whole: OrderedDict[str, None] = OrderedDict()
 
     @staticmethod
     def name(sha: str) -> str:
@@ -71,7 +77,14 @@ class MediaStore:
         return f"partial/{owner or 'public'}/{sha}/"
 
     def exists(self, sha: str) -> bool:
-        return SHA256.match(sha) is not None and self.blobs.size(self.name(sha)) is not None
+        if sha in self._whole:
+            return True
+        if SHA256.match(sha) is None or self.blobs.size(self.name(sha)) is None:
+            return False
+        self._whole[sha] = None
+        if len(self._whole) > KNOWN_WHOLE:
+            self._whole.popitem(last=False)
+        return True
 
     def read(self, sha: str) -> bytes | None:
         _check(sha)

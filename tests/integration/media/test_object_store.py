@@ -131,3 +131,26 @@ def test_the_store_names_what_arrived_and_expires_the_rest(s3_url: str, tmp_path
     assert store.state(sha, owner).received == 0
     assert store.put(data) == sha and store.exists(sha) and store.read(sha) == data
     assert store.expire(days=0) == 0  # a whole photo is not a part
+
+
+def test_a_whole_photo_is_asked_of_the_store_once(s3_url: str, tmp_path) -> None:
+    """A page of thumbnails asks whether each photo is whole: on S3 that is a HEAD each
+    time, unless the process remembers the photos it found whole (they never change)."""
+    blobs = S3Blobs.connect(s3_url, BUCKET, "k", "s", "us-east-1", f"{tmp_path.name}-heads/")
+    asked: list[str] = []
+    size = blobs.size
+
+    def counted(name: str) -> int | None:
+        asked.append(name)
+        return size(name)
+
+    blobs.size = counted  # type: ignore[method-assign]
+    store = MediaStore(blobs)
+    data = photo(31)
+    sha = hashlib.sha256(data).hexdigest()
+    assert not store.exists(sha) and not store.exists(sha)  # not there: asked each time
+    assert len(asked) == 2
+    store.put(data)
+    before = len(asked)
+    assert all(store.exists(sha) for _ in range(5))
+    assert len(asked) == before + 1
