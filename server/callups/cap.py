@@ -13,6 +13,7 @@ is Unknown does a colour named in the event or headline decide (the last one nam
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from server.callups.kinds import HazardType, WarningLevel
+from server.i18n import N_, gettext
 
 NAMESPACES = {
     "urn:oasis:names:tc:emergency:cap:1.2": "1.2",
@@ -63,7 +65,15 @@ _TYPES = (
 
 
 class CapRefused(Exception):
-    """The file is not an alert we can take; the message is the one-line reason."""
+    """The file is not an alert we can take: a one-line reason, a catalog message whose
+    `%(name)s` parts are `params`; `str()` is the English, `text()` the person's language."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+    def text(self) -> str:
+        return gettext(self.message, **self.params)
 
 
 @dataclass(frozen=True)
@@ -130,33 +140,50 @@ class CapAlert:
 def parse(data: bytes) -> CapAlert:
     """The alert in `data`, or CapRefused with the reason."""
     if len(data) > MAX_BYTES:
-        raise CapRefused(f"file too large ({len(data)} bytes, at most {MAX_BYTES})")
+        raise CapRefused(
+            N_("The file is too large (%(size)s bytes; at most %(limit)s)."),
+            size=len(data),
+            limit=MAX_BYTES,
+        )
+    data = as_utf8(data)
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise CapRefused(
-            f"XML with a DTD, entities or external references is refused ({exc})"
+            N_("XML with a DTD, entities or external references is refused (%(what)s)."),
+            what=type(exc).__name__,
         ) from None
     except ParseError as exc:
-        raise CapRefused(f"not well-formed XML ({exc})") from None
+        raise CapRefused(N_("The file is not well-formed XML (%(where)s)."), where=exc) from None
     namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
     if local != "alert" or namespace not in NAMESPACES:
-        raise CapRefused(f"not a CAP 1.1 or 1.2 alert (root element {root.tag!r})")
+        raise CapRefused(
+            N_("This is not a CAP 1.1 or 1.2 alert (its root element is %(tag)s)."),
+            tag=root.tag[:80],
+        )
     get = _reader(namespace)
     for name in REQUIRED:
         if not get(root, name):
-            raise CapRefused(f"missing required <{name}>")
+            raise CapRefused(N_("The alert is missing the required <%(name)s>."), name=name)
     status, msg_type = get(root, "status"), get(root, "msgType")
     if status not in STATUSES:
-        raise CapRefused(f"status {status!r} is not a warning to act on (Actual or Exercise)")
+        raise CapRefused(
+            N_("Status %(status)s is not a warning to act on (Actual or Exercise)."),
+            status=status[:40],
+        )
     if msg_type not in MSG_TYPES:
-        raise CapRefused(f"msgType {msg_type!r} is not taken (Alert, Update or Cancel)")
+        raise CapRefused(
+            N_("Message type %(type)s is not taken (Alert, Update or Cancel)."),
+            type=msg_type[:40],
+        )
     infos = [_info(get, node) for node in root.findall(f"{{{namespace}}}info")]
     if msg_type != "Cancel" and not infos:
-        raise CapRefused("no <info> block: nothing to warn about")
+        raise CapRefused(N_("The alert has no <info> block: nothing to warn about."))
     references = _references(get(root, "references"))
     if msg_type != "Alert" and not references:
-        raise CapRefused(f"a {msg_type} must name the alert it refers to in <references>")
+        raise CapRefused(
+            N_("An %(type)s must name the alert it refers to in <references>."), type=msg_type
+        )
     return CapAlert(
         version=NAMESPACES[namespace],
         identifier=get(root, "identifier"),
@@ -167,6 +194,45 @@ def parse(data: bytes) -> CapAlert:
         references=references,
         infos=infos,
     )
+
+
+_DECLARED = re.compile(rb"""\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+#: what a Chinese sender declares, read as the encoding that contains them all
+_CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030"}
+
+
+def as_utf8(data: bytes) -> bytes:
+    """The file in UTF-8 for the parser (expat reads no multi-byte encoding but UTF-8 and
+    UTF-16): an encoding declared in the prolog (GB2312, GBK, GB18030...) is decoded here
+    and the declaration rewritten; a file declaring none must be UTF-8 (or carry a BOM)."""
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data
+    declared = _DECLARED.match(data)
+    name = declared.group(1).decode("ascii").lower() if declared else ""
+    if name in ("", "utf-8", "utf8"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            if name:
+                raise CapRefused(N_("The file says it is UTF-8, but it is not.")) from None
+            raise CapRefused(
+                N_(
+                    "The file is not UTF-8 and does not say its encoding: add "
+                    '<?xml version="1.0" encoding="GB18030"?> (or the one it is in).'
+                )
+            ) from None
+        return data
+    try:
+        codec = _CHINESE.get(name) or codecs.lookup(name).name
+        text = data.decode(codec)
+    except LookupError:
+        raise CapRefused(N_("Unknown encoding %(name)s."), name=name) from None
+    except UnicodeDecodeError:
+        raise CapRefused(N_("The file is not valid %(name)s."), name=name.upper()) from None
+    assert declared is not None
+    head = len(declared.group(0))  # ASCII: as many characters as bytes, up to the value
+    utf8 = re.sub(r"""encoding\s*=\s*["'][^"']*["']\Z""", 'encoding="UTF-8"', text[:head])
+    return (utf8 + text[head:]).encode("utf-8")
 
 
 def _reader(namespace: str):
@@ -181,7 +247,7 @@ def _reader(namespace: str):
 def _info(get: Any, node: Any) -> CapInfo:
     for name in INFO_REQUIRED:
         if not get(node, name):
-            raise CapRefused(f"<info> is missing required <{name}>")
+            raise CapRefused(N_("An <info> is missing the required <%(name)s>."), name=name)
     ns = get.ns
     effective = get(node, "effective") or get(node, "onset")
     expires = get(node, "expires")
@@ -203,7 +269,7 @@ def _info(get: Any, node: Any) -> CapInfo:
 def _area(get: Any, node: Any) -> CapArea:
     ns = get.ns
     if not get(node, "areaDesc"):
-        raise CapRefused("<area> is missing required <areaDesc>")
+        raise CapRefused(N_("An <area> is missing the required <areaDesc>."))
     polygons = [_points(p.text or "") for p in node.findall(f"{{{ns}}}polygon")]
     circles = [_circle(c.text or "") for c in node.findall(f"{{{ns}}}circle")]
     geocodes = [(get(g, "valueName"), get(g, "value")) for g in node.findall(f"{{{ns}}}geocode")]
@@ -214,16 +280,18 @@ def _points(text: str) -> list[tuple[float, float]]:
     try:
         points = [tuple(float(v) for v in pair.split(",")) for pair in text.split()]
     except ValueError:
-        raise CapRefused(f"a <polygon> is not a list of lat,lon pairs: {text[:60]!r}") from None
+        raise CapRefused(
+            N_("A <polygon> is not a list of lat,lon pairs: %(text)s"), text=text[:60]
+        ) from None
     if len(points) < 4 or any(len(p) != 2 for p in points):
-        raise CapRefused("a <polygon> needs at least four lat,lon pairs")
+        raise CapRefused(N_("A <polygon> needs at least four lat,lon pairs."))
     return [(p[0], p[1]) for p in points]
 
 
 def _circle(text: str) -> tuple[float, float, float]:
     match = re.fullmatch(r"\s*(-?[\d.]+),(-?[\d.]+)\s+([\d.]+)\s*", text)
     if not match:
-        raise CapRefused(f"a <circle> is not 'lat,lon radius': {text[:60]!r}")
+        raise CapRefused(N_('A <circle> is not "lat,lon radius": %(text)s'), text=text[:60])
     lat, lng, radius = (float(g) for g in match.groups())
     return lat, lng, radius
 
@@ -242,9 +310,11 @@ def _time(text: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise CapRefused(f"<{name}> is not a date-time: {text[:40]!r}") from None
+        raise CapRefused(
+            N_("<%(name)s> is not a date-time: %(text)s"), name=name, text=text[:40]
+        ) from None
     if value.tzinfo is None:
-        raise CapRefused(f"<{name}> has no time zone: {text[:40]!r}")
+        raise CapRefused(N_("<%(name)s> has no time zone: %(text)s"), name=name, text=text[:40])
     return value
 
 

@@ -14,7 +14,7 @@ from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
 from server.directory import service as directory
 from server.errors import DomainError
-from server.i18n import gettext
+from server.i18n import N_, gettext
 from server.web.render import render
 
 XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
@@ -77,12 +77,12 @@ async def upload_cap(request: Request) -> Response | Template | Redirect:
         data = await upload.read() if hasattr(upload, "read") else b""
     try:
         if not data:
-            raise cap.CapRefused("empty file")
+            raise cap.CapRefused(N_("The file is empty."))
         done = await warnings.import_cap(data, viewer.person_id)
     except cap.CapRefused as exc:
         if as_api:
-            return Response({"error": str(exc)}, status_code=422)
-        context = {"warnings": await warnings.recent(viewer), "error": str(exc)}
+            return Response({"error": exc.text()}, status_code=422)
+        context = {"warnings": await warnings.recent(viewer), "error": exc.text()}
         return render(request, "callups/warnings.html", context, status_code=422)
     if as_api:
         return Response(

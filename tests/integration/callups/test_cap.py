@@ -23,7 +23,7 @@ SHARED = ROOT.parent / "shared" / "fixtures" / "cap"
 OURS = OURS_CAP
 IMPORTED = ["thunderstorm.cap", "weather.cap", "earthquake.cap", "canada.cap"]
 REFUSED = {
-    "invalid.cap": "missing required <scope>",
+    "invalid.cap": "missing the required <scope>",
     "no_optional_fields.cap": "no <info> block",
     "xee.cap": "DTD",
 }
@@ -131,6 +131,34 @@ async def test_polygon_and_circle_match_our_towns(demo) -> None:
     assert drill.warning.level is WarningLevel.yellow
 
 
+async def test_chinese_encodings_declared_are_read_and_undeclared_refused(demo) -> None:
+    """GB2312, GBK and GB18030 as the prolog declares them (expat reads none of them); a
+    file that is not UTF-8 and says nothing is refused with a reason, never a traceback."""
+    data = read(OURS, "zh_geohazard_gb2312.cap")
+    headline = "江南县发布地质灾害气象风险橙色预警"
+    assert headline.encode("gb2312") in data  # really GB2312 bytes
+    done = await import_cap(data)
+    assert done.warning.headline == headline
+    assert done.warning.level is WarningLevel.orange
+    assert done.warning.hazard_type is HazardType.geohazard
+    assert done.warning.area_paths == [(await area_by_code("339922002")).path]
+    for name in ("GBK", "GB18030", "gb2312", "cp936"):
+        said = data.replace(b'encoding="GB2312"', f"encoding='{name}'".encode())
+        assert cap.parse(said).main.headline == headline
+    as_utf8 = data.decode("gb2312").replace("GB2312", "UTF-8").encode("utf-8")
+    assert cap.parse(as_utf8).main.headline == headline
+    refusals = {
+        data.replace(b' encoding="GB2312"', b""): "does not say its encoding",
+        data.replace(b"GB2312", b"UTF-8"): "says it is UTF-8",
+        data.replace(b"GB2312", b"X-NOPE"): "Unknown encoding",
+        data.replace(b"GB2312", b"ASCII"): "not valid ASCII",
+    }
+    for bad, reason in refusals.items():
+        with pytest.raises(cap.CapRefused) as refused:
+            cap.parse(bad)
+        assert reason in str(refused.value)
+
+
 def test_the_command_line_exit_codes(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cap.sqlite3'}"}
     gridwatch = [sys.executable, "-m", "server.cli"]
@@ -152,5 +180,12 @@ def test_the_command_line_exit_codes(tmp_path: Path) -> None:
         assert bad.returncode == 2
         lines = [line for line in bad.stderr.splitlines() if line.startswith("refused:")]
         assert len(lines) == 1 and reason in lines[0]
+    undeclared = tmp_path / "gbk.cap"
+    undeclared.write_bytes(
+        read(OURS, "zh_geohazard_gb2312.cap").replace(b' encoding="GB2312"', b"")
+    )
+    said = run(undeclared)
+    assert said.returncode == 2 and "Traceback" not in said.stderr
+    assert "\nrefused: The file is not UTF-8" in said.stderr
     missing = run(tmp_path / "nope.cap")
     assert missing.returncode == 2 and "cannot read" in missing.stderr

@@ -35,7 +35,14 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
         content=b"<alert>not cap</alert>",
         headers={"x-csrftoken": token, "content-type": "application/xml"},
     )
-    assert refused.status_code == 422 and "not a CAP" in refused.json()["error"]
+    assert refused.status_code == 422 and "不是CAP" in refused.json()["error"]
+    gbk = (OURS_CAP / "zh_geohazard_gb2312.cap").read_bytes().replace(b' encoding="GB2312"', b"")
+    shown = await bureau.post(
+        "/warnings/cap",
+        files={"file": ("gbk.cap", gbk, "application/xml")},
+        headers={"x-csrftoken": token},
+    )  # a reason in the person's language on the page, not a 500
+    assert shown.status_code == 422 and "文件不是UTF-8编码" in shown.text
     data = (OURS_CAP / "zh_flood_polygon.cap").read_bytes()
     page = await bureau.post(
         "/warnings/cap",
