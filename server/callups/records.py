@@ -9,6 +9,10 @@ from typing import Any
 
 from server.callups.kinds import Answer, HazardType, TargetState, Via, WarningLevel, WarningState
 from server.db import as_json
+from server.i18n import N_, gettext
+
+#: CAP msgType as the pages say it
+MSG_TYPES = {"Alert": N_("Issued"), "Update": N_("Update"), "Cancel": N_("Lifted")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class WarningRecord:
     @property
     def drill(self) -> bool:
         return self.status == "Exercise"
+
+    @property
+    def cancels(self) -> bool:
+        """A CAP Cancel: the lifting (解除) of a warning, not a warning of its own."""
+        return self.msg_type == "Cancel"
+
+    @property
+    def msg_label(self) -> str:
+        return gettext(MSG_TYPES.get(self.msg_type, self.msg_type))
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> WarningRecord:

@@ -52,6 +52,9 @@ class EarlyWarning(Table):
     #: the warning this one updates or cancels; and the one that superseded this one
     supersedes = UUID(null=True, default=None)
     superseded_by = UUID(null=True, default=None)
+    #: the CAP <references> as "sender,identifier" tokens, space separated: the links of
+    #: its chain, kept so that an alert arriving after the one naming it joins the chain
+    refs = Text(default="")
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -1,5 +1,11 @@
-"""Early warnings (预警): typed in by staff or imported from CAP, matched to our areas; an
-update or cancellation supersedes the warning it names, which stays on record as such."""
+"""Early warnings (预警): typed in by staff or imported from CAP, matched to our areas.
+
+CAP messages that name one another in <references> form a chain, followed in both
+directions whatever order they arrive in (a feed may deliver an Update before its Alert, or
+a Cancel that names only the first Alert): after each import the whole chain is settled
+again. A chain with a Cancel is cancelled, every message of it, for good (an Update naming
+a cancelled alert does not bring it back); otherwise the latest sent is in force and the
+others are shown as updated by it."""
 
 from __future__ import annotations
 
@@ -79,14 +85,69 @@ async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported
         earlier, unknown = await _referenced(alert.references)
         row = await _row_of(alert, earlier, actor_id)
         await EarlyWarning.insert(EarlyWarning(**row))
-        state = WarningState.cancelled if alert.msg_type == "Cancel" else WarningState.updated
-        for old in earlier:
-            await EarlyWarning.update(
-                {EarlyWarning.state: state.value, EarlyWarning.superseded_by: row["id"]}
-            ).where(EarlyWarning.id == old["id"])
+        await _settle(await _chain(row["id"]))
     warning = await load(row["id"])
     action = {"Alert": "created", "Update": "updated", "Cancel": "cancelled"}[alert.msg_type]
     return Imported(action, warning, await reach(warning), unknown)
+
+
+def _tokens(refs: str) -> set[tuple[str, str]]:
+    return {tuple(t.split(",", 1)) for t in refs.split() if "," in t}  # type: ignore[misc]
+
+
+async def _chain(start: uuid.UUID) -> list[dict[str, Any]]:
+    """Every CAP message linked to `start` by references, either way."""
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    todo = [await EarlyWarning.select().where(EarlyWarning.id == start).first()]
+    while todo:
+        row = todo.pop()
+        if row is None or row["id"] in found:
+            continue
+        found[row["id"]] = row
+        named, _unknown = await _referenced(sorted(_tokens(row["refs"])))
+        naming = await EarlyWarning.select().where(
+            EarlyWarning.refs.like(f"%{row['identifier']}%")  # then checked exactly
+        )
+        me = (row["sender"], row["identifier"])
+        todo += named + [r for r in naming if me in _tokens(r["refs"])]
+    return list(found.values())
+
+
+async def _settle(chain: list[dict[str, Any]]) -> None:
+    """The state of each message of a chain, from the chain as a whole."""
+    latest = max(chain, key=lambda r: (r["sent_at"], r["created_at"]))
+    cancels = [r for r in chain if r["msg_type"] == "Cancel"]
+    final = max(cancels, key=lambda r: (r["sent_at"], r["created_at"])) if cancels else latest
+    for row in chain:
+        state = (
+            WarningState.cancelled
+            if cancels
+            else WarningState.active
+            if row is final
+            else WarningState.updated
+        )
+        values: dict[Any, Any] = {
+            EarlyWarning.state: state.value,
+            EarlyWarning.superseded_by: None if row is final else final["id"],
+        }
+        if row is final and cancels and not as_json(row["texts"]):
+            # a Cancel without <info> shows what it cancels: the latest warning of its chain
+            shown = max(
+                (r for r in chain if r["msg_type"] != "Cancel"),
+                key=lambda r: (r["sent_at"], r["created_at"]),
+                default=None,
+            )
+            if shown is not None:
+                values.update(
+                    {
+                        EarlyWarning.level: shown["level"],
+                        EarlyWarning.hazard_type: shown["hazard_type"],
+                        EarlyWarning.headline: shown["headline"],
+                        EarlyWarning.area_paths: as_json(row["area_paths"])
+                        or as_json(shown["area_paths"]),
+                    }
+                )
+        await EarlyWarning.update(values).where(EarlyWarning.id == row["id"])
 
 
 async def _referenced(references: list[tuple[str, str]]) -> tuple[list[dict], list[str]]:
@@ -161,6 +222,7 @@ async def _row_of(
             WarningState.cancelled if alert.msg_type == "Cancel" else WarningState.active
         ).value,
         "supersedes": earlier[0]["id"] if earlier else None,
+        "refs": " ".join(f"{s},{i}" for s, i in alert.references)[:4000],
         "created_by": actor_id,
         **main_fields,
     }
