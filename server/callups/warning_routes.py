@@ -114,6 +114,7 @@ async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Tem
             "w": warning,
             "areas": [names.get(p, p) for p in warning.area_paths],
             "targets": await warnings.reach(warning),
+            "unknown_codes": await directory.unknown_codes(warning.area_codes),
             **related,
         },
     )

@@ -239,9 +239,31 @@ async def credentials(mobile: str) -> tuple[uuid.UUID, str, bool] | None:
     return (row["id"], row["password_hash"], row["active"]) if row else None
 
 
+def code_forms(code: str) -> list[str]:
+    """An administrative division code in every form it is written: the statistical code
+    of 12 digits pads a town (9) and a county (6) with zeros (339922002000 is the town
+    339922002, 339922000000 the county 339922); senders use any of them, and so may our
+    own imported areas."""
+    short = code
+    while len(short) > 6 and short.endswith("000"):
+        short = short[:-3]
+    forms = [short + "0" * (width - len(short)) for width in (6, 9, 12) if width >= len(short)]
+    return forms or [code]
+
+
 async def area_paths_by_code(codes: list[str]) -> list[str]:
-    rows = await Area.select(Area.path).where(Area.code.is_in(codes))
+    forms = sorted({f for c in codes for f in code_forms(c)})
+    rows = await Area.select(Area.path).where(Area.code.is_in(forms)) if forms else []
     return [r["path"] for r in rows]
+
+
+async def unknown_codes(codes: list[str]) -> list[str]:
+    """Those of `codes` that name none of our areas, in any form."""
+    rows = await Area.select(Area.code).where(
+        Area.code.is_in(sorted({f for c in codes for f in code_forms(c)}) or [""])
+    )
+    known = {f for r in rows for f in code_forms(r["code"])}
+    return [c for c in codes if not set(code_forms(c)) & known]
 
 
 async def area_centres() -> list[tuple[str, float, float]]:

@@ -15,7 +15,7 @@ from server.callups.kinds import HazardType, WarningLevel, WarningState
 from server.callups.targets import DEFAULT_KINDS
 from server.callups.warnings import import_cap, load
 from server.directory.holders import count_holders as count
-from server.directory.service import area_by_code
+from server.directory.service import area_by_code, code_forms, unknown_codes
 from server.settings import ROOT
 from tests.integration.callups.people import OURS_CAP
 
@@ -157,6 +157,18 @@ async def test_chinese_encodings_declared_are_read_and_undeclared_refused(demo) 
         with pytest.raises(cap.CapRefused) as refused:
             cap.parse(bad)
         assert reason in str(refused.value)
+
+
+async def test_twelve_digit_codes_match_and_unknown_ones_are_named(demo) -> None:
+    """The statistical code pads a town to 12 digits (339922002000 is 桃源乡 339922002):
+    both forms match; a code the city does not know is named on the warning's page."""
+    qingxi, taoyuan = await area_by_code("339901002"), await area_by_code("339922002")
+    done = await import_cap(read(OURS, "zh_landslide_12digit.cap"))
+    assert sorted(done.warning.area_paths) == sorted([qingxi.path, taoyuan.path])
+    assert done.targets == await count([qingxi.path, taoyuan.path], list(DEFAULT_KINDS)) > 0
+    assert await unknown_codes(done.warning.area_codes) == ["339977001000"]
+    assert code_forms("339922000000") == ["339922", "339922000", "339922000000"]
+    assert code_forms("339922002001") == ["339922002001"]  # a village: already its own
 
 
 def test_the_command_line_exit_codes(tmp_path: Path) -> None:

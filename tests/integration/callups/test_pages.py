@@ -43,6 +43,14 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
         headers={"x-csrftoken": token},
     )  # a reason in the person's language on the page, not a 500
     assert shown.status_code == 422 and "文件不是UTF-8编码" in shown.text
+    landslide = await bureau.post(
+        "/warnings/cap",
+        content=(OURS_CAP / "zh_landslide_12digit.cap").read_bytes(),
+        headers={"x-csrftoken": token, "content-type": "application/xml"},
+    )
+    assert landslide.status_code == 201
+    page_of = (await bureau.get(f"/warnings/{landslide.json()['warning_id']}")).text
+    assert "本市通讯录中没有的区划代码：339977001000" in page_of
     data = (OURS_CAP / "zh_flood_polygon.cap").read_bytes()
     page = await bureau.post(
         "/warnings/cap",
