@@ -127,3 +127,70 @@ def inside_polygon(lat: float, lng: float, ring: list[tuple[float, float]]) -> b
             if lat < cross:
                 inside = not inside
     return inside
+
+
+Ring = list[tuple[float, float]]  # (lat, lng) pairs
+#: degrees: a point this close to an edge is on it (about a millimetre)
+_ON_EDGE = 1e-8
+
+
+def rings_of(geometry: dict | None) -> list[Ring]:
+    """The outer rings of a GeoJSON Polygon or MultiPolygon ([lng, lat]) as (lat, lng)."""
+    if not geometry:
+        return []
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+    return [[(float(p[1]), float(p[0])) for p in polygon[0]] for polygon in polygons if polygon]
+
+
+def _edges(ring: Ring) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    return list(zip(ring, ring[1:] + ring[:1], strict=True))
+
+
+def _on_edge(point: tuple[float, float], ring: Ring) -> bool:
+    return any(_off_segment(point, a, b) <= _ON_EDGE for a, b in _edges(ring))
+
+
+def _strictly_inside(point: tuple[float, float], ring: Ring) -> bool:
+    return inside_polygon(point[0], point[1], ring) and not _on_edge(point, ring)
+
+
+def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _crossing(p1, p2, q1, q2) -> bool:  # type: ignore[no-untyped-def]
+    """The two segments cross at a point inside both (touching ends do not count)."""
+    d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
+    d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _inner_points(ring: Ring) -> list[tuple[float, float]]:
+    """Points that stand for a ring's inside: its vertices, edge midpoints and centroid."""
+    n = len(ring) - 1 if len(ring) > 1 and ring[0] == ring[-1] else len(ring)
+    corners = ring[:n]
+    middles = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in _edges(corners)]
+    centre = (sum(p[0] for p in corners) / n, sum(p[1] for p in corners) / n) if n else (0, 0)
+    return [*corners, *middles, centre]
+
+
+def rings_meet(a: Ring, b: Ring) -> bool:
+    """Whether two rings' insides overlap: edges that cross, or a point standing for one
+    strictly inside the other. Neighbours that only share a border do not meet (two
+    villages side by side are not both in a warning drawn over one of them)."""
+    if any(_crossing(p1, p2, q1, q2) for p1, p2 in _edges(a) for q1, q2 in _edges(b)):
+        return True
+    return any(_strictly_inside(p, b) for p in _inner_points(a)) or any(
+        _strictly_inside(p, a) for p in _inner_points(b)
+    )
+
+
+def circle_meets(ring: Ring, lat: float, lng: float, radius_m: float) -> bool:
+    """Whether a circle (centre, metres) and a ring's inside overlap: the centre inside, or
+    an edge nearer to the centre than the radius."""
+    if inside_polygon(lat, lng, ring):
+        return True
+    origin = Fix(lat, lng)
+    local = [_local(origin, Fix(p[0], p[1])) for p in ring]
+    return any(_off_segment((0.0, 0.0), a, b) < radius_m for a, b in _edges(local))

@@ -32,6 +32,12 @@ class WarningRecord:
     area_desc: str
     area_codes: list[str]
     area_paths: list[str]
+    #: what its shapes reach: areas (their own posts) and places (warnings.reach_of)
+    reach_areas: list[str]
+    reach_places: list[uuid.UUID]
+    #: as given: [[lat, lng], ...] rings and [lat, lng, radius_km] circles
+    polygons: list[list[list[float]]]
+    circles: list[list[float]]
     valid_from: datetime | None
     valid_to: datetime | None
     sent_at: datetime
@@ -62,6 +68,10 @@ class WarningRecord:
             texts=as_json(row["texts"]),
             area_codes=as_json(row["area_codes"]),
             area_paths=as_json(row["area_paths"]),
+            reach_areas=as_json(row["reach_areas"]),
+            reach_places=[uuid.UUID(p) for p in as_json(row["reach_places"])],
+            polygons=as_json(row["polygons"]),
+            circles=as_json(row["circles"]),
         )
 
 
@@ -74,7 +84,18 @@ def _state_now(row: dict[str, Any]) -> WarningState:
     return state
 
 
-_WARNING_TYPED = {"hazard_type", "level", "state", "texts", "area_codes", "area_paths"}
+_WARNING_TYPED = {
+    "hazard_type",
+    "level",
+    "state",
+    "texts",
+    "area_codes",
+    "area_paths",
+    "reach_areas",
+    "reach_places",
+    "polygons",
+    "circles",
+}
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ async def new_callup(request: Request) -> Template:
 async def _new_context(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "values": values,
+        # drafted from a warning: whom its polygons and circles reach, besides the areas
+        "shapes": await service.shape_reach(viewer_of(request), values.get("warning_id")),
         "windows": dict(request.app.state.settings.callup_windows),
         "levels": list(WarningLevel),
         "kinds": CHOOSABLE,
@@ -119,7 +121,7 @@ async def create_callup(request: Request) -> Template | Redirect:
         warning_id=uuid.UUID(warning) if len(warning) == 36 else None,
     )
     viewer = viewer_of(request)
-    errors = service.check(viewer, draft)
+    errors = service.check(viewer, draft, await service.shape_reach(viewer, draft.warning_id))
     if not errors:
         try:
             return Redirect(f"/callups/{await service.create(viewer, draft)}", status_code=303)

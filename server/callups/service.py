@@ -13,6 +13,7 @@ from server import db, localtime, wake
 from server.auth.access import ON_DUTY
 from server.auth.service import Viewer
 from server.callups import targets as targeting
+from server.callups import warnings
 from server.callups.kinds import WarningLevel
 from server.callups.records import CallupRecord, TargetRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
@@ -46,14 +47,40 @@ class Draft:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def check(viewer: Viewer, draft: Draft) -> dict[str, str]:
+@dataclass(frozen=True)
+class ShapeReach:
+    """What a warning's polygons and circles reach, of what the viewer covers: areas (their
+    own posts) and places; the call-up drafted from it calls them besides the areas chosen."""
+
+    areas: list[str] = field(default_factory=list)
+    places: list[uuid.UUID] = field(default_factory=list)
+    #: the part of the warning's reach outside the viewer's areas (not called)
+    beyond: int = 0
+
+
+async def shape_reach(viewer: Viewer, warning_id: uuid.UUID | None) -> ShapeReach:
+    if warning_id is None:
+        return ShapeReach()
+    try:
+        warning = await warnings.get(viewer, warning_id)
+    except NotFound:
+        return ShapeReach()
+    covered = viewer.scope.covers_path
+    areas = [a for a in warning.reach_areas if covered(a)]
+    grids = await directory.place_grids(warning.reach_places)
+    places = [p for p in warning.reach_places if covered(grids.get(p, ""))]
+    beyond = len(warning.reach_areas) - len(areas) + len(warning.reach_places) - len(places)
+    return ShapeReach(areas, places, beyond)
+
+
+def check(viewer: Viewer, draft: Draft, shapes: ShapeReach | None = None) -> dict[str, str]:
     """What is wrong with a draft, field by field (translated)."""
     errors = {}
     if not draft.title.strip() or len(draft.title) > 120:
         errors["title"] = gettext(N_("Give the call-up a title (at most 120 characters)."))
     if draft.level not in WarningLevel.__members__:
         errors["level"] = gettext(N_("Choose a level."))
-    if not draft.area_paths:
+    if not draft.area_paths and not (shapes and (shapes.areas or shapes.places)):
         errors["areas"] = gettext(N_("Choose at least one area."))
     elif not all(viewer.scope.covers_path(p) for p in draft.area_paths):
         errors["areas"] = gettext(N_("You can only call up people in your own areas."))
@@ -67,11 +94,16 @@ def check(viewer: Viewer, draft: Draft) -> dict[str, str]:
 
 
 async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
-    """A draft call-up with its computed targets (not sent yet)."""
-    if errors := check(viewer, draft):
+    """A draft call-up with its computed targets (not sent yet): everyone on duty under
+    the areas chosen and, drafted from a warning, whom its shapes reach in the viewer's
+    areas (the same rule as the warning's page)."""
+    shapes = await shape_reach(viewer, draft.warning_id)
+    if errors := check(viewer, draft, shapes):
         raise DomainError(next(iter(errors.values())))
     level = WarningLevel(draft.level)
-    found = await holders.holders_in(draft.area_paths, draft.post_kinds)
+    found = await holders.holders_in(
+        draft.area_paths, draft.post_kinds, own=shapes.areas, places=shapes.places
+    )
     callup_id = uuid.uuid4()
     now = datetime.now(UTC)
     database = db.current()
@@ -90,7 +122,8 @@ async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
                 drill=draft.drill,
                 window_minutes=draft.window_minutes or DEFAULT_WINDOWS[level.value],
                 max_rounds=draft.max_rounds,
-                area_paths=holders.outermost(draft.area_paths),
+                # what it covers: the areas chosen and where those reached hold their posts
+                area_paths=holders.outermost([*draft.area_paths, *(h.area_path for h in found)]),
                 post_kinds=sorted(set(draft.post_kinds)),
                 created_by=viewer.person_id,
             )

@@ -41,6 +41,10 @@ class EarlyWarning(Table):
     #: geocodes as given, and the paths of our areas they matched (the outermost only)
     area_codes = JSON(default="[]")
     area_paths = JSON(default="[]")
+    #: what its polygons and circles reach: areas whose boundary they overlap (their own
+    #: posts, not everything under them) and places inside them (warnings.reach_of)
+    reach_areas = JSON(default="[]")
+    reach_places = JSON(default="[]")
     #: [[lat, lng], ...] rings and [lat, lng, radius_km] circles as given
     polygons = JSON(default="[]")
     circles = JSON(default="[]")

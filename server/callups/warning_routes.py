@@ -114,6 +114,8 @@ async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Tem
             "w": warning,
             "areas": [names.get(p, p) for p in warning.area_paths],
             "targets": await warnings.reach(warning),
+            "people": await warnings.people(warning),
+            "shape_areas": await directory.area_names(warning.reach_areas),
             "unknown_codes": await directory.unknown_codes(warning.area_codes),
             **related,
         },

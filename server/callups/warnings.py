@@ -25,7 +25,7 @@ from server.db import as_json
 from server.directory import holders
 from server.directory import service as directory
 from server.errors import DomainError, NotFound
-from server.i18n import N_
+from server.i18n import N_, gettext
 
 NOT_FOUND = N_("This warning does not exist.")
 
@@ -41,28 +41,71 @@ class Imported:
     unknown_references: list[str]
 
 
-async def match_areas(
+#: why a person is reached by a warning, as the warning page says it
+REASONS = {
+    "code": N_("named by its division code"),
+    "polygon": N_("inside the warning's polygon"),
+    "circle": N_("inside the warning's circle"),
+    "grid": N_("its grid is in the warning's area (the place has no location)"),
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a warning names: areas by code (everyone on duty under them), areas whose
+    boundary its shapes overlap (their own posts only: a village beside the polygon is not
+    called because its town is), and places inside its shapes; `why` says which rule
+    matched each (by area path, or place id as text)."""
+
+    subtrees: list[str]
+    areas: list[str]
+    places: list[uuid.UUID]
+    why: dict[str, str]
+
+
+async def reach_of(
     codes: list[str],
     polygons: list[list[tuple[float, float]]],
     circles: list[tuple[float, float, float]],
-) -> list[str]:
-    """The paths of our areas named by code, or whose centre lies in a polygon or circle;
-    only the outermost of nested ones."""
-    paths: list[str] = []
-    if codes:
-        paths += await directory.area_paths_by_code(codes)
+) -> Reach:
+    subtrees = holders.outermost(await directory.area_paths_by_code(codes)) if codes else []
+    why = dict.fromkeys(subtrees, "code")
+    areas: list[str] = []
+    places: list[uuid.UUID] = []
     if polygons or circles:
-        for path, lat, lng in await directory.area_centres():
-            if any(geo.inside_polygon(lat, lng, ring) for ring in polygons) or any(
-                _within(lat, lng, c) for c in circles
-            ):
-                paths.append(path)
-    return holders.outermost(paths)
+        for path, geometry in await directory.area_shapes():
+            rings = geo.rings_of(geometry)
+            if any(geo.rings_meet(r, p) for r in rings for p in polygons):
+                areas.append(path)
+                why.setdefault(path, "polygon")
+            elif any(geo.circle_meets(r, c[0], c[1], c[2] * 1000) for r in rings for c in circles):
+                areas.append(path)
+                why.setdefault(path, "circle")
+        touched = set(areas)
+        for place_id, grid, lat, lng in await directory.place_locations():
+            if lat is None or lng is None:
+                reason = "grid" if grid in touched else None
+            elif any(geo.inside_polygon(lat, lng, ring) for ring in polygons):
+                reason = "polygon"
+            elif any(_within(lat, lng, c) for c in circles):
+                reason = "circle"
+            else:
+                reason = None
+            if reason:
+                places.append(place_id)
+                why[str(place_id)] = reason
+    return Reach(subtrees, sorted(areas), places, why)
 
 
 def _within(lat: float, lng: float, circle: tuple[float, float, float]) -> bool:
     clat, clng, radius_km = circle
     return geo.distance_m(lat, lng, clat, clng) <= radius_km * 1000
+
+
+async def _reach_of_warning(warning: WarningRecord) -> Reach:
+    circles = [(c[0], c[1], c[2]) for c in warning.circles]
+    polygons = [[(p[0], p[1]) for p in ring] for ring in warning.polygons]
+    return await reach_of(warning.area_codes, polygons, circles)
 
 
 async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported:
@@ -145,6 +188,10 @@ async def _settle(chain: list[dict[str, Any]]) -> None:
                         EarlyWarning.headline: shown["headline"],
                         EarlyWarning.area_paths: as_json(row["area_paths"])
                         or as_json(shown["area_paths"]),
+                        EarlyWarning.reach_areas: as_json(row["reach_areas"])
+                        or as_json(shown["reach_areas"]),
+                        EarlyWarning.reach_places: as_json(row["reach_places"])
+                        or as_json(shown["reach_places"]),
                     }
                 )
         await EarlyWarning.update(values).where(EarlyWarning.id == row["id"])
@@ -173,13 +220,16 @@ async def _row_of(
     codes = sorted({c for a in areas for c in cap.admin_codes(a)})
     polygons = [p for a in areas for p in a.polygons]
     circles = [c for a in areas for c in a.circles]
-    paths = await match_areas(codes, polygons, circles)
+    reach = await reach_of(codes, polygons, circles)
+    paths, reach_areas, reach_places = reach.subtrees, reach.areas, [str(p) for p in reach.places]
     if main is None:  # a Cancel without <info>: what it cancels says what it was
         base = earlier[0] if earlier else None
         level = base["level"] if base else WarningLevel.blue.value
         kind = base["hazard_type"] if base else HazardType.other.value
         headline = f"{base['headline'] if base else alert.identifier}"[:200]
         paths = paths or (as_json(base["area_paths"]) if base else [])
+        if base and not (reach_areas or reach_places):
+            reach_areas, reach_places = as_json(base["reach_areas"]), as_json(base["reach_places"])
         texts: list[dict] = []
         main_fields = {"description": "", "instruction": "", "valid_from": None, "valid_to": None}
     else:
@@ -215,6 +265,8 @@ async def _row_of(
         "area_desc": (texts[0]["area_desc"] if texts else "")[:500],
         "area_codes": codes,
         "area_paths": paths,
+        "reach_areas": reach_areas,
+        "reach_places": reach_places,
         "polygons": [[list(p) for p in ring] for ring in polygons],
         "circles": [list(c) for c in circles],
         "sent_at": alert.sent,
@@ -230,7 +282,62 @@ async def _row_of(
 
 async def reach(warning: WarningRecord) -> int:
     """How many people a call-up for this warning would reach by default."""
-    return await holders.count_holders(warning.area_paths, list(targeting.DEFAULT_KINDS))
+    return await holders.count_holders(
+        warning.area_paths,
+        list(targeting.DEFAULT_KINDS),
+        own=warning.reach_areas,
+        places=warning.reach_places,
+    )
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A person a warning reaches, and why (for the warning's page)."""
+
+    person_id: uuid.UUID
+    name: str
+    post: str
+    where: str
+    why: str
+
+
+async def people(warning: WarningRecord, limit: int = 500) -> list[Reached]:
+    """Whom a call-up drafted from this warning reaches by default (the same rule), each
+    with their post, where it is and which of the warning's rules matched."""
+    found = await holders.holders_in(
+        warning.area_paths,
+        list(targeting.DEFAULT_KINDS),
+        own=warning.reach_areas,
+        places=warning.reach_places,
+    )
+    found = found[:limit]
+    why = (
+        (await _reach_of_warning(warning)).why
+        if warning.reach_areas or warning.reach_places
+        else {}
+    )
+    names = await directory.person_names([h.person_id for h in found])
+    posts = await directory.post_labels([h.post_id for h in found])
+    area_names = await directory.area_names([h.area_path for h in found])
+    shown = []
+    for h in found:
+        if h.place_id is not None and str(h.place_id) in why:
+            reason = why[str(h.place_id)]
+        elif h.place_id is None and h.area_path in warning.reach_areas:
+            reason = why.get(h.area_path, "polygon")
+        else:
+            reason = "code"
+        post, where = posts.get(h.post_id, ("", ""))
+        shown.append(
+            Reached(
+                h.person_id,
+                names.get(h.person_id, ""),
+                post,
+                where or area_names.get(h.area_path, h.area_path),
+                gettext(REASONS[reason]),
+            )
+        )
+    return sorted(shown, key=lambda r: (r.where, r.post, r.name))
 
 
 @dataclass(frozen=True)
@@ -279,7 +386,8 @@ def concerns(viewer: Viewer, warning: WarningRecord) -> bool:
     """A warning concerns staff whose area it covers (it names their area or one above it)
     or who cover an area it names; another town's warning is not theirs to see."""
     return viewer.scope.everything or any(
-        viewer.scope.covers_path(p) or viewer.scope.sees_ancestor(p) for p in warning.area_paths
+        viewer.scope.covers_path(p) or viewer.scope.sees_ancestor(p)
+        for p in [*warning.area_paths, *warning.reach_areas]
     )
 
 

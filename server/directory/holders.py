@@ -7,6 +7,7 @@ the directory's tables.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ class Holder:
     post_id: uuid.UUID
     area_path: str
     superior_id: uuid.UUID | None
+    place_id: uuid.UUID | None = None
 
 
 def outermost(paths: list[str]) -> list[str]:
@@ -33,12 +35,25 @@ def outermost(paths: list[str]) -> list[str]:
     return kept
 
 
-def _where(area_paths: list[str], kinds: list[str]):
+def _where(
+    area_paths: list[str],
+    kinds: list[str],
+    own: Sequence[str] = (),
+    places: Sequence[uuid.UUID] = (),
+):
+    """Posts of `kinds`: anywhere under `area_paths`, the areas `own` themselves (not
+    what lies under them), and at `places`."""
     clause = None
     for path in outermost(area_paths):
         clause = (
             under(Post.area_path, path) if clause is None else clause | under(Post.area_path, path)
         )
+    for extra in (
+        (Post.area_path.is_in(list(own)) & Post.place.is_null()) if own else None,
+        Post.place.is_in(list(places)) if places else None,
+    ):
+        if extra is not None:
+            clause = extra if clause is None else clause | extra
     active = (
         Post.active.eq(True)
         & Post.kind.is_in(list(kinds))
@@ -47,14 +62,25 @@ def _where(area_paths: list[str], kinds: list[str]):
     return active & clause if clause is not None else None
 
 
-async def holders_in(area_paths: list[str], kinds: list[str]) -> list[Holder]:
-    """Each person once (their first post by area), with the holder of the post's superior."""
-    where = _where(area_paths, kinds)
+async def holders_in(
+    area_paths: list[str],
+    kinds: list[str],
+    *,
+    own: Sequence[str] = (),
+    places: Sequence[uuid.UUID] = (),
+) -> list[Holder]:
+    """Each person once (their first post by area), with the holder of the post's superior:
+    under `area_paths`, in the areas `own` themselves, at `places`."""
+    where = _where(area_paths, kinds, own, places)
     if where is None or not kinds:
         return []
     rows = (
         await Post.select(
-            Post.id, Post.person, Post.area_path, Post.superior.person.as_alias("boss")
+            Post.id,
+            Post.person,
+            Post.area_path,
+            Post.place,
+            Post.superior.person.as_alias("boss"),
         )
         .where(where)
         .order_by(Post.area_path)
@@ -63,13 +89,19 @@ async def holders_in(area_paths: list[str], kinds: list[str]) -> list[Holder]:
     for r in rows:
         if r["person"] not in found:
             boss = r["boss"] if r["boss"] != r["person"] else None
-            found[r["person"]] = Holder(r["person"], r["id"], r["area_path"], boss)
+            found[r["person"]] = Holder(r["person"], r["id"], r["area_path"], boss, r["place"])
     return list(found.values())
 
 
-async def count_holders(area_paths: list[str], kinds: list[str]) -> int:
-    """How many people hold one of `kinds` in these areas (whom a call-up would reach)."""
-    where = _where(area_paths, kinds)
+async def count_holders(
+    area_paths: list[str],
+    kinds: list[str],
+    *,
+    own: Sequence[str] = (),
+    places: Sequence[uuid.UUID] = (),
+) -> int:
+    """How many people hold one of `kinds` there (whom a call-up would reach)."""
+    where = _where(area_paths, kinds, own, places)
     if where is None or not kinds:
         return 0
     rows = await Post.select(Post.person).where(where).distinct()

@@ -266,12 +266,26 @@ async def unknown_codes(codes: list[str]) -> list[str]:
     return [c for c in codes if not set(code_forms(c)) & known]
 
 
-async def area_centres() -> list[tuple[str, float, float]]:
-    """(path, centre latitude, centre longitude) of every area that has a centre."""
-    rows = await Area.select(Area.path, Area.center_lat, Area.center_lng).where(
-        Area.center_lat.is_not_null()
+async def area_shapes() -> list[tuple[str, dict]]:
+    """(path, GeoJSON boundary) of every area whose boundary is known."""
+    rows = await Area.select(Area.path, Area.polygon).where(Area.polygon.is_not_null())
+    return [(r["path"], as_json(r["polygon"])) for r in rows if r["polygon"]]
+
+
+async def place_locations() -> list[tuple[uuid.UUID, str, float | None, float | None]]:
+    """(id, grid path, latitude, longitude) of every active place."""
+    rows = await Place.select(Place.id, Place.area_path, Place.lat, Place.lng).where(
+        Place.active.eq(True)
     )
-    return [(r["path"], r["center_lat"], r["center_lng"]) for r in rows]
+    return [(r["id"], r["area_path"], r["lat"], r["lng"]) for r in rows]
+
+
+async def place_grids(place_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The grid path of each place."""
+    if not place_ids:
+        return {}
+    rows = await Place.select(Place.id, Place.area_path).where(Place.id.is_in(place_ids))
+    return {r["id"]: r["area_path"] for r in rows}
 
 
 async def area_by_path(path: str) -> AreaRecord | None:
@@ -286,6 +300,24 @@ async def area_names(paths: list[str]) -> dict[str, str]:
         return {}
     rows = await Area.select(Area.path, Area.name).where(Area.path.is_in(wanted))
     return {r["path"]: r["name"] for r in rows}
+
+
+async def person_names(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names by person id (the warning page's list of whom it reaches)."""
+    if not person_ids:
+        return {}
+    rows = await Person.select(Person.id, Person.name).where(Person.id.is_in(person_ids))
+    return {r["id"]: r["name"] for r in rows}
+
+
+async def post_labels(post_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """(the post's kind as people say it, the place it is at, if any) by post id."""
+    if not post_ids:
+        return {}
+    rows = await Post.select(Post.id, Post.kind, Post.place.name.as_alias("place")).where(
+        Post.id.is_in(post_ids)
+    )
+    return {r["id"]: (PostKind(r["kind"]).label, r["place"] or "") for r in rows}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server import geo
 from server.geo import (
     EARTH_RADIUS_M,
     Fix,
@@ -113,3 +114,30 @@ def test_thinning_keeps_every_point_within_the_tolerance(
 def test_impossible_speed(moves: list[tuple[float, int]], flagged: list[int]) -> None:
     track = [Fix(30.0 + m * METRE, 120.0, accuracy=15, at_ms=t) for m, t in moves]
     assert too_fast(track, max_kmh=120) == flagged
+
+
+def _box(s: float, n: float, w: float, e: float) -> list[tuple[float, float]]:
+    return [(s, w), (s, e), (n, e), (n, w), (s, w)]
+
+
+def test_shapes_meet_only_where_their_insides_overlap() -> None:
+    village = _box(30.0, 30.1, 120.0, 120.1)
+    assert geo.rings_meet(village, _box(30.0, 30.1, 120.0, 120.1))  # the same
+    assert geo.rings_meet(village, _box(30.05, 30.2, 120.05, 120.2))  # overlapping corners
+    assert geo.rings_meet(village, _box(30.02, 30.03, 120.02, 120.03))  # one inside
+    assert geo.rings_meet(_box(29.0, 31.0, 119.0, 121.0), village)  # the other way round
+    assert geo.rings_meet(village, _box(29.9, 30.2, 120.04, 120.06))  # a band across it
+    assert not geo.rings_meet(village, _box(30.0, 30.1, 120.1, 120.2))  # neighbours: a border
+    assert not geo.rings_meet(village, _box(30.1, 30.2, 120.1, 120.2))  # a corner
+    assert not geo.rings_meet(village, _box(31.0, 31.1, 120.0, 120.1))  # apart
+    # a circle of 1 km centred 0.5 km outside the east edge reaches in; one 2 km off does not
+    east = 120.1 + 0.5 / (111.32 * math.cos(math.radians(30.05)))
+    assert geo.circle_meets(village, 30.05, east, 1000)
+    assert not geo.circle_meets(village, 30.05, east + 1.5 / 96.4, 1000)
+    assert geo.circle_meets(village, 30.05, 120.05, 10)  # centre inside
+    geometry = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1]]]}
+    assert geo.rings_of(geometry) == [[(30.0, 120.0), (30.0, 120.1), (30.1, 120.1)]]
+    assert geo.rings_of({"type": "MultiPolygon", "coordinates": [geometry["coordinates"]]}) == (
+        geo.rings_of(geometry)
+    )
+    assert geo.rings_of(None) == []

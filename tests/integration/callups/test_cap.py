@@ -118,16 +118,20 @@ async def test_chinese_alert_update_and_cancel(demo) -> None:
 
 
 @pytest.mark.db
-async def test_polygon_and_circle_match_our_towns(demo) -> None:
+async def test_polygon_and_circle_reach_our_towns(demo) -> None:
+    """Shapes reach areas by their boundaries (who is called: test_cap_targeting)."""
     qingxi, taoyuan = await area_by_code("339901002"), await area_by_code("339922002")
     flood = await import_cap(read(OURS, "zh_flood_polygon.cap"))
-    assert flood.warning.area_paths == [qingxi.path]
+    assert flood.warning.area_paths == []  # no codes: nothing named whole
+    assert qingxi.path in flood.warning.reach_areas
+    assert taoyuan.path not in flood.warning.reach_areas
     assert flood.warning.headline == "清溪河洪水橙色预警"  # the Chinese block comes first
     assert [t["language"] for t in flood.warning.texts] == ["zh-CN", "en-US"]
     assert flood.warning.hazard_type is HazardType.flood
     drill = await import_cap(read(OURS, "zh_geohazard_drill.cap"))
     assert drill.warning.drill and drill.warning.status == "Exercise"
-    assert drill.warning.area_paths == [taoyuan.path]
+    assert taoyuan.path in drill.warning.reach_areas
+    assert qingxi.path not in drill.warning.reach_areas
     assert drill.warning.level is WarningLevel.yellow
 
 

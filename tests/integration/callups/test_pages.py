@@ -68,7 +68,10 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
 
     form = (await bureau.get(f"/callups/new?warning={warning_id}")).text
     town = await area_by_code("339901002")
-    assert f'value="{town.path}" checked' in form
+    # a polygon names no area whole: nothing ticked; whom it reaches is called besides
+    assert f'value="{town.path}" checked' not in form and 'id="shape-reach"' in form
+    shown = (await bureau.get(warning_url)).text
+    assert 'id="reached"' in shown and "位于预警多边形内" in shown
     empty = await post_form(bureau, "/callups", {"title": ""})
     assert empty.status_code == 422 and 'id="callup-form"' in empty.text
     made = await post_form(
