@@ -14,6 +14,7 @@ is Unknown does a colour named in the event or headline decide (the last one nam
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,6 +181,8 @@ def parse(data: bytes) -> CapAlert:
     if msg_type != "Cancel" and not infos:
         raise CapRefused(N_("The alert has no <info> block: nothing to warn about."))
     references = _references(get(root, "references"))
+    if (get(root, "sender"), get(root, "identifier")) in references:
+        raise CapRefused(N_("The alert refers to itself in <references>."))
     if msg_type != "Alert" and not references:
         raise CapRefused(
             N_("An %(type)s must name the alert it refers to in <references>."), type=msg_type
@@ -285,7 +288,66 @@ def _points(text: str) -> list[tuple[float, float]]:
         ) from None
     if len(points) < 4 or any(len(p) != 2 for p in points):
         raise CapRefused(N_("A <polygon> needs at least four lat,lon pairs."))
-    return [(p[0], p[1]) for p in points]
+    ring = [(p[0], p[1]) for p in points]
+    for lat, lng in ring:
+        _on_earth(lat, lng)
+    if ring[0] != ring[-1]:
+        raise CapRefused(N_("A <polygon> is not closed: its last point must be its first."))
+    if _crosses_itself(ring):
+        raise CapRefused(N_("A <polygon> crosses itself."))
+    return ring
+
+
+def _on_earth(lat: float, lng: float) -> None:
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise CapRefused(
+            N_(
+                "The point %(lat)s,%(lng)s is not on Earth (latitude -90 to 90, longitude "
+                "-180 to 180)."
+            ),
+            lat=lat,
+            lng=lng,
+        )
+
+
+def _crosses_itself(ring: list[tuple[float, float]]) -> bool:
+    """Whether two edges that are not neighbours cross or touch (as google/cap-library
+    refuses): edges swept by their west ends, so only those that overlap east-west are
+    compared."""
+    edges = list(itertools.pairwise(ring))
+    n = len(edges)
+    order = sorted(range(n), key=lambda i: min(edges[i][0][1], edges[i][1][1]))
+    active: list[int] = []
+    for i in order:
+        west = min(edges[i][0][1], edges[i][1][1])
+        active = [j for j in active if max(edges[j][0][1], edges[j][1][1]) >= west]
+        for j in active:
+            if abs(i - j) in (1, n - 1):  # neighbours share a point by design
+                continue
+            if _segments_meet(*edges[i], *edges[j]):
+                return True
+        active.append(i)
+    return False
+
+
+def _segments_meet(p1, p2, q1, q2) -> bool:  # type: ignore[no-untyped-def]
+    def side(o, a, b) -> float:  # type: ignore[no-untyped-def]
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    def between(o, a, b) -> bool:  # type: ignore[no-untyped-def]
+        return min(o[0], a[0]) <= b[0] <= max(o[0], a[0]) and min(o[1], a[1]) <= b[1] <= max(
+            o[1], a[1]
+        )
+
+    d1, d2, d3, d4 = side(q1, q2, p1), side(q1, q2, p2), side(p1, p2, q1), side(p1, p2, q2)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    return (
+        (d1 == 0 and between(q1, q2, p1))
+        or (d2 == 0 and between(q1, q2, p2))
+        or (d3 == 0 and between(p1, p2, q1))
+        or (d4 == 0 and between(p1, p2, q2))
+    )
 
 
 def _circle(text: str) -> tuple[float, float, float]:
@@ -293,6 +355,7 @@ def _circle(text: str) -> tuple[float, float, float]:
     if not match:
         raise CapRefused(N_('A <circle> is not "lat,lon radius": %(text)s'), text=text[:60])
     lat, lng, radius = (float(g) for g in match.groups())
+    _on_earth(lat, lng)
     return lat, lng, radius
 
 
@@ -301,8 +364,12 @@ def _references(text: str) -> list[tuple[str, str]]:
     found = []
     for item in text.split():
         parts = item.split(",")
-        if len(parts) >= 2:
-            found.append((parts[0], parts[1]))
+        if len(parts) != 3 or not all(parts):
+            raise CapRefused(
+                N_("A reference is not sender,identifier,sent: %(text)s"), text=item[:80]
+            )
+        _time(parts[2], "references")
+        found.append((parts[0], parts[1]))
     return found
 
 

@@ -135,6 +135,48 @@ async def test_polygon_and_circle_reach_our_towns(demo) -> None:
     assert drill.warning.level is WarningLevel.yellow
 
 
+RING = "29.91,120.06 29.91,120.29 30.04,120.29 30.04,120.06 29.91,120.06"
+#: what google/cap-library refuses too: a shape off the Earth or unclosed or crossing itself,
+#: a reference that is not a triple or that names the alert itself
+BROKEN = {
+    "unclosed": (RING, "29.91,120.06 29.91,120.29 30.04,120.29 30.04,120.06", "not closed"),
+    "bow tie": (
+        RING,
+        "29.91,120.06 30.04,120.29 29.91,120.29 30.04,120.06 29.91,120.06",
+        "crosses itself",
+    ),
+    "off the Earth": (RING, "95.0,120.06 29.91,120.29 30.04,120.29 95.0,120.06", "not on Earth"),
+    "a circle off the Earth": (
+        "<polygon>" + RING,
+        "<circle>30.1,200.5 3</circle><polygon>" + RING,
+        "not on Earth",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_shapes_are_refused(name: str) -> None:
+    good, bad, reason = BROKEN[name]
+    data = read(OURS, "zh_flood_polygon.cap").decode().replace(good, bad, 1)
+    with pytest.raises(cap.CapRefused) as refused:
+        cap.parse(data.encode())
+    assert reason in str(refused.value)
+
+
+def test_references_are_triples_and_never_the_alert_itself() -> None:
+    update = read(OURS, "zh_rainstorm_update.cap").decode()
+    named = "339922000000000,33992241600000_20260715080000,2026-07-15T08:00:00+08:00"
+    itself = named.replace("080000,", "110000,")
+    for bad, reason in (
+        (itself, "refers to itself"),
+        ("339922000000000,33992241600000_20260715080000", "not sender,identifier,sent"),
+        (named.replace("2026-07-15T08", "yesterday"), "not a date-time"),
+    ):
+        with pytest.raises(cap.CapRefused) as refused:
+            cap.parse(update.replace(named, bad).encode())
+        assert reason in str(refused.value), bad
+
+
 async def test_chinese_encodings_declared_are_read_and_undeclared_refused(demo) -> None:
     """GB2312, GBK and GB18030 as the prolog declares them (expat reads none of them); a
     file that is not UTF-8 and says nothing is refused with a reason, never a traceback."""
