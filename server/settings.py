@@ -81,6 +81,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "partner systems that may post Open311 requests: name=key pairs, comma separated"
         " (empty: reading only)",
     ),
+    "CAP_KEYS": (
+        "",
+        "warning systems that may post CAP alerts to /api/cap: name=key pairs, comma"
+        " separated, keys of 16+ characters (empty: CAP files are imported by staff only)",
+    ),
     "MAP_TILE_URL": (
         "",
         "map tiles for patrol tracks, a Leaflet URL template in WGS-84 such as 天地图's"
@@ -159,6 +164,7 @@ class Settings:
     )
     #: Open311 api_key -> the partner's name
     open311_keys: tuple[tuple[str, str], ...] = ()
+    cap_keys: tuple[tuple[str, str], ...] = ()
     map_tile_url: str = ""
     map_tile_subdomains: str = "01234567"
     map_tile_attribution: str = ""
@@ -278,6 +284,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         callup_windows=_windows(get("CALLUP_WINDOWS") or VARIABLES["CALLUP_WINDOWS"][0]),
         tipoff_limits=_limits(get("TIPOFF_LIMITS") or VARIABLES["TIPOFF_LIMITS"][0]),
         open311_keys=_keys(get("OPEN311_KEYS") or ""),
+        cap_keys=_keys(get("CAP_KEYS") or "", "CAP_KEYS"),
         map_tile_url=_tile_url(get("MAP_TILE_URL") or ""),
         map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
@@ -307,13 +314,13 @@ def _limits(value: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((who, *found[who]) for who in ("ip", "mobile", "all"))
 
 
-def _keys(value: str) -> tuple[tuple[str, str], ...]:
+def _keys(value: str, variable: str = "OPEN311_KEYS") -> tuple[tuple[str, str], ...]:
     """ "12345=k3y...,wx=..." -> ((key, name), ...); keys of at least 16 characters."""
     pairs = []
     for part in filter(None, (p.strip() for p in value.split(","))):
         name, _, key = part.partition("=")
         if not name.strip() or len(key.strip()) < 16:
-            raise ValueError(f"OPEN311_KEYS: {name!r} needs name=key with a key of 16+ characters")
+            raise ValueError(f"{variable}: {name!r} needs name=key with a key of 16+ characters")
         pairs.append((key.strip(), name.strip()[:40]))
     return tuple(pairs)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server.auth.access import ON_DUTY, allow, viewer_of
+from server.auth.access import ON_DUTY, PUBLIC, allow, viewer_of
 from server.callups import cap, warnings
 from server.callups.kinds import HazardType, WarningLevel
 from server.directory import service as directory
@@ -18,6 +20,7 @@ from server.i18n import N_, gettext
 from server.web.render import render
 
 XML_TYPES = ("application/xml", "text/xml", "application/cap+xml")
+log = logging.getLogger("gridwatch.warnings")
 
 
 @get("/warnings", opt=allow(ON_DUTY))
@@ -85,16 +88,60 @@ async def upload_cap(request: Request) -> Response | Template | Redirect:
         context = {"warnings": await warnings.recent(viewer), "error": exc.text()}
         return render(request, "callups/warnings.html", context, status_code=422)
     if as_api:
-        return Response(
-            {
-                "action": done.action,
-                "warning_id": str(done.warning.id),
-                "targets": done.targets,
-                "unknown_references": done.unknown_references,
-            },
-            status_code=201,
-        )
+        return Response(_done_json(done), status_code=201)
     return Redirect(f"/warnings/{done.warning.id}", status_code=303)
+
+
+def _done_json(done: warnings.Imported) -> dict[str, Any]:
+    return {
+        "action": done.action,
+        "warning_id": str(done.warning.id),
+        "state": done.warning.state.value,
+        "level": done.warning.level.value,
+        "targets": done.targets,
+        "unknown_references": done.unknown_references,
+    }
+
+
+def _machine_answer(request: Request, body: dict[str, Any], status: int) -> Response:
+    """JSON, or XML when the caller's Accept asks for it."""
+    if "xml" in request.headers.get("accept", "") and "json" not in request.headers.get(
+        "accept", ""
+    ):
+        root = Element("result" if status < 400 else "error")
+        for key, value in body.items():
+            child = SubElement(root, key)
+            child.text = ", ".join(value) if isinstance(value, list) else str(value)
+        xml = '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="unicode")
+        return Response(xml, status_code=status, media_type="application/xml")
+    return Response(body, status_code=status)
+
+
+@post(
+    "/api/cap",
+    opt=allow(PUBLIC),
+    exclude_from_csrf=True,  # a warning system's server, authenticated by its key
+    status_code=201,
+    request_max_body_size=cap.MAX_BYTES,
+)
+async def post_cap(request: Request) -> Response:
+    """The machine API for warning systems: a CAP alert as the body, the key (CAP_KEYS) in
+    the X-Api-Key header; 201 with what was done, 422 with the reason, 401 without a key
+    known here. Never a page, never a CSRF token."""
+    keys = dict(request.app.state.settings.cap_keys)
+    partner = keys.get(request.headers.get("x-api-key", ""))
+    if partner is None:
+        message = gettext(N_("An X-Api-Key header with a key given for this system is needed."))
+        return _machine_answer(request, {"error": message, "status": 401}, 401)
+    data = await request.body()
+    try:
+        if not data:
+            raise cap.CapRefused(N_("The file is empty."))
+        done = await warnings.import_cap(data)
+    except cap.CapRefused as exc:
+        return _machine_answer(request, {"error": exc.text(), "status": 422}, 422)
+    log.info("CAP alert %s from %s: %s", done.warning.identifier, partner, done.action)
+    return _machine_answer(request, _done_json(done), 201 if done.action != "already" else 200)
 
 
 @get("/warnings/{warning_id:uuid}", opt=allow(ON_DUTY))
@@ -122,4 +169,4 @@ async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Tem
     )
 
 
-ROUTES = [list_warnings, new_warning, create_warning, upload_cap, show_warning]
+ROUTES = [list_warnings, new_warning, create_warning, upload_cap, post_cap, show_warning]

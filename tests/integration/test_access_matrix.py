@@ -157,6 +157,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/tipoffs/settings/blocks/{entry_id:uuid}/remove"): ROUTERS,
     ("GET", "/open311/v2/services.json"): PUBLIC,
     ("POST", "/open311/v2/requests.json"): API_KEY,
+    ("POST", "/api/cap"): API_KEY,
     ("GET", "/open311/v2/requests.json"): PUBLIC,
     ("GET", "/open311/discovery.json"): PUBLIC,
     ("GET", "/open311/v2/services.xml"): PUBLIC,

@@ -388,6 +388,7 @@ ELSEWHERE = {
     ("POST", "/notify/subscriptions/remove"): "one's own push subscriptions",
     ("POST", "/open311/v2/requests.xml"): "partner API key (tests/integration/tipoffs)",
     ("POST", "/open311/v2/requests.json"): "partner API key (tests/integration/tipoffs)",
+    ("POST", "/api/cap"): "warning system's key (callups/test_pages)",
     ("POST", "/sync/mutations"): "the sync engine: test_write_matrix and sync/test_fuzz",
     ("POST", "/sync/announce"): "the sync engine: sync/test_fuzz",
     ("PUT", "/media/uploads/{sha:str}"): "one's own unfinished upload (media/test_uploads)",

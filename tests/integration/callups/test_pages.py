@@ -171,3 +171,35 @@ async def test_the_superior_opens_the_escalation_link(app: Litestar, demo) -> No
         assert f'href="tel:{silent["mobile"]}"' in page.text
         assert 'data-kind="escalated"' in page.text
         assert 'id="officer-form"' not in page.text  # recording is for staff
+
+
+async def test_a_warning_system_posts_cap_with_its_key(settings, demo) -> None:
+    """The machine API: the key in X-Api-Key, no session, no CSRF token; answers are JSON
+    (or XML when asked), never a page: 401 without a key, 422 with the reason, 201 done."""
+    from dataclasses import replace
+
+    from server.app import create_app
+
+    key = "k" * 24
+    app = create_app(replace(settings, cap_keys=((key, "省预警发布系统"),)))
+    data = (OURS_CAP / "zh_rainstorm_red.cap").read_bytes()
+    async with AsyncTestClient(app=app) as machine:
+        nobody = await machine.post("/api/cap", content=data)
+        assert nobody.status_code == 401 and nobody.json()["status"] == 401
+        wrong = await machine.post("/api/cap", content=data, headers={"x-api-key": "x" * 24})
+        assert wrong.status_code == 401 and "X-Api-Key" in wrong.json()["error"]
+        gbk = (
+            (OURS_CAP / "zh_geohazard_gb2312.cap").read_bytes().replace(b' encoding="GB2312"', b"")
+        )
+        refused = await machine.post("/api/cap", content=gbk, headers={"x-api-key": key})
+        assert refused.status_code == 422 and "UTF-8" in refused.json()["error"]
+        done = await machine.post("/api/cap", content=data, headers={"x-api-key": key})
+        assert done.status_code == 201 and done.json()["action"] == "created"
+        assert done.json()["level"] == "red" and done.json()["targets"] > 0
+        again = await machine.post(
+            "/api/cap", content=data, headers={"x-api-key": key, "accept": "application/xml"}
+        )
+        assert again.status_code == 200 and again.headers["content-type"].startswith(
+            "application/xml"
+        )
+        assert "<action>already</action>" in again.text
