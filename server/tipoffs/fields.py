@@ -11,11 +11,22 @@ from typing import Any
 from server.i18n import N_
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
+#: what GeoReport v2 allows a relayed request: no description at all, up to 4,000 characters
+RELAYED_DESCRIPTION_MAX = 4000
 ADDRESS_MAX, NAME_MAX = 200, 50
 MAX_PHOTOS = 6
 #: a photo as sent (the phone's camera, not yet scaled down)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+#: a fixed line with its area code (0571 88001234, 010-12345678)
+_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+
+
+def phone_digits(raw: str) -> str:
+    """A number as people write it, digits only: spaces, dashes and brackets dropped, the
+    country code (+86, 0086) too."""
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    return re.sub(r"^(\+86|0086)", "", digits)
 
 
 class FieldProblem(ValueError):
@@ -58,13 +69,26 @@ def _number(values: Mapping[str, Any], name: str, low: float, high: float) -> fl
     return number
 
 
-def clean(values: Mapping[str, Any], photos: list[bytes], categories: set[str]) -> Draft:
-    """The draft of a tip-off from form values (strings) and photo bytes."""
+def clean(
+    values: Mapping[str, Any],
+    photos: list[bytes],
+    categories: set[str],
+    *,
+    relayed: bool = False,
+) -> Draft:
+    """The draft of a tip-off from form values (strings) and photo bytes. `relayed`: a
+    partner system (a hotline) relays a caller: a description may be missing or long (as
+    GeoReport v2 allows) and the number may be a fixed line."""
     category = _text(values, "category")
     if category not in categories:
         raise FieldProblem("category", N_("Choose what kind of hazard it is."))
     description = _text(values, "description")
-    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+    if relayed:
+        if len(description) > RELAYED_DESCRIPTION_MAX:
+            raise FieldProblem(
+                "description", N_("The description may be at most 4,000 characters.")
+            )
+    elif not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
         raise FieldProblem("description", N_("Describe what you saw in 5 to 2,000 characters."))
     lat = _number(values, "lat", -90, 90)
     lng = _number(values, "lng", -180, 180)
@@ -78,8 +102,13 @@ def clean(values: Mapping[str, Any], photos: list[bytes], categories: set[str]) 
     name = _text(values, "name")
     if len(name) > NAME_MAX:
         raise FieldProblem("name", N_("The name may be at most 50 characters."))
-    mobile = re.sub(r"[\s-]", "", _text(values, "mobile"))
-    if mobile and not _MOBILE.match(mobile):
+    mobile = phone_digits(_text(values, "mobile"))
+    if relayed and mobile and not (_MOBILE.match(mobile) or _LANDLINE.match(mobile)):
+        raise FieldProblem(
+            "mobile",
+            N_("A phone number is a mobile (11 digits) or a fixed line with its area code."),
+        )
+    if not relayed and mobile and not _MOBILE.match(mobile):
         raise FieldProblem("mobile", N_("A mobile number has 11 digits and starts with 1."))
     if len(photos) > MAX_PHOTOS:
         raise FieldProblem("photos", N_("At most 6 photos."))

@@ -22,6 +22,10 @@ from server.tipoffs.tables import TipOff
 REPLY_MAX = 1000
 
 
+#: what a hazard's description holds (hazards/fields.py)
+HAZARD_DESCRIPTION_MAX = 2000
+
+
 async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level: str) -> uuid.UUID:
     """A new hazard from the tip-off, in the grid staff chose (the tip-off's own by default),
     in one transaction. The hazard's id and its mutations' ids derive from the tip-off, so a
@@ -40,7 +44,9 @@ async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level
         fields = {
             "category": row["category"],
             "level": level,
-            "description": row["description"],
+            # a relayed caller's may run to 4,000 characters (GeoReport): the hazard takes
+            # what its own field holds, the tip-off keeps the whole
+            "description": row["description"][:HAZARD_DESCRIPTION_MAX],
             "lat": row["lat"],
             "lng": row["lng"],
             "accuracy": row["accuracy"],

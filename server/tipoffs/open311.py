@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from server import localtime
 from server.hazards.records import Category
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+#: the framework adds "; charset=utf-8" itself
+FORMATS = {"json": "application/json", "xml": "text/xml"}
 #: the order the spec lists a service request's fields in
 REQUEST_FIELDS = (
     "service_request_id",
@@ -38,8 +40,9 @@ REQUEST_FIELDS = (
 
 
 def w3(moment: datetime | None) -> str | None:
-    """ISO 8601 as the w3 note has it, with the offset (the spec requires one)."""
-    return moment.isoformat(timespec="seconds") if moment else None
+    """ISO 8601 as the w3 note has it, with the offset (the spec requires one): the
+    city's own time, +08:00."""
+    return moment.astimezone(localtime.ZONE).isoformat(timespec="seconds") if moment else None
 
 
 def service(category: Category, group: str, name: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
@@ -47,7 +48,15 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+#: path prefix -> how an error is answered there, for an API with documents of its own
+#: (Open311 registers its errors document): never an HTML page under those paths
+RESPONDERS: dict[str, Callable[[Request, int, str], Response]] = {}
+
+
 def _respond(request: Request, status: int, message: str) -> Response:
+    for prefix, respond in RESPONDERS.items():
+        if request.url.path.startswith(prefix):
+            return respond(request, status, message)
     if _wants_json(request):
         return Response({"error": message, "status": status}, status_code=status)
     headers = {}

@@ -51,3 +51,26 @@ def test_the_georeport_client(tmp_path: Path) -> None:
         assert (
             as_xml["service_request_id"] == number and as_xml["description"] == one["description"]
         )
+
+        # a caller on a fixed line, relayed with no description (the spec allows both)
+        landline = requests.post(
+            f"{root}/requests.json",
+            data={
+                "api_key": client.api_key,
+                "service_code": "fire.passage",
+                "address_string": "幸福路12号",
+                "phone": "0571-88001234",
+            },
+            timeout=10,
+        )
+        assert landline.status_code == 201, landline.text
+        [answer] = landline.json()
+        assert set(answer) == {"service_request_id", "service_notice"}
+        relayed = client.get_service_request(answer["service_request_id"])
+        assert relayed["service_code"] == "fire.passage" and relayed["address"] == "幸福路12号"
+        assert relayed["description"] in ("", None) and relayed["status"] == "open"
+        assert relayed["requested_datetime"].endswith("+08:00")
+        relayed_xml = GeoReport(root, output_format="xml").get_service_request(
+            answer["service_request_id"]
+        )
+        assert relayed_xml["address"] == "幸福路12号"
