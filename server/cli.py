@@ -68,17 +68,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
         report = await run_import(args.kind, data, dry_run=args.dry_run)
         for line, message in report.errors:
             print(f"{args.file}:{line}: {message}", file=sys.stderr)
-        verdict = (
-            "imported"
-            if report.applied
-            else "dry run: nothing imported"
-            if args.dry_run and not report.errors
-            else "NOTHING imported"
-        )
-        print(
-            f"{args.kind}: {report.rows} rows ({report.encoding}), {report.created} new, "
-            f"{report.skipped} already registered, {len(report.errors)} errors: {verdict}"
-        )
+        print(report.summary(dry_run=args.dry_run))
         if report.errors:
             raise SystemExit(1)
 

@@ -1,16 +1,18 @@
-"""The after-action report of a call-up as .xlsx: figures overall, by town, by village,
-and every target's line (who, where, answer, when, how, how long)."""
+"""The after-action report of a call-up as a laid-out .xlsx (figures overall, by town, by
+village, and every target's line: who, where, answer, when, how, how long) and as CSV (the
+targets' lines), both streamed."""
 
 from __future__ import annotations
 
-import asyncio
 import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from piccolo.querystring import QueryString
 
-from server import sheets
+from server import sheets, workbook
 from server.callups.board import Report, Span, seconds_to_confirm
 from server.callups.records import CallupRecord
 from server.callups.service import with_people
@@ -26,13 +28,14 @@ def _minutes(seconds: float | None) -> float | None:
     return round(seconds / 60, 1) if seconds is not None else None
 
 
-def _span_rows(spans: list[Span]) -> list[list]:
+def _span_rows(spans: list[Span], everyone: str = "") -> list[list]:
+    """A figures row per span: the share within the window as a percentage cell."""
     return [
         [
-            s.name,
+            s.name or everyone,
             s.targets,
             s.confirmed,
-            s.percent_in_window / 100,
+            workbook.Percent(s.percent_in_window / 100),
             _minutes(s.median_s),
             _minutes(s.p90_s),
         ]
@@ -40,15 +43,38 @@ def _span_rows(spans: list[Span]) -> list[list]:
     ]
 
 
-async def report_xlsx(report: Report, zone: str) -> bytes:
-    callup = report.callup
-    lines = await _target_lines(callup, ZoneInfo(zone))
-    return await asyncio.to_thread(_build, report, lines)
+def _span_head() -> list[str]:
+    return [
+        gettext(N_("Area")),
+        gettext(N_("Targets")),
+        gettext(N_("Confirmed")),
+        gettext(N_("Confirmed within the window")),
+        gettext(N_("Median minutes to confirm")),
+        gettext(N_("90th percentile minutes")),
+    ]
 
 
-async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
-    """Every target's line, read in keyset batches (an offset would rescan what came before)."""
-    lines: list[list] = []
+def _target_head() -> list[str]:
+    return [
+        gettext(N_("Full name")),
+        gettext(N_("Mobile")),
+        gettext(N_("Area")),
+        gettext(N_("State")),
+        gettext(N_("Answer")),
+        gettext(N_("Confirmed at")),
+        gettext(N_("How")),
+        gettext(N_("Minutes to confirm")),
+        gettext(N_("Escalation rounds")),
+        gettext(N_("Reason")),
+    ]
+
+
+SPAN_WIDTHS = [18, 10, 10, 14, 14, 14]
+TARGET_WIDTHS = [12, 14, 16, 10, 10, 18, 10, 12, 10, 24]
+
+
+async def _target_batches(callup: CallupRecord, zone: ZoneInfo) -> AsyncIterator[list[list]]:
+    """Every target's line, in keyset batches (an offset would rescan what came before)."""
     where = CallupTarget.callup_id == callup.id
     while True:
         rows = (
@@ -61,69 +87,79 @@ async def _target_lines(callup: CallupRecord, zone: ZoneInfo) -> list[list]:
             .limit(BATCH)
         )
         if not rows:
-            return lines
+            return
         seconds = {r["id"]: r["seconds"] for r in rows}
         places = await directory.area_names([r["area_path"] for r in rows])
-        for t in await with_people(rows):
-            lines.append(
-                [
-                    t.name,
-                    t.mobile,
-                    places.get(t.area_path, ""),
-                    t.state.label,
-                    t.answer.label if t.answer else "",
-                    wall(t.confirmed_at, zone),
-                    t.via.label if t.via else "",
-                    _minutes(float(seconds[t.id]) if seconds[t.id] is not None else None),
-                    t.rounds,
-                    t.reason,
-                ]
-            )
+        yield [
+            [
+                t.name,
+                t.mobile,
+                places.get(t.area_path, ""),
+                t.state.label,
+                t.answer.label if t.answer else "",
+                wall(t.confirmed_at, zone),
+                t.via.label if t.via else "",
+                _minutes(float(seconds[t.id]) if seconds[t.id] is not None else None),
+                t.rounds,
+                t.reason,
+            ]
+            for t in await with_people(rows)
+        ]
         where = (CallupTarget.callup_id == callup.id) & (CallupTarget.id > rows[-1]["id"])
 
 
-def _build(report: Report, lines: list[list]) -> bytes:
-    book = Workbook(write_only=True)
-    head = [
-        gettext(N_("Area")),
-        gettext(N_("Targets")),
-        gettext(N_("Confirmed")),
-        gettext(N_("Confirmed within the window")),
-        gettext(N_("Median minutes to confirm")),
-        gettext(N_("90th percentile minutes")),
-    ]
-    summary = book.create_sheet(gettext(N_("Summary")))
+def report_xlsx(report: Report, zone: str) -> AsyncIterator[bytes]:
+    """The after-action report as a laid-out .xlsx, streamed: the call-up, its figures
+    overall, by town and by village (shares as percentages), and every target's line; each
+    sheet with its header frozen, column widths and a filter."""
     c = report.callup
-    sheets.append(summary, [gettext(N_("Call-up")), c.code, c.title])
-    sheets.append(
-        summary, [gettext(N_("Drill")), gettext(N_("Yes")) if c.drill else gettext(N_("No"))]
-    )
-    sheets.append(summary, [gettext(N_("Window (minutes)")), c.window_minutes])
-    sheets.append(summary, head)
-    sheets.append(summary, [gettext(N_("All")), *_span_rows([report.whole])[0][1:]])
-    for name, spans in ((N_("By town"), report.towns), (N_("By village"), report.villages)):
-        sheet = book.create_sheet(gettext(name))
-        sheets.append(sheet, head)
-        for row in _span_rows(spans):
-            sheets.append(sheet, row)
-    targets = book.create_sheet(gettext(N_("Targets")))
-    sheets.append(
-        targets,
+    everyone = gettext(N_("All"))
+
+    async def about() -> AsyncIterator[list[list]]:
+        yield [
+            [gettext(N_("Call-up")), c.code],
+            [gettext(N_("Title")), c.title],
+            [gettext(N_("Drill")), gettext(N_("Yes")) if c.drill else gettext(N_("No"))],
+            [gettext(N_("Window (minutes)")), c.window_minutes],
+        ]
+
+    async def spans(rows: list[Span]) -> AsyncIterator[list[list]]:
+        yield [_span_head(), *_span_rows(rows, everyone)]
+
+    async def targets() -> AsyncIterator[list[list]]:
+        yield [_target_head()]
+        async for batch in _target_batches(c, ZoneInfo(zone)):
+            yield batch
+
+    return workbook.stream(
         [
-            gettext(N_("Full name")),
-            gettext(N_("Mobile")),
-            gettext(N_("Area")),
-            gettext(N_("State")),
-            gettext(N_("Answer")),
-            gettext(N_("Confirmed at")),
-            gettext(N_("How")),
-            gettext(N_("Minutes to confirm")),
-            gettext(N_("Escalation rounds")),
-            gettext(N_("Reason")),
-        ],
+            workbook.Sheet(gettext(N_("Summary")), [16, 40], about(), filtered=False),
+            workbook.Sheet(gettext(N_("All")), SPAN_WIDTHS, spans([report.whole])),
+            workbook.Sheet(gettext(N_("By town")), SPAN_WIDTHS, spans(report.towns)),
+            workbook.Sheet(gettext(N_("By village")), SPAN_WIDTHS, spans(report.villages)),
+            workbook.Sheet(gettext(N_("People called")), TARGET_WIDTHS, targets()),
+        ]
     )
-    for line in lines:
-        sheets.append(targets, line)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+
+async def report_csv(report: Report, zone: str) -> AsyncIterator[bytes]:
+    """Every target's line as CSV (UTF-8 with a BOM, so that Excel on a Chinese Windows
+    opens it as it is), the same columns as the .xlsx's Targets sheet."""
+    out = io.StringIO()
+    writer = sheets.Writer(out)
+    writer.writerow(_target_head())
+    yield ("\ufeff" + out.getvalue()).encode()
+    async for batch in _target_batches(report.callup, ZoneInfo(zone)):
+        out.seek(0)
+        out.truncate()
+        for line in batch:
+            writer.writerow(_csv_text(v) for v in line)
+        yield out.getvalue().encode()
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)

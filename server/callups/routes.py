@@ -8,9 +8,9 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
+from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Stream, Template
 
 from server.auth.access import ON_DUTY, SIGNED_IN, allow, viewer_of
 from server.callups import answers, board, export, service, warnings
@@ -306,13 +306,24 @@ async def callup_report(request: Request, callup_id: FromPath[uuid.UUID]) -> Tem
 
 
 @get("/callups/{callup_id:uuid}/report.xlsx", opt=allow(ON_DUTY))
-async def callup_report_xlsx(request: Request, callup_id: FromPath[uuid.UUID]) -> Response:
+async def callup_report_xlsx(request: Request, callup_id: FromPath[uuid.UUID]) -> Stream:
     callup = await service.watchable(viewer_of(request), callup_id)
-    data = await export.report_xlsx(await board.report(callup), request.app.state.settings.timezone)
-    return Response(
-        data,
+    zone = request.app.state.settings.timezone
+    return Stream(
+        export.report_xlsx(await board.report(callup), zone),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{callup.code}.xlsx"'},
+    )
+
+
+@get("/callups/{callup_id:uuid}/report.csv", opt=allow(ON_DUTY))
+async def callup_report_csv(request: Request, callup_id: FromPath[uuid.UUID]) -> Stream:
+    callup = await service.watchable(viewer_of(request), callup_id)
+    zone = request.app.state.settings.timezone
+    return Stream(
+        export.report_csv(await board.report(callup), zone),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{callup.code}.csv"'},
     )
 
 
@@ -332,4 +343,5 @@ ROUTES = [
     show_target,
     callup_report,
     callup_report_xlsx,
+    callup_report_csv,
 ]

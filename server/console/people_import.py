@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from server.auth.passwords import hash_password, password_problem
+from server.auth.passwords import hash_password, password_problem, verify_password
 from server.console.importer import Report, Step, _report_all
 from server.directory import admin, rules
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
+from server.directory.tables import Person
 from server.i18n import N_
 
 
@@ -54,9 +55,12 @@ async def plan_people(rows: list[tuple[int, dict[str, str]]], report: Report) ->
         if _report_all(report, line, problems):
             continue
         names[mobile] = name
+        planned.setdefault(mobile, []).append(_Planned(kind, path))
+        if await _holds(mobile, name, kind, area, place, password):
+            report.skipped += 1  # the same person in the same post: left as it is
+            continue
         if password:
             passwords[mobile] = password
-        planned.setdefault(mobile, []).append(_Planned(kind, path))
         steps.append(_post_step(mobile, name, kind, area, place, superior, row.get("title", "")))
         report.created += 1
     if report.errors or not steps:
@@ -64,6 +68,23 @@ async def plan_people(rows: list[tuple[int, dict[str, str]]], report: Report) ->
     # Hashing is slow: done now, before the import's transaction opens.
     hashed = {mobile: await hash_password(pw) for mobile, pw in passwords.items()}
     return [*steps, _password_step(hashed)]
+
+
+async def _holds(mobile: str, name: str, kind: PostKind, area, place, password: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the person is registered under this name, with this password if the file
+    gives one, and holds this post already: a row that would change nothing."""
+    person = await person_by_mobile(mobile)
+    if person is None or person.name != name:
+        return False
+    if password:
+        stored = await Person.select(Person.password_hash).where(Person.id == person.id).first()
+        if not stored or not await verify_password(stored["password_hash"], password):
+            return False
+    area_id, place_id = (area.id if area else None), (place.id if place else None)
+    return any(
+        p.kind is kind and p.area_id == area_id and p.place_id == place_id
+        for p in await posts_of(person.id)
+    )
 
 
 async def _check_superior(

@@ -133,13 +133,20 @@ async def test_from_cap_upload_to_report(app: Litestar, bureau: AsyncTestClient)
     report = (await bureau.get(callup_url + "/report")).text
     assert "清溪镇" in report
     xlsx = await bureau.get(callup_url + "/report.xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
-    sheets = book.sheetnames
-    assert len(sheets) == 4
-    rows = list(book[sheets[3]].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["汇总", "全部", "按乡镇", "按村（社区）", "叫应对象"]
+    whole = book["全部"]
+    assert whole.freeze_panes == "A2" and whole.auto_filter.ref  # laid out: header, filter
+    assert whole["D2"].number_format == "0.0%" and 0 < whole["D2"].value <= 1  # a share
+    rows = list(book["叫应对象"].iter_rows(values_only=True))
     assert len(rows) == count + 1
     answered = [r for r in rows[1:] if r[5] is not None]
     assert len(answered) == 1
+    csv = await bureau.get(callup_url + "/report.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == count + 1 and lines[0].startswith("姓名,")
+    assert sum(1 for line in lines[1:] if ",已确认," in line or ",收到," in line) >= 1
 
 
 async def test_the_superior_opens_the_escalation_link(app: Litestar, demo) -> None:
