@@ -132,3 +132,72 @@ async def test_by_code_everyone_on_duty_under_the_area(demo) -> None:
     shown = await people(done.warning)
     assert {r.person_id for r in shown} == expected and done.targets == len(expected)
     assert {r.why for r in shown} == {"按区划代码命中"}
+
+
+async def _under(codes: list[str]) -> set[uuid.UUID]:
+    """Everyone holding a flood-duty post under the areas of these codes."""
+    paths = [(await area_by_code(c)).path for c in codes]
+    posts = await Post.select(Post.person, Post.area_path).where(
+        Post.kind.is_in(list(DEFAULT_KINDS)) & Post.active.eq(True)
+    )
+    return {p["person"] for p in posts if any(p["area_path"].startswith(x) for x in paths)}
+
+
+async def test_a_rainstorm_by_12_digit_code_and_polygon(demo) -> None:
+    """白沙镇 named by 339922001000, whole; and a polygon over the south of 望江社区."""
+    done = await import_cap((OURS_CAP / "zh_rainstorm_red_polygon_12digit.cap").read_bytes())
+    south, north, west, east = 29.905, 29.945, 119.85, 120.0
+
+    def overlaps(box: tuple[float, float, float, float]) -> bool:
+        s, n, w, e = box
+        return s < north and n > south and w < east and e > west
+
+    shaped = await _expected(
+        overlaps, lambda lat, lng: south <= lat <= north and west <= lng <= east
+    )
+    expected = shaped | await _under(["339922001"])
+    shown = await people(done.warning)
+    assert {r.person_id for r in shown} == expected and done.targets == len(expected)
+    assert {r.why for r in shown} == {"按区划代码命中", "位于预警多边形内"}
+    baisha = await area_by_code("339922001")
+    # the call-up from the page: the town named by code is ticked, the shape's reach added
+    bureau = await viewer(BUREAU)
+    callup_id = await service.create(
+        bureau,
+        service.Draft(
+            title="暴雨红色预警叫应",
+            level="red",
+            area_paths=done.warning.area_paths,
+            post_kinds=list(DEFAULT_KINDS),
+            warning_id=done.warning.id,
+        ),
+    )
+    assert done.warning.area_paths == [baisha.path]
+    rows = await CallupTarget.select(CallupTarget.person_id).where(
+        CallupTarget.callup_id == callup_id
+    )
+    assert {r["person_id"] for r in rows} == expected
+
+
+async def test_a_typhoon_circle_where_four_towns_meet(demo) -> None:
+    done = await import_cap((OURS_CAP / "zh_typhoon_orange_circle.cap").read_bytes())
+    lat, lng, km = 30.0, 120.05, 8.0
+
+    expected = await _expected(
+        lambda box: _km_to_box(lat, lng, box) < km,
+        lambda p_lat, p_lng: _km_to_box(lat, lng, (p_lat, p_lat, p_lng, p_lng)) <= km,
+    )
+    shown = {r.person_id for r in await people(done.warning)}
+    assert shown == expected and expected
+    assert await _drafted(done.warning.id) == expected
+    # 龙潭村 (lat 30.15-30.20) is 16 km north: not reached
+    longtan = await area_by_code("339922002003")
+    assert longtan.path not in done.warning.reach_areas
+
+
+async def test_geological_hazards_by_code_in_any_encoding(demo) -> None:
+    landslide = await import_cap((OURS_CAP / "zh_landslide_12digit.cap").read_bytes())
+    expected = await _under(["339922002", "339901002"])
+    assert {r.person_id for r in await people(landslide.warning)} == expected
+    gb2312 = await import_cap((OURS_CAP / "zh_geohazard_gb2312.cap").read_bytes())
+    assert {r.person_id for r in await people(gb2312.warning)} == await _under(["339922002"])
