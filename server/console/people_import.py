@@ -9,8 +9,13 @@ from server.auth.passwords import hash_password, password_problem, verify_passwo
 from server.console.importer import Report, Step, _report_all
 from server.directory import admin, rules
 from server.directory.kinds import PostKind
-from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
-from server.directory.tables import Person
+from server.directory.service import (
+    area_by_code,
+    password_hash_of,
+    person_by_mobile,
+    place_by_code,
+    posts_of,
+)
 from server.i18n import N_
 
 
@@ -77,8 +82,8 @@ async def _holds(mobile: str, name: str, kind: PostKind, area, place, password: 
     if person is None or person.name != name:
         return False
     if password:
-        stored = await Person.select(Person.password_hash).where(Person.id == person.id).first()
-        if not stored or not await verify_password(stored["password_hash"], password):
+        stored = await password_hash_of(person.id)
+        if not stored or not await verify_password(stored, password):
             return False
     area_id, place_id = (area.id if area else None), (place.id if place else None)
     return any(

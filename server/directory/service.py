@@ -302,6 +302,12 @@ async def area_names(paths: list[str]) -> dict[str, str]:
     return {r["path"]: r["name"] for r in rows}
 
 
+async def password_hash_of(person_id: uuid.UUID) -> str:
+    """The stored hash ("" without a password): an import judges whether a row changes it."""
+    row = await Person.select(Person.password_hash).where(Person.id == person_id).first()
+    return row["password_hash"] if row else ""
+
+
 async def person_names(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Names by person id (the warning page's list of whom it reaches)."""
     if not person_ids:

@@ -123,6 +123,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/callups/targets/{target_id:uuid}"): SIGNED_IN,
     ("GET", "/callups/{callup_id:uuid}/report"): ISSUERS,
     ("GET", "/callups/{callup_id:uuid}/report.xlsx"): ISSUERS,
+    ("GET", "/callups/{callup_id:uuid}/report.csv"): ISSUERS,
     ("GET", "/patrols/plans"): SIGNED_IN,
     ("GET", "/patrols/plans/new"): STAFF,
     ("POST", "/patrols/plans"): STAFF,

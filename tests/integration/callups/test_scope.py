@@ -65,6 +65,7 @@ async def test_a_towns_staff_cannot_watch_close_or_answer_a_wider_callup(demo, a
             f"/callups/{callup_id}",
             f"/callups/{callup_id}/report",
             f"/callups/{callup_id}/report.xlsx",
+            f"/callups/{callup_id}/report.csv",
             f"/callups/targets/{outside['id']}",
         ):
             page = await client.get(url, follow_redirects=False)
