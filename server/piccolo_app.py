@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
-from server.callups.tables import Callup, CallupEvent, CallupTarget, EarlyWarning
+from server.callups.tables import Callup, CallupEvent, CallupTarget, CapFeedSeen, EarlyWarning
 from server.directory.tables import Area, Person, Place, Post
 from server.hazards.tables import (
     Hazard,
@@ -70,6 +70,7 @@ TABLES = [
     GatewayLog,
     DeliveryLadder,
     EarlyWarning,
+    CapFeedSeen,
     Callup,
     CallupTarget,
     CallupEvent,

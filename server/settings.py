@@ -86,6 +86,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "warning systems that may post CAP alerts to /api/cap: name=key pairs, comma"
         " separated, keys of 16+ characters (empty: CAP files are imported by staff only)",
     ),
+    "CAP_FEEDS": (
+        "",
+        "CAP feeds the worker polls (an alert, or an Atom or RSS feed linking to alerts):"
+        " name=url pairs, comma separated",
+    ),
+    "CAP_FEED_SECONDS": ("60", "how often the worker asks each CAP feed (a conditional GET)"),
     "MAP_TILE_URL": (
         "",
         "map tiles for patrol tracks, a Leaflet URL template in WGS-84 such as 天地图's"
@@ -165,6 +171,9 @@ class Settings:
     #: Open311 api_key -> the partner's name
     open311_keys: tuple[tuple[str, str], ...] = ()
     cap_keys: tuple[tuple[str, str], ...] = ()
+    #: (url, name) of each CAP feed
+    cap_feeds: tuple[tuple[str, str], ...] = ()
+    cap_feed_seconds: float = 60.0
     map_tile_url: str = ""
     map_tile_subdomains: str = "01234567"
     map_tile_attribution: str = ""
@@ -285,6 +294,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         tipoff_limits=_limits(get("TIPOFF_LIMITS") or VARIABLES["TIPOFF_LIMITS"][0]),
         open311_keys=_keys(get("OPEN311_KEYS") or ""),
         cap_keys=_keys(get("CAP_KEYS") or "", "CAP_KEYS"),
+        cap_feeds=_feeds(get("CAP_FEEDS") or ""),
+        cap_feed_seconds=_positive(get("CAP_FEED_SECONDS") or "60", "CAP_FEED_SECONDS"),
         map_tile_url=_tile_url(get("MAP_TILE_URL") or ""),
         map_tile_subdomains=get("MAP_TILE_SUBDOMAINS") or Settings.map_tile_subdomains,
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION") or "",
@@ -323,6 +334,17 @@ def _keys(value: str, variable: str = "OPEN311_KEYS") -> tuple[tuple[str, str], 
             raise ValueError(f"{variable}: {name!r} needs name=key with a key of 16+ characters")
         pairs.append((key.strip(), name.strip()[:40]))
     return tuple(pairs)
+
+
+def _feeds(value: str) -> tuple[tuple[str, str], ...]:
+    """ "气象台=https://...,自然资源=https://..." -> ((url, name), ...)."""
+    feeds = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, _, url = part.partition("=")
+        if not name.strip() or not url.strip().startswith(("http://", "https://")):
+            raise ValueError(f"CAP_FEEDS: {part!r} needs name=http(s)://url")
+        feeds.append((url.strip(), name.strip()[:40]))
+    return tuple(feeds)
 
 
 def _hosts(value: str) -> tuple[str, ...]:

@@ -52,6 +52,7 @@ class Job:
 def jobs_for(settings: Settings) -> list[Job]:
     """Every periodic job of every domain."""
     from server.auth.service import prune_attempts
+    from server.callups import feeds
     from server.callups import messages as callups
     from server.callups.escalation import escalate
     from server.callups.service import finish_sends
@@ -80,6 +81,9 @@ def jobs_for(settings: Settings) -> list[Job]:
         store = MediaStore(media_blobs(settings), settings.upload_quota)
         await asyncio.to_thread(store.expire)
 
+    async def poll_feeds() -> None:
+        await feeds.poll(settings.cap_feeds)
+
     name = ops.worker_name()
 
     async def heartbeat() -> None:
@@ -98,6 +102,11 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("tipoffs.settle", 5 * 60, tipoffs_settle),
         Job("media.expire", 6 * 3600, media_expire),
         Job("notify.prune", 6 * 3600, notify_prune),
+        *(
+            [Job("callups.feeds", settings.cap_feed_seconds, poll_feeds)]
+            if settings.cap_feeds
+            else []
+        ),
     ]
 
 

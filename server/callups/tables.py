@@ -139,3 +139,16 @@ class CallupEvent(Table):
     actor_id = UUID(null=True, default=None)
     detail = JSON(default="{}")
     at = Timestamptz(default=TimestamptzNow())
+
+
+class CapFeedSeen(Table):
+    """What the CAP feed poller knows (feeds.py): per feed ("feed:<url>") its ETag and
+    Last-Modified for the next conditional GET; per alert linked from a feed ("item:<url>")
+    that it was fetched, and how its import went. Each alert is fetched and imported once."""
+
+    key = Varchar(length=600, unique=True)
+    etag = Varchar(length=200, default="")
+    last_modified = Varchar(length=100, default="")
+    #: the last outcome, as the operator reads it: 304, created, refused: <reason>...
+    outcome = Varchar(length=300, default="")
+    checked_at = Timestamptz(default=TimestamptzNow())
