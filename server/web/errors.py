@@ -41,10 +41,17 @@ DB_TEXT_ERRORS = frozenset({"CharacterNotInRepertoireError", "UntranslatableChar
 CSRF_EXPIRED = N_("This page has expired. Reload it and submit again.")
 
 
+#: a body of these types comes from a program (a CAP feed posting XML), not a page
+MACHINE_TYPES = ("application/xml", "text/xml", "application/cap+xml")
+
+
 def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return request.url.path.startswith(JSON_PATHS) or (
-        "application/json" in accept and "text/html" not in accept
+    sent = request.headers.get("content-type", "").split(";")[0].strip()
+    return (
+        request.url.path.startswith(JSON_PATHS)
+        or sent in MACHINE_TYPES
+        or ("application/json" in accept and "text/html" not in accept)
     )
 
 

@@ -210,3 +210,16 @@ async def test_a_warning_system_posts_cap_with_its_key(settings, demo) -> None:
             "application/xml"
         )
         assert "<action>already</action>" in again.text
+
+
+async def test_a_program_posting_xml_without_a_session_hears_json(app: Litestar, demo) -> None:
+    """The staff endpoint refuses a program without a session or token in JSON, not with
+    a page (the program's own way in is /api/cap)."""
+    async with AsyncTestClient(app=app) as program:
+        data = (OURS_CAP / "zh_rainstorm_red.cap").read_bytes()
+        answer = await program.post(
+            "/warnings/cap", content=data, headers={"content-type": "application/xml"}
+        )
+        assert answer.status_code in (401, 403)
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json()["status"] == answer.status_code
