@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -28,6 +29,17 @@ def append(sheet: Any, values: Iterable[Any]) -> None:
             value = cell
         row.append(value)
     sheet.append(row)
+
+
+def csv_text(value: Any) -> str:
+    """A value as a CSV cell's text: nothing for None, dates and times as people write them."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def csv_cell(value: Any) -> Any:

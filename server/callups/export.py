@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
@@ -153,13 +151,5 @@ async def report_csv(report: Report, zone: str) -> AsyncIterator[bytes]:
         out.seek(0)
         out.truncate()
         for line in batch:
-            writer.writerow(_csv_text(v) for v in line)
+            writer.writerow(sheets.csv_text(v) for v in line)
         yield out.getvalue().encode()
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(value)

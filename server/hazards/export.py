@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from server import sheets, workbook
@@ -138,15 +138,5 @@ async def csv_chunks(viewer: Viewer, filters: Filters) -> AsyncIterator[bytes]:
         out.seek(0)
         out.truncate()
         for hazard in batch:
-            writer.writerow(_text(v) for v in row(hazard, context))
+            writer.writerow(sheets.csv_text(v) for v in row(hazard, context))
         yield out.getvalue().encode()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
