@@ -8,7 +8,7 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from server.auth.access import FIELD, SIGNED_IN, STAFF, allow, viewer_of
+from server.auth.access import FIELD, PUBLIC, SIGNED_IN, STAFF, allow, viewer_of
 from server.directory import service
 from server.directory.kinds import PlaceKind, PostKind
 from server.directory.qr import plate_code, qr_svg
@@ -78,11 +78,30 @@ async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Templat
     )
 
 
-@get("/p/{token:str}", name="place_by_token", opt=allow(SIGNED_IN))
-async def open_place_token(request: Request, token: FromPath[str]) -> Redirect:
-    """What a scanned QR code opens: the place's page (a check-in later)."""
-    place = await service.place_by_token(viewer_of(request).scope, token[:64])
-    return Redirect(f"/places/{place.id}", status_code=303)
+@get("/p/{token:str}", name="place_by_token", opt=allow(PUBLIC))
+async def open_place_token(request: Request, token: FromPath[str]) -> Redirect | Template:
+    """What a scanned plate opens: for staff who see the place, its page (a check-in
+    later); for anyone else, its public side: the responsible persons the plate publishes
+    and a tip-off about the place."""
+    viewer = request.scope.get("user")
+    if viewer is not None:
+        try:
+            place = await service.place_by_token(viewer.scope, token[:64])
+            return Redirect(f"/places/{place.id}", status_code=303)
+        except NotFound:
+            pass  # not one of theirs: the public side, as for anyone
+    public = await service.public_place(token)
+    if public is None:
+        raise NotFound(service.PLACE_NOT_FOUND)
+    return render(
+        request,
+        "directory/place_public.html",
+        {
+            "place": public,
+            "persons": await service.published_persons(public),
+            "where": await service.whereabouts([public.area_path]),
+        },
+    )
 
 
 @get("/people", name="people", opt=allow(SIGNED_IN))

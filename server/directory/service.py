@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from piccolo.columns.combination import Combinable
 
 from server.db import as_json
-from server.directory.kinds import Level, PlaceKind, PostKind
+from server.directory.kinds import FLOOD_POSTS, Level, PlaceKind, PostKind
 from server.directory.records import (
     AreaRecord,
     Page,
@@ -147,6 +147,58 @@ async def get_place(scope: Scope, place_id: uuid.UUID) -> PlaceRecord:
 
 async def place_by_token(scope: Scope, token: str) -> PlaceRecord:
     return await _one_place(scope, Place.qr_token == token)
+
+
+async def public_place(token: str) -> PlaceRecord | None:
+    """A place by the token its plate carries, for anyone who scans it (no scope: the plate
+    is on the dyke for all to read)."""
+    row = (
+        await Place.select(*_PLACE_COLUMNS)
+        .where((Place.qr_token == token[:64]) & Place.active.eq(True))
+        .first()
+    )
+    return PlaceRecord.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A flood-duty person as the plate publishes them (公示): post, title, name, number."""
+
+    post: str
+    title: str
+    name: str
+    mobile: str
+
+
+async def published_persons(place: PlaceRecord) -> list[Published]:
+    """Who answers for a place, as Shaoxing publishes it (调整公布): the flood-duty posts
+    at the place itself, then those of the village and town around it, nearest first."""
+    around = [p for p in _ancestors_of(place.area_path)]
+    rows = await Post.select(
+        Post.kind,
+        Post.title,
+        Post.area_path,
+        Post.place,
+        Post.person.name.as_alias("name"),
+        Post.person.mobile.as_alias("mobile"),
+    ).where(
+        Post.active.eq(True)
+        & Post.kind.is_in([k.value for k in FLOOD_POSTS])
+        & Post.person.active.eq(True)
+        & ((Post.place == place.id) | (Post.place.is_null() & Post.area_path.is_in(around or [""])))
+    )
+    nearest = sorted(
+        rows, key=lambda r: (r["place"] is None, -len(r["area_path"]), r["kind"], r["name"])
+    )
+    return [
+        Published(PostKind(r["kind"]).label, r["title"], r["name"], r["mobile"]) for r in nearest
+    ]
+
+
+def _ancestors_of(path: str) -> list[str]:
+    """/a/b/c/ -> the paths of the areas above and at it: /a/, /a/b/, /a/b/c/."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 async def _one_place(scope: Scope, match: Combinable) -> PlaceRecord:

@@ -50,7 +50,19 @@ async def _form_context(values: dict[str, Any], error: str = "", field: str = ""
 
 @get("/tipoffs/new", opt=allow(PUBLIC))
 async def new_tipoff(request: Request) -> Template:
-    return render(request, "tipoffs/new.html", await _form_context({}))
+    """The form; from a place's plate (?place=its token) it is filled with the place: its
+    name as the address and its location."""
+    values: dict[str, Any] = {}
+    place = await directory.public_place(request.query_params.get("place") or "")
+    if place is not None:
+        values = {
+            "address": f"{place.name}{f'（{place.address}）' if place.address else ''}"[:200],
+            "lat": place.lat if place.lat is not None else "",
+            "lng": place.lng if place.lng is not None else "",
+        }
+    context = await _form_context(values)
+    context["place"] = place
+    return render(request, "tipoffs/new.html", context)
 
 
 async def read_photos(files: list[Any]) -> list[bytes]:

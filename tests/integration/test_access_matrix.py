@@ -52,7 +52,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/areas/{area_id:uuid}/qr-sheet"): QR,
     ("GET", "/places"): SIGNED_IN,
     ("GET", "/places/{place_id:uuid}"): SIGNED_IN,
-    ("GET", "/p/{token:str}"): SIGNED_IN,
+    ("GET", "/p/{token:str}"): PUBLIC,
     ("GET", "/people"): SIGNED_IN,
     ("GET", "/people/{person_id:uuid}"): SIGNED_IN,
     ("GET", "/admin"): ADMIN,
