@@ -88,8 +88,11 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
 
     # A: the push arrives, and 收到 is tapped on the notification (the service worker's action)
     a_context, a_page = await phone(browser, live_server, a_mobile)
-    [(message_id,)] = query(
-        db, "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup'", a_person
+    [(message_id,)] = query(  # this call-up's message (another test may have called them)
+        db,
+        "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup' AND url LIKE ?",
+        a_person,
+        f"%{callup_id}%",
     )
     await push_callup(a_context, a_page, live_server, message_id)
     await a_page.evaluate(
@@ -103,7 +106,10 @@ async def test_a_callup_confirmed_two_ways_and_escalated(
     # opening it: the page opens from the phone, 收到 is kept, and it syncs later
     b_context, b_page = await phone(browser, live_server, b_mobile)
     [(b_message,)] = query(
-        db, "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup'", b_person
+        db,
+        "SELECT id FROM message WHERE recipient_id = ? AND kind = 'callup' AND url LIKE ?",
+        b_person,
+        f"%{callup_id}%",
     )
     answer_url = f"{live_server.url}/callups/{callup_id}/answer"
     await push_callup(b_context, b_page, live_server, b_message)
