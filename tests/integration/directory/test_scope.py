@@ -104,7 +104,11 @@ async def test_qr_token_respects_scope(app: Litestar, demo) -> None:
     async with client:
         response = await client.get(f"/p/{mine['qr_token']}", follow_redirects=False)
         assert response.headers["location"] == f"/places/{mine['id']}"
-        assert (await client.get(f"/p/{other['qr_token']}")).status_code == 404
+        # another grid's plate: its public side, as anyone sees it, never the place's page
+        public = await client.get(f"/p/{other['qr_token']}", follow_redirects=False)
+        assert public.status_code == 200 and 'id="place-public"' in public.text
+        assert f"/places/{other['id']}" not in public.text
+        assert (await client.get("/p/not-a-plate")).status_code == 404
 
 
 async def test_qr_sheet_one_page_per_grid(app: Litestar, demo) -> None:
