@@ -159,11 +159,30 @@ def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
-def _crossing(p1, p2, q1, q2) -> bool:  # type: ignore[no-untyped-def]
-    """The two segments cross at a point inside both (touching ends do not count)."""
+Point = tuple[float, float]
+
+
+def segments_meet(p1: Point, p2: Point, q1: Point, q2: Point, *, touching: bool) -> bool:
+    """Whether two segments cross at a point inside both; with `touching`, also where one
+    ends on the other or they overlap (a polygon edge laid on another: CAP refuses it)."""
     d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
     d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
-    return d1 * d2 < 0 and d3 * d4 < 0
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    if not touching:
+        return False
+
+    def on(a: Point, b: Point, c: Point) -> bool:  # c within the box of a-b
+        return min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(
+            a[1], b[1]
+        )
+
+    return (
+        (d1 == 0 and on(q1, q2, p1))
+        or (d2 == 0 and on(q1, q2, p2))
+        or (d3 == 0 and on(p1, p2, q1))
+        or (d4 == 0 and on(p1, p2, q2))
+    )
 
 
 def _inner_points(ring: Ring) -> list[tuple[float, float]]:
@@ -179,7 +198,7 @@ def rings_meet(a: Ring, b: Ring) -> bool:
     """Whether two rings' insides overlap: edges that cross, or a point standing for one
     strictly inside the other. Neighbours that only share a border do not meet (two
     villages side by side are not both in a warning drawn over one of them)."""
-    if any(_crossing(p1, p2, q1, q2) for p1, p2 in _edges(a) for q1, q2 in _edges(b)):
+    if any(segments_meet(*p, *q, touching=False) for p in _edges(a) for q in _edges(b)):
         return True
     return any(_strictly_inside(p, b) for p in _inner_points(a)) or any(
         _strictly_inside(p, a) for p in _inner_points(b)

@@ -23,6 +23,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from server import geo
 from server.callups.kinds import HazardType, WarningLevel
 from server.i18n import N_, gettext
 
@@ -324,30 +325,10 @@ def _crosses_itself(ring: list[tuple[float, float]]) -> bool:
         for j in active:
             if abs(i - j) in (1, n - 1):  # neighbours share a point by design
                 continue
-            if _segments_meet(*edges[i], *edges[j]):
+            if geo.segments_meet(*edges[i], *edges[j], touching=True):
                 return True
         active.append(i)
     return False
-
-
-def _segments_meet(p1, p2, q1, q2) -> bool:  # type: ignore[no-untyped-def]
-    def side(o, a, b) -> float:  # type: ignore[no-untyped-def]
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    def between(o, a, b) -> bool:  # type: ignore[no-untyped-def]
-        return min(o[0], a[0]) <= b[0] <= max(o[0], a[0]) and min(o[1], a[1]) <= b[1] <= max(
-            o[1], a[1]
-        )
-
-    d1, d2, d3, d4 = side(q1, q2, p1), side(q1, q2, p2), side(p1, p2, q1), side(p1, p2, q2)
-    if d1 * d2 < 0 and d3 * d4 < 0:
-        return True
-    return (
-        (d1 == 0 and between(q1, q2, p1))
-        or (d2 == 0 and between(q1, q2, p2))
-        or (d3 == 0 and between(p1, p2, q1))
-        or (d4 == 0 and between(p1, p2, q2))
-    )
 
 
 def _circle(text: str) -> tuple[float, float, float]:

@@ -121,10 +121,12 @@ async def create_callup(request: Request) -> Template | Redirect:
         warning_id=uuid.UUID(warning) if len(warning) == 36 else None,
     )
     viewer = viewer_of(request)
-    errors = service.check(viewer, draft, await service.shape_reach(viewer, draft.warning_id))
+    shapes = await service.shape_reach(viewer, draft.warning_id)
+    errors = service.check(viewer, draft, shapes)
     if not errors:
         try:
-            return Redirect(f"/callups/{await service.create(viewer, draft)}", status_code=303)
+            made = await service.create(viewer, draft, shapes)
+            return Redirect(f"/callups/{made}", status_code=303)
         except DomainError as exc:
             errors = {"form": gettext(exc.message)}
     values = {**draft.__dict__, "window": form.get("window"), "rounds": form.get("rounds")}

@@ -93,11 +93,12 @@ def check(viewer: Viewer, draft: Draft, shapes: ShapeReach | None = None) -> dic
     return errors
 
 
-async def create(viewer: Viewer, draft: Draft) -> uuid.UUID:
+async def create(viewer: Viewer, draft: Draft, shapes: ShapeReach | None = None) -> uuid.UUID:
     """A draft call-up with its computed targets (not sent yet): everyone on duty under
     the areas chosen and, drafted from a warning, whom its shapes reach in the viewer's
-    areas (the same rule as the warning's page)."""
-    shapes = await shape_reach(viewer, draft.warning_id)
+    areas (the same rule as the warning's page); `shapes` when the caller has them."""
+    if shapes is None:
+        shapes = await shape_reach(viewer, draft.warning_id)
     if errors := check(viewer, draft, shapes):
         raise DomainError(next(iter(errors.values())))
     level = WarningLevel(draft.level)
