@@ -6,7 +6,7 @@ ID = "2026-12-06T11:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "a warning's CAP references (to follow a chain in any arrival order), and the areas "
-    "and places its shapes reach"
+    "and places its shapes reach, and why each"
 )
 
 
@@ -64,6 +64,27 @@ async def forwards():
         column_class=JSON,
         params={
             "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="EarlyWarning",
+        tablename="early_warning",
+        column_name="reach_why",
+        db_column_name="reach_why",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "{}",
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -35,6 +35,7 @@ class WarningRecord:
     #: what its shapes reach: areas (their own posts) and places (warnings.reach_of)
     reach_areas: list[str]
     reach_places: list[uuid.UUID]
+    reach_why: dict[str, str]
     #: as given: [[lat, lng], ...] rings and [lat, lng, radius_km] circles
     polygons: list[list[list[float]]]
     circles: list[list[float]]
@@ -70,6 +71,7 @@ class WarningRecord:
             area_paths=as_json(row["area_paths"]),
             reach_areas=as_json(row["reach_areas"]),
             reach_places=[uuid.UUID(p) for p in as_json(row["reach_places"])],
+            reach_why=as_json(row["reach_why"]) or {},
             polygons=as_json(row["polygons"]),
             circles=as_json(row["circles"]),
         )
@@ -93,6 +95,7 @@ _WARNING_TYPED = {
     "area_paths",
     "reach_areas",
     "reach_places",
+    "reach_why",
     "polygons",
     "circles",
 }

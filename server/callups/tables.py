@@ -45,6 +45,8 @@ class EarlyWarning(Table):
     #: posts, not everything under them) and places inside them (warnings.reach_of)
     reach_areas = JSON(default="[]")
     reach_places = JSON(default="[]")
+    #: which rule reached each (area path or place id -> code, polygon, circle, grid)
+    reach_why = JSON(default="{}")
     #: [[lat, lng], ...] rings and [lat, lng, radius_km] circles as given
     polygons = JSON(default="[]")
     circles = JSON(default="[]")

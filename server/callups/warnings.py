@@ -102,12 +102,6 @@ def _within(lat: float, lng: float, circle: tuple[float, float, float]) -> bool:
     return geo.distance_m(lat, lng, clat, clng) <= radius_km * 1000
 
 
-async def _reach_of_warning(warning: WarningRecord) -> Reach:
-    circles = [(c[0], c[1], c[2]) for c in warning.circles]
-    polygons = [[(p[0], p[1]) for p in ring] for ring in warning.polygons]
-    return await reach_of(warning.area_codes, polygons, circles)
-
-
 async def import_cap(data: bytes, actor_id: uuid.UUID | None = None) -> Imported:
     """Store a CAP alert (raises cap.CapRefused with the reason for a file we refuse)."""
     alert = cap.parse(data)
@@ -192,6 +186,8 @@ async def _settle(chain: list[dict[str, Any]]) -> None:
                         or as_json(shown["reach_areas"]),
                         EarlyWarning.reach_places: as_json(row["reach_places"])
                         or as_json(shown["reach_places"]),
+                        EarlyWarning.reach_why: as_json(row["reach_why"])
+                        or as_json(shown["reach_why"]),
                     }
                 )
         await EarlyWarning.update(values).where(EarlyWarning.id == row["id"])
@@ -222,6 +218,7 @@ async def _row_of(
     circles = [c for a in areas for c in a.circles]
     reach = await reach_of(codes, polygons, circles)
     paths, reach_areas, reach_places = reach.subtrees, reach.areas, [str(p) for p in reach.places]
+    reach_why = reach.why
     if main is None:  # a Cancel without <info>: what it cancels says what it was
         base = earlier[0] if earlier else None
         level = base["level"] if base else WarningLevel.blue.value
@@ -230,6 +227,7 @@ async def _row_of(
         paths = paths or (as_json(base["area_paths"]) if base else [])
         if base and not (reach_areas or reach_places):
             reach_areas, reach_places = as_json(base["reach_areas"]), as_json(base["reach_places"])
+            reach_why = as_json(base["reach_why"]) or {}
         texts: list[dict] = []
         main_fields = {"description": "", "instruction": "", "valid_from": None, "valid_to": None}
     else:
@@ -267,6 +265,7 @@ async def _row_of(
         "area_paths": paths,
         "reach_areas": reach_areas,
         "reach_places": reach_places,
+        "reach_why": reach_why,
         "polygons": [[list(p) for p in ring] for ring in polygons],
         "circles": [list(c) for c in circles],
         "sent_at": alert.sent,
@@ -311,11 +310,7 @@ async def people(warning: WarningRecord, limit: int = 500) -> list[Reached]:
         places=warning.reach_places,
     )
     found = found[:limit]
-    why = (
-        (await _reach_of_warning(warning)).why
-        if warning.reach_areas or warning.reach_places
-        else {}
-    )
+    why = warning.reach_why  # kept at import: a page view draws no shapes
     names = await directory.person_names([h.person_id for h in found])
     posts = await directory.post_labels([h.post_id for h in found])
     area_names = await directory.area_names([h.area_path for h in found])
