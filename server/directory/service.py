@@ -173,7 +173,7 @@ class Published:
 async def published_persons(place: PlaceRecord) -> list[Published]:
     """Who answers for a place, as Shaoxing publishes it (调整公布): the flood-duty posts
     at the place itself, then those of the village and town around it, nearest first."""
-    around = [p for p in _ancestors_of(place.area_path)]
+    around = _prefixes(place.area_path)
     rows = await Post.select(
         Post.kind,
         Post.title,
@@ -193,12 +193,6 @@ async def published_persons(place: PlaceRecord) -> list[Published]:
     return [
         Published(PostKind(r["kind"]).label, r["title"], r["name"], r["mobile"]) for r in nearest
     ]
-
-
-def _ancestors_of(path: str) -> list[str]:
-    """/a/b/c/ -> the paths of the areas above and at it: /a/, /a/b/, /a/b/c/."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 async def _one_place(scope: Scope, match: Combinable) -> PlaceRecord:
