@@ -53,7 +53,7 @@ class PlaceForm:
     address: str = ""
     lat: str = ""
     lng: str = ""
-    risk_grade: str = "C"
+    risk_grade: str = "3"
 
 
 def _message(exc: DomainError) -> str:

@@ -75,7 +75,7 @@ async def create_place(
     grid: AreaRecord,
     address: str = "",
     position: tuple[float, float] | None = None,
-    risk_grade: RiskGrade = RiskGrade.C,
+    risk_grade: RiskGrade = RiskGrade.general,
     actor_id: uuid.UUID | None = None,
 ) -> PlaceRecord:
     _raise(rules.check_place_code(code))

@@ -93,7 +93,7 @@ async def _flood_places(b: _Builder, village, grids, river, chief) -> None:
                 PlaceKind.embankment,
                 grid,
                 g_box,
-                RiskGrade.B,
+                RiskGrade.significant,
             )
             await b.person(
                 PostKind.flood_guarantor,
@@ -108,7 +108,7 @@ async def _flood_places(b: _Builder, village, grids, river, chief) -> None:
             PlaceKind.reservoir,
             grid,
             g_box,
-            RiskGrade.A,
+            RiskGrade.major,
         )
         await b.person(
             PostKind.flood_technical, place=place, superior=chief, title="水库技术责任人"
@@ -120,6 +120,6 @@ async def _flood_places(b: _Builder, village, grids, river, chief) -> None:
             PlaceKind.geohazard,
             grid,
             g_box,
-            RiskGrade.A,
+            RiskGrade.major,
         )
         await b.person(PostKind.flood_guarantor, place=place, superior=chief, title="地灾点包保")

@@ -42,6 +42,15 @@ class PlaceKind(StrEnum):
     embankment = "embankment"
     reservoir = "reservoir"
     geohazard = "geohazard"
+    #: flood-control works that hold flood-duty posts as dykes and reservoirs do
+    sluice = "sluice"
+    pumping_station = "pumping_station"
+    pond = "pond"
+    dangerous_house = "dangerous_house"
+    #: 九小场所: small shops, restaurants, hostels, workshops... (fire-safety inspections)
+    nine_small = "nine_small"
+    crowded = "crowded"
+    confined_space = "confined_space"
     school = "school"
     other = "other"
 
@@ -58,26 +67,67 @@ _PLACE_LABELS = {
     PlaceKind.embankment: N_("Embankment section"),
     PlaceKind.reservoir: N_("Reservoir"),
     PlaceKind.geohazard: N_("Geological-hazard point"),
+    PlaceKind.sluice: N_("Sluice / culvert gate"),
+    PlaceKind.pumping_station: N_("Pumping station"),
+    PlaceKind.pond: N_("Mountain pond"),
+    PlaceKind.dangerous_house: N_("Dangerous house"),
+    PlaceKind.nine_small: N_("Small premises (nine kinds)"),
+    PlaceKind.crowded: N_("Crowded place"),
+    PlaceKind.confined_space: N_("Confined space"),
     PlaceKind.school: N_("School"),
     PlaceKind.other: N_("Other"),
 }
 
 
 class RiskGrade(StrEnum):
-    """A is the highest risk; shown red/orange/yellow/blue as in the field."""
+    """The national four grades of safety risk (安全风险分级管控): 一级 重大 (red) is the
+    highest, 四级 低 (blue) the lowest. Stored as the grade's number, so that ordering by the
+    column puts 重大 first wherever places are listed."""
 
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
+    major = "1"
+    significant = "2"
+    general = "3"
+    low = "4"
 
     @property
     def colour(self) -> str:
-        return {"A": "red", "B": "orange", "C": "yellow", "D": "blue"}[self.value]
+        return {"1": "red", "2": "orange", "3": "yellow", "4": "blue"}[self.value]
 
     @property
     def label(self) -> str:
-        return gettext(N_("Risk grade %(grade)s"), grade=self.value)
+        return gettext(_GRADE_LABELS[self])
+
+    @property
+    def short(self) -> str:
+        """The coloured badge's word (重/较/一/低 in Chinese)."""
+        return gettext(_GRADE_SHORT[self])
+
+    @property
+    def inspect_every_days(self) -> int:
+        """How often a place of this grade is inspected (the patrol plan's default): the
+        higher the risk, the more often."""
+        return INSPECT_EVERY_DAYS[self]
+
+
+_GRADE_LABELS = {
+    RiskGrade.major: N_("Major risk"),
+    RiskGrade.significant: N_("Significant risk"),
+    RiskGrade.general: N_("General risk"),
+    RiskGrade.low: N_("Low risk"),
+}
+_GRADE_SHORT = {
+    RiskGrade.major: N_("Maj"),
+    RiskGrade.significant: N_("Sig"),
+    RiskGrade.general: N_("Gen"),
+    RiskGrade.low: N_("Low"),
+}
+#: days between inspections by grade (a deployment's patrol plans may ask for more)
+INSPECT_EVERY_DAYS = {
+    RiskGrade.major: 7,
+    RiskGrade.significant: 15,
+    RiskGrade.general: 30,
+    RiskGrade.low: 90,
+}
 
 
 class PostKind(StrEnum):
@@ -88,6 +138,17 @@ class PostKind(StrEnum):
     station_staff = "station_staff"
     bureau_staff = "bureau_staff"
     duty_officer = "duty_officer"
+    #: 网格长: heads the grids of a village or community
+    grid_leader = "grid_leader"
+    #: 村(社区)两委 member
+    village_committee = "village_committee"
+    #: 灾害信息员: reports disaster losses and situations
+    disaster_informant = "disaster_informant"
+    #: 安全员 / 水利员 of a village or town
+    safety_officer = "safety_officer"
+    #: staff of a responsible department (住建, 交通, 市场监管...): handle what is
+    #: transferred to their department
+    department_staff = "department_staff"
     admin = "admin"
 
     @property
@@ -115,6 +176,11 @@ _POST_LABELS = {
     PostKind.station_staff: N_("Station staff"),
     PostKind.bureau_staff: N_("Bureau staff"),
     PostKind.duty_officer: N_("Duty officer"),
+    PostKind.grid_leader: N_("Grid leader"),
+    PostKind.village_committee: N_("Village committee member"),
+    PostKind.disaster_informant: N_("Disaster informant"),
+    PostKind.safety_officer: N_("Safety / water officer"),
+    PostKind.department_staff: N_("Department staff"),
     PostKind.admin: N_("Administrator"),
 }
 
@@ -127,5 +193,10 @@ _POST_LEVELS = {
     PostKind.station_staff: frozenset({Level.town}),
     PostKind.bureau_staff: frozenset({Level.city, Level.district}),
     PostKind.duty_officer: frozenset({Level.city, Level.district, Level.town}),
+    PostKind.grid_leader: frozenset({Level.village}),
+    PostKind.village_committee: frozenset({Level.village}),
+    PostKind.disaster_informant: frozenset({Level.town, Level.village}),
+    PostKind.safety_officer: frozenset({Level.town, Level.village}),
+    PostKind.department_staff: frozenset({Level.city, Level.district, Level.town}),
     PostKind.admin: frozenset({Level.city}),
 }

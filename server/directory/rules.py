@@ -47,6 +47,15 @@ PLACE_ALIASES = {
     "水库": PlaceKind.reservoir,
     "地灾点": PlaceKind.geohazard,
     "地质灾害点": PlaceKind.geohazard,
+    "涵闸": PlaceKind.sluice,
+    "水闸": PlaceKind.sluice,
+    "泵站": PlaceKind.pumping_station,
+    "排涝站": PlaceKind.pumping_station,
+    "山塘": PlaceKind.pond,
+    "危房": PlaceKind.dangerous_house,
+    "九小场所": PlaceKind.nine_small,
+    "人员密集场所": PlaceKind.crowded,
+    "有限空间": PlaceKind.confined_space,
     "学校": PlaceKind.school,
     "其他": PlaceKind.other,
 }
@@ -60,6 +69,14 @@ POST_ALIASES = {
     "应消站": PostKind.station_staff,
     "局机关工作人员": PostKind.bureau_staff,
     "值班员": PostKind.duty_officer,
+    "网格长": PostKind.grid_leader,
+    "村两委": PostKind.village_committee,
+    "社区两委": PostKind.village_committee,
+    "两委成员": PostKind.village_committee,
+    "灾害信息员": PostKind.disaster_informant,
+    "安全员": PostKind.safety_officer,
+    "水利员": PostKind.safety_officer,
+    "部门工作人员": PostKind.department_staff,
     "管理员": PostKind.admin,
 }
 
@@ -159,12 +176,33 @@ def parse_coordinates(lat: str, lng: str) -> tuple[tuple[float, float] | None, P
     return (la, lo), None
 
 
+#: what a spreadsheet or a form may call a grade; letters are refused: A is the highest in
+#: some cities' tables and the lowest in others (Xiangyang grades "由低到高 A、B、C、D")
+GRADE_ALIASES = {
+    **{grade.value: grade for grade in RiskGrade},
+    **{grade.name: grade for grade in RiskGrade},
+    **{
+        word: grade
+        for grade, words in {
+            RiskGrade.major: ("重大", "重大风险", "红", "红色", "一级"),
+            RiskGrade.significant: ("较大", "较大风险", "橙", "橙色", "二级"),
+            RiskGrade.general: ("一般", "一般风险", "黄", "黄色", "三级"),
+            RiskGrade.low: ("低", "低风险", "蓝", "蓝色", "四级"),
+        }.items()
+        for word in words
+    },
+}
+
+
 def parse_risk_grade(value: str) -> tuple[RiskGrade, Problem | None]:
-    cleaned = value.strip().upper() or "C"
-    try:
-        return RiskGrade(cleaned), None
-    except ValueError:
-        return RiskGrade.C, (N_("Risk grade must be A, B, C or D: %(value)s"), {"value": value})
+    cleaned = value.strip().lower() or RiskGrade.general.value
+    grade = GRADE_ALIASES.get(cleaned)
+    if grade is None:
+        return RiskGrade.general, (
+            N_("Risk grade must be 重大, 较大, 一般 or 低 (red, orange, yellow, blue): %(value)s"),
+            {"value": value},
+        )
+    return grade, None
 
 
 def check_post(kind: PostKind, level: Level | None, on_place: bool) -> Problem | None:

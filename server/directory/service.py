@@ -109,7 +109,11 @@ async def home_places(scope: Scope) -> list[PlaceRecord]:
     """The single places a person's posts cover (a dyke section, a reservoir), by name."""
     if not scope.place_ids:
         return []
-    rows = await Place.select().where(Place.id.is_in(list(scope.place_ids))).order_by(Place.name)
+    rows = await (
+        Place.select()
+        .where(Place.id.is_in(list(scope.place_ids)))
+        .order_by(Place.risk_grade, Place.name)
+    )
     return [PlaceRecord.from_row(r) for r in rows]
 
 
@@ -128,7 +132,7 @@ async def list_places(
         Place.kind == kind.value if kind else None,
         (contains(Place.name, q) | contains(Place.code, q)) if q else None,
     )
-    query = Place.select(*_PLACE_COLUMNS).order_by(Place.code)
+    query = Place.select(*_PLACE_COLUMNS).order_by(Place.risk_grade, Place.code)
     return await paginate(query, Place.count(), where, page, per_page, PlaceRecord.from_row)
 
 
@@ -137,7 +141,7 @@ async def places_under(scope: Scope, area: AreaRecord) -> list[PlaceRecord]:
     where = all_of(
         scope.where(Place.area_path, place_column=Place.id), under(Place.area_path, area.path)
     )
-    rows = await Place.select(*_PLACE_COLUMNS).where(where).order_by(Place.code)
+    rows = await Place.select(*_PLACE_COLUMNS).where(where).order_by(Place.risk_grade, Place.code)
     return [PlaceRecord.from_row(r) for r in rows]
 
 

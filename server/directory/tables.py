@@ -46,7 +46,8 @@ class Place(Table):
     address = Varchar(length=255, default="")
     lat = DoublePrecision(null=True, default=None)
     lng = DoublePrecision(null=True, default=None)
-    risk_grade = Varchar(length=1, choices=RiskGrade, default=RiskGrade.C.value)
+    #: 1 重大 .. 4 低 (kinds.RiskGrade): ordering by it lists the riskiest first
+    risk_grade = Varchar(length=1, choices=RiskGrade, default=RiskGrade.general.value)
     #: unguessable; what the QR code carries
     qr_token = Varchar(length=32, unique=True, index=True)
     active = Boolean(default=True)

@@ -98,7 +98,7 @@ async def test_register_area_and_place_then_edit(admin_client: AsyncTestClient) 
             "name": "新店",
             "kind": "shop",
             "grid_code": "339901001001-02",
-            "risk_grade": "B",
+            "risk_grade": "较大",
         },
     )
     assert ok.status_code == 303
@@ -107,14 +107,14 @@ async def test_register_area_and_place_then_edit(admin_client: AsyncTestClient) 
     edit = await post_form(
         admin_client,
         f"/admin/places/{place.id}",
-        {"name": "新店（改）", "kind": "enterprise", "risk_grade": "A"},
+        {"name": "新店（改）", "kind": "enterprise", "risk_grade": "重大"},
     )
     assert edit.status_code == 303
     changed = await place_by_code("P9")
     assert (changed.name, changed.kind.value, changed.risk_grade.value) == (
         "新店（改）",
         "enterprise",
-        "A",
+        "1",
     )
 
 

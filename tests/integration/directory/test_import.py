@@ -24,8 +24,8 @@ AREAS = """编码,名称,级别,上级编码,中心纬度,中心经度
 339901001001-01,望江社区第1网格,网格,339901001001,30.1,120.1
 """
 PLACES = """code,name,kind,grid_code,address,lat,lng,risk_grade
-P001,望江便利店,商铺,339901001001-01,望江路1号,30.1,120.1,B
-P002,清溪河望江段,堤段,339901001001-01,,,,A
+P001,望江便利店,商铺,339901001001-01,望江路1号,30.1,120.1,较大
+P002,清溪河望江段,堤段,339901001001-01,,,,重大
 """
 PEOPLE = """姓名,手机号,岗位,区域编码,场所编码,上级手机号,职务,密码
 王站长,13800000001,station_staff,339901001,,,站长,station-pass-1
@@ -105,13 +105,15 @@ async def test_bad_places_and_people(database) -> None:
     await import_all()
     places = (
         "code,name,kind,grid_code,lat,lng,risk_grade\n"
-        "P100,好的场所,shop,339901001001-01,30.1,120.1,C\n"
-        "P101,坐标不对,shop,339901001001-01,91,200,C\n"
-        "P102,没有网格,shop,000000000000-01,,,C\n"
+        "P100,好的场所,shop,339901001001-01,30.1,120.1,一般\n"
+        "P101,坐标不对,shop,339901001001-01,91,200,黄\n"
+        "P102,没有网格,shop,000000000000-01,,,3\n"
         "P103,等级不对,shop,339901001001-01,,,Z\n"
+        # a letter means the highest grade in one city's tables and the lowest in another's
+        "P104,字母等级,shop,339901001001-01,,,A\n"
     )
     report = await run_import("places", places.encode(), dry_run=False)
-    assert [line for line, _ in report.errors] == [3, 4, 5]
+    assert [line for line, _ in report.errors] == [3, 4, 5, 6]
     assert await place_by_code("P100") is None
     people = (
         "name,mobile,post,area_code,place_code,superior_mobile\n"
