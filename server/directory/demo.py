@@ -101,7 +101,9 @@ class _Builder:
     async def place(self, code, name, kind, grid, box, grade=None) -> PlaceRecord:
         s, n, w, e = box
         position = (round(self.rng.uniform(s, n), 6), round(self.rng.uniform(w, e), 6))
-        grade = grade or self.rng.choice([RiskGrade.significant, RiskGrade.general, RiskGrade.general, RiskGrade.low])
+        grade = grade or self.rng.choice(
+            [RiskGrade.significant, RiskGrade.general, RiskGrade.general, RiskGrade.low]
+        )
         return await admin.create_place(
             code=code,
             name=name,
