@@ -28,10 +28,11 @@ from server.callups import adapter as callup_adapter
 from server.callups import messages as callup_messages
 from server.callups import routes as callup_routes
 from server.callups import warning_routes
-from server.console import admin_routes
+from server.console import admin_routes, department_routes
 from server.console import routes as directory_routes
 from server.db import Database, activate
 from server.errors import DomainError
+from server.hazards import notice_routes
 from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
 from server.media import grants
@@ -157,9 +158,11 @@ def create_app(settings: Settings) -> Litestar:
             *auth_routes.ROUTES,
             *directory_routes.ROUTES,
             *admin_routes.ROUTES,
+            *department_routes.ROUTES,
             *sync_routes.ROUTES,
             *media_routes.ROUTES,
             *hazard_routes.ROUTES,
+            *notice_routes.ROUTES,
             *notify_routes.ROUTES,
             *callup_routes.ROUTES,
             *warning_routes.ROUTES,

@@ -23,7 +23,7 @@ from server.directory.demo import CITY, DEMO_PASSWORD
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
-from server.directory.tables import Area, Person, Place, Post
+from server.directory.tables import Area, Department, Person, Place, Post
 from server.hazards.service import seed_categories
 from server.hazards.tables import HazardCategory
 from server.piccolo_app import TABLES
@@ -32,7 +32,7 @@ from server.tipoffs.rewards import seed_rules
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 #: kept between tests that use `demo` (reference data: areas, people, hazard categories)
-DIRECTORY = (Area, Place, Person, Post, HazardCategory)
+DIRECTORY = (Area, Place, Person, Department, Post, HazardCategory)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

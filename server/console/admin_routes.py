@@ -13,9 +13,9 @@ from litestar.response import Redirect, Template
 from server.auth import service as auth
 from server.auth.access import ADMIN, allow, viewer_of
 from server.auth.passwords import hash_password, password_problem
-from server.directory import admin, rules, service
+from server.directory import admin, departments, rules, service
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
-from server.errors import DomainError
+from server.errors import DomainError, NotFound
 from server.i18n import N_, gettext
 from server.notify.deliveries import PRESETS
 from server.notify.service import preset_of, set_preset
@@ -37,6 +37,8 @@ class PostForm:
     place_code: str = ""
     superior_mobile: str = ""
     title: str = ""
+    #: a department's id, for a department-staff post
+    department: str = ""
 
 
 @dataclass
@@ -114,6 +116,7 @@ async def _person_page(request: Request, person_id: uuid.UUID, **extra: object) 
         "devices": await auth.devices(person.id),
         "post_kinds": list(PostKind),
         "post_form": PostForm(),
+        "departments": await departments.all_departments(),
         "presets": [(k, gettext(v.label)) for k, v in PRESETS.items()],
         "preset": await preset_of(person.id),
         **extra,
@@ -205,6 +208,14 @@ async def add_post(
             if post_above is None:
                 raise DomainError(N_("That superior holds no post above this one."))
             superior = post_above
+        department = None
+        if data.department:
+            try:
+                department = await departments.get_department(uuid.UUID(data.department))
+            except (ValueError, NotFound):
+                raise DomainError(departments.DEPARTMENT_NOT_FOUND) from None
+        if department and area is None:
+            area = await service.area_by_path(department.area_path)
         await admin.add_post(
             person_id=person.id,
             kind=kind,
@@ -212,6 +223,7 @@ async def add_post(
             place=place,
             superior_id=superior.id if superior else None,
             title=data.title.strip(),
+            department_id=department.id if department else None,
             actor_id=viewer.person_id,
         )
     except DomainError as exc:

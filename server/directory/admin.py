@@ -189,9 +189,12 @@ async def add_post(
     place: PlaceRecord | None = None,
     superior_id: uuid.UUID | None = None,
     title: str = "",
+    department_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     _raise(rules.check_post(kind, area.level if area else None, on_place=place is not None))
+    if (kind is PostKind.department_staff) != (department_id is not None):
+        raise DomainError(N_("A department-staff post names its department; no other post does."))
     area_path = place.area_path if place else area.path if area else ""
     async with db.current().write():
         post = Post(
@@ -202,6 +205,7 @@ async def add_post(
             area_path=area_path,
             superior=superior_id,
             title=title[:50],
+            department=department_id,
         )
         await post.save()
         await record_event(

@@ -45,6 +45,33 @@ SURNAMES = (
     "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅志文斌辉晨浩宇欣怡子轩梓涵一诺"
+#: responsible departments (行业主管部门) and the sectors (top hazard categories) they
+#: regulate: (area code, name, sectors)
+DEPARTMENTS = [
+    ("339900", "临江市住房和城乡建设局", ["construction", "gas"]),
+    ("339900", "临江市交通运输局", ["traffic"]),
+    ("339900", "临江市市场监督管理局", ["industry", "fireworks"]),
+    ("339900", "临江市水利局", ["flood"]),
+    ("339900", "临江市自然资源和规划局", ["geohazard"]),
+    ("339922", "江南县住房和城乡建设局", ["construction", "gas"]),
+]
+#: places of the kinds stations added later: (village code, name, kind, grade, flood post)
+MORE_PLACES = [
+    ("339901002001", "清溪村排涝闸", "sluice", "2", "flood_technical"),
+    ("339901002003", "下湾排涝泵站", "pumping_station", "2", "flood_guarantor"),
+    ("339922002001", "桃源村后山塘", "pond", "1", "flood_guarantor"),
+    ("339901001001", "望江社区老旧危房", "dangerous_house", "1", ""),
+    ("339901001001", "望江小吃店", "nine_small", "3", ""),
+    ("339901001002", "新河农贸市场", "crowded", "2", ""),
+    ("339901001003", "柳岸污水井", "confined_space", "2", ""),
+]
+#: posts of the village and town roles: (area code, post kind, title)
+VILLAGE_POSTS = [
+    ("339901001001", "grid_leader", "望江社区网格长"),
+    ("339901002001", "village_committee", "清溪村两委委员"),
+    ("339922002001", "disaster_informant", "桃源村灾害信息员"),
+    ("339901002", "safety_officer", "清溪镇水利员"),
+]
 GENERIC = [
     (PlaceKind.enterprise, ["机械厂", "纺织公司", "化工仓库", "食品厂", "家具厂"]),
     (PlaceKind.shop, ["便利店", "五金店", "餐馆", "农资店", "电动车维修店"]),
@@ -114,7 +141,9 @@ class _Builder:
             risk_grade=grade,
         )
 
-    async def person(self, kind, *, area=None, place=None, superior=None, title=""):
+    async def person(
+        self, kind, *, area=None, place=None, superior=None, title="", department_id=None
+    ):
         self.mobile += 1
         person = await admin.create_person(
             name=self.name(), mobile=str(self.mobile), password_hash=self.password_hash
@@ -126,5 +155,6 @@ class _Builder:
             place=place,
             superior_id=superior,
             title=title,
+            department_id=department_id,
         )
         return post

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from server import db
+from server.directory import departments
 from server.directory.demo import (
     BOX,
     CITY,
+    DEPARTMENTS,
     DISTRICTS,
     GENERIC,
     GEOHAZARD_VILLAGES,
+    MORE_PLACES,
     RESERVOIRS,
     RIVERS,
+    VILLAGE_POSTS,
     _Builder,
     _split,
 )
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.directory.service import area_by_code
+from server.directory.tables import Post
 
 
 async def load_demo_city(password_hash: str) -> bool:
@@ -39,7 +44,49 @@ async def load_demo_city(password_hash: str) -> bool:
                 t_box = _split(d_box, len(towns), t, by_lat=False)
                 town = await b.area(d_code + t_suffix, t_name, Level.town, district, t_box)
                 await _town(b, town, t_box, villages, d_staff)
+        # added after the first city: made last, so that everyone above keeps their number
+        await _departments(b)
+        await _more_places_and_roles(b)
     return True
+
+
+async def _departments(b: _Builder) -> None:
+    for area_code, name, sectors in DEPARTMENTS:
+        department = await departments.create_department(
+            name=name, area_code=area_code, sectors=sectors
+        )
+        area = await area_by_code(area_code)
+        await b.person(
+            PostKind.department_staff, area=area, title=name, department_id=department.id
+        )
+
+
+async def _more_places_and_roles(b: _Builder) -> None:
+    for n, (village_code, name, kind, grade, post) in enumerate(MORE_PLACES, 1):
+        grid = await area_by_code(f"{village_code}-01")
+        lat, lng = grid.center_lat, grid.center_lng
+        box = (lat - 0.002, lat + 0.002, lng - 0.002, lng + 0.002)
+        place = await b.place(
+            f"{grid.code}-N{n:02d}", name, PlaceKind(kind), grid, box, RiskGrade(grade)
+        )
+        if post:
+            chief = await _town_post(grid.path, PostKind.flood_admin)
+            await b.person(PostKind(post), place=place, superior=chief, title=f"{name}责任人")
+    for area_code, kind, title in VILLAGE_POSTS:
+        area = await area_by_code(area_code)
+        station = await _town_post(area.path, PostKind.station_staff)
+        await b.person(PostKind(kind), area=area, superior=station, title=title)
+
+
+async def _town_post(path: str, kind: PostKind):
+    """The post of `kind` held for the town `path` lies in (its superior in the demo)."""
+    town = "/" + "/".join(path.strip("/").split("/")[:3]) + "/"
+    row = (
+        await Post.select(Post.id)
+        .where((Post.area_path == town) & (Post.kind == kind.value))
+        .first()
+    )
+    return row["id"] if row else None
 
 
 async def _town(b: _Builder, town, box, villages, d_staff) -> None:

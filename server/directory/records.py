@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,10 +109,12 @@ class PostRecord:
     superior_id: uuid.UUID | None
     title: str
     active: bool
+    department_id: uuid.UUID | None = None
+    department_name: str = ""
 
     @property
     def where(self) -> str:
-        return self.place_name or self.area_name
+        return self.department_name or self.place_name or self.area_name
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PostRecord:
@@ -127,7 +130,25 @@ class PostRecord:
             superior_id=row["superior"],
             title=row["title"],
             active=row["active"],
+            department_id=row.get("department"),
+            department_name=row.get("department_name") or "",
         )
+
+
+@dataclass(frozen=True)
+class DepartmentRecord:
+    id: uuid.UUID
+    name: str
+    area_path: str
+    sectors: tuple[str, ...]
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DepartmentRecord:
+        sectors = row["sectors"]
+        if isinstance(sectors, str):
+            sectors = json.loads(sectors or "[]")
+        return cls(row["id"], row["name"], row["area_path"], tuple(sectors), row["active"])
 
 
 @dataclass(frozen=True)

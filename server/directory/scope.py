@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from piccolo.columns import Column
@@ -64,6 +65,8 @@ class Scope:
     everything: bool = False
     prefixes: tuple[str, ...] = ()
     place_ids: tuple[uuid.UUID, ...] = ()
+    #: departments whose transferred cases the person handles (department staff)
+    department_ids: tuple[uuid.UUID, ...] = ()
 
     @classmethod
     def of(
@@ -72,13 +75,20 @@ class Scope:
         prefixes: list[str],
         place_ids: list[uuid.UUID],
         everything: bool = False,
+        department_ids: Sequence[uuid.UUID] = (),
     ) -> Scope:
         # A subtree inside another adds nothing: keep the outermost ones only.
         kept: list[str] = []
         for prefix in sorted(set(prefixes), key=lambda p: (len(p), p)):
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
-        return cls(person_id, everything, tuple(kept), tuple(dict.fromkeys(place_ids)))
+        return cls(
+            person_id,
+            everything,
+            tuple(kept),
+            tuple(dict.fromkeys(place_ids)),
+            tuple(dict.fromkeys(department_ids)),
+        )
 
     def covers_path(self, path: str) -> bool:
         return self.everything or any(path.startswith(p) for p in self.prefixes)
@@ -93,6 +103,7 @@ class Scope:
         *,
         place_column: Column | None = None,
         assignee_column: Column | None = None,
+        department_column: Column | None = None,
     ) -> Combinable | None:
         """The WHERE clause limiting rows to this scope; None when nothing is hidden."""
         if self.everything:
@@ -102,6 +113,8 @@ class Scope:
             clauses.append(place_column.is_in(list(self.place_ids)))
         if assignee_column is not None and self.person_id is not None:
             clauses.append(assignee_column == self.person_id)
+        if department_column is not None and self.department_ids:
+            clauses.append(department_column.is_in(list(self.department_ids)))
         if not clauses:
             return nothing()
         combined = clauses[0]

@@ -36,6 +36,7 @@ _POST_COLUMNS = (
     Post.all_columns(),
     Post.area.name.as_alias("area_name"),
     Post.place.name.as_alias("place_name"),
+    Post.department.name.as_alias("department_name"),
 )
 _PLACE_COLUMNS = (Place.all_columns(), Place.grid.name.as_alias("grid_name"))
 
@@ -52,9 +53,16 @@ def scope_for(person_id: uuid.UUID, posts: list[PostRecord]) -> Scope:
     active = [p for p in posts if p.active]
     return Scope.of(
         person_id,
-        prefixes=[p.area_path for p in active if p.place_id is None and p.area_path],
+        # a department's staff see what is transferred to their department, not every
+        # hazard of the area their department belongs to
+        prefixes=[
+            p.area_path
+            for p in active
+            if p.place_id is None and p.area_path and p.department_id is None
+        ],
         place_ids=[p.place_id for p in active if p.place_id is not None],
         everything=any(p.kind in _EVERYTHING for p in active),
+        department_ids=[p.department_id for p in active if p.department_id is not None],
     )
 
 

@@ -53,6 +53,20 @@ class Place(Table):
     active = Boolean(default=True)
 
 
+class Department(Table):
+    """A responsible department (行业主管部门: 住建, 交通, 市场监管, 水利, 消防...) of a city,
+    county or town, and the hazard categories of the sectors it regulates (三管三必须:
+    管行业必须管安全). A hazard outside a station's remit is transferred to one."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=60)
+    #: the area it belongs to (its government's level): it takes hazards under this path
+    area_path = Varchar(length=255, index=True)
+    #: top-level hazard category codes of its sectors ("building", "traffic"...)
+    sectors = JSON(default="[]")
+    active = Boolean(default=True)
+
+
 class Person(Table):
     id = UUID(primary_key=True)
     name = Varchar(length=50)
@@ -82,4 +96,8 @@ class Post(Table):
     )
     #: free text shown next to the kind, e.g. 村支书, 站长
     title = Varchar(length=50, default="")
+    #: the department a department-staff post serves
+    department = ForeignKey(
+        references=Department, null=True, default=None, on_delete=OnDelete.restrict
+    )
     active = Boolean(default=True)

@@ -19,8 +19,8 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import NotFound
 from server.geo import distance_m
+from server.hazards import casework, tally
 from server.hazards import fields as hazard_fields
-from server.hazards import tally
 from server.hazards.policy import (
     FIELD_LABELS,
     HAZARD_POLICY,
@@ -41,7 +41,7 @@ from sync.mutation import Mutation
 from sync.store import Adapter, Author
 
 FIELDS = list(HAZARD_POLICY.fields)
-_UUIDS = ("place_id", "merged_into", "assignee_id")
+_UUIDS = ("place_id", "merged_into", "assignee_id", "department_id")
 #: a device session lives 30 days: nothing made offline can be older than that
 OFFLINE_AT_MOST = timedelta(days=30)
 #: the columns the figures' rollup counts by (tally.py): a write changing none skips it
@@ -49,10 +49,19 @@ TALLIED = frozenset({"area_path", "status", "level", "closed_at"})
 _JSON = ("photos_before", "photos_after", "followers", "notes", "supervision")
 
 
-def may_handle(viewer: Viewer, area_path: str, assignee_id: str | None) -> bool:
-    """Who may record a rectification: staff, the assignee, or a grid member of its grid."""
+def of_department(viewer: Viewer, department_id: str | None) -> bool:
+    """The viewer works in the department the hazard was transferred to."""
+    return bool(department_id) and any(str(d) == department_id for d in viewer.scope.department_ids)
+
+
+def may_handle(
+    viewer: Viewer, area_path: str, assignee_id: str | None, department_id: str | None = None
+) -> bool:
+    """Who may record a rectification: staff (the department's, for a hazard transferred to
+    it), the assignee, or a grid member of its grid."""
     return bool(
         viewer.kinds & STAFF
+        or of_department(viewer, department_id)
         or assignee_id == str(viewer.person_id)
         or any(
             p.kind is PostKind.grid_member and area_path.startswith(p.area_path)
@@ -141,19 +150,22 @@ class HazardAdapter(Adapter):
     @staticmethod
     def _covers(viewer: Viewer, values: Mapping[str, Any]) -> bool:
         place = values.get("place_id")
-        return viewer.scope.covers_path(values["area_path"]) or (
-            place is not None and uuid.UUID(place) in viewer.scope.place_ids
+        return (
+            viewer.scope.covers_path(values["area_path"])
+            or (place is not None and uuid.UUID(place) in viewer.scope.place_ids)
+            or of_department(viewer, values.get("department_id"))
         )
 
     @staticmethod
     def _who(who: Who, viewer: Viewer, values: Mapping[str, Any]) -> str:
         kinds = viewer.kinds
-        if who is Who.staff and not kinds & STAFF:
+        department = values.get("department_id")
+        if who is Who.staff and not (kinds & STAFF or of_department(viewer, department)):
             return N_("Only station or bureau staff may do this.")
-        if who is Who.supervisor and not kinds & BUREAU:
+        if who in (Who.supervisor, Who.supervising_unit) and not kinds & BUREAU:
             return N_("Only bureau staff put hazards under supervision.")
         if who is Who.handler and not may_handle(
-            viewer, values["area_path"], values.get("assignee_id")
+            viewer, values["area_path"], values.get("assignee_id"), department
         ):
             return N_("Only the assignee or the grid member may record the rectification.")
         return ""
@@ -187,6 +199,8 @@ class HazardAdapter(Adapter):
             return await self._merge_target(viewer, mutation.record_id, fields["merged_into"])
         if mutation.op == "supervise" and values.get("level") != Level.major.value:
             return N_("Only major hazards are put under supervision.")
+        if mutation.op in casework.RULES:
+            return await casework.RULES[mutation.op](viewer, mutation.record_id, values)
         if mutation.op == "verify":
             return self._verifiable(mutation, values, fields)
         return ""
@@ -256,6 +270,8 @@ class HazardAdapter(Adapter):
             columns["place_name"] = place.name
         if values.get("supervision"):
             columns["supervised_level"] = values["supervision"].get("level", "")
+        if not created:
+            columns.update(await casework.columns(record_id, values, mutation.op, viewer, now))
         columns["seq"] = seq
         counted = created or bool(columns.keys() & TALLIED)
         before = None if created or not counted else await tally.current(record_id)
@@ -318,6 +334,10 @@ class HazardAdapter(Adapter):
                 await notify(uuid.UUID(assignee), mutation.record_id, mutation.op)
         if not addendum:
             await _tell_who_waits(mutation, outcome, viewer)
+            for person_id, kind in await casework.told(
+                mutation.op, mutation.record_id, outcome.changes, viewer
+            ):
+                await notify(person_id, mutation.record_id, kind)
 
     @staticmethod
     def labels() -> dict[str, str]:

@@ -19,7 +19,9 @@ from server.hazards.policy import (
     SUPERVISION_FIELDS,
     Level,
     Op,
+    RecheckResult,
     RejectReason,
+    Status,
     Who,
 )
 from server.i18n import N_
@@ -38,6 +40,9 @@ _LIMITS = {
     "extension_reason": 500,
     "sendback_reason": 500,
     "verify_note": 500,
+    "transfer_note": 500,
+    "recheck_note": 500,
+    "delist_note": 500,
 }
 #: a conflict settled by staff may set any plain field (sync/store.py resolve)
 RESOLVE = Op(
@@ -79,6 +84,8 @@ def clean(op_name: str, raw: Mapping[str, Any], mutation_id: uuid.UUID) -> dict[
         raise FieldError(_MISSING.get(missing[0], N_("A required field is empty.")))
     if op.status is not None:
         fields["status"] = op.status.value
+    if op_name == "recheck" and fields.get("recheck_result") == RecheckResult.not_fixed.value:
+        fields["status"] = Status.assigned.value  # 回头看 found it not rectified: reopened
     return fields
 
 
@@ -98,16 +105,22 @@ _MISSING = {
     "extension_until": N_("Choose the new deadline you ask for."),
     "extension_reason": N_("Give a reason for the extension."),
     "sendback_reason": N_("Give the reason for sending it back."),
+    "department_id": N_("Choose the department."),
+    "transfer_note": N_("Say why the department sends it back."),
+    "recheck_result": N_("Say whether it is still rectified."),
+    "delisted_on": N_("Set the delisting date."),
 }
 
 
 def _value(name: str, value: Any, mutation_id: uuid.UUID) -> Any:
     if name in ("lat", "lng", "accuracy"):
         return coordinate(name, value)
-    if name in ("place_id", "merged_into", "assignee_id"):
+    if name in ("place_id", "merged_into", "assignee_id", "department_id"):
         return _uuid(value)
-    if name in ("deadline", "extension_until"):
+    if name in ("deadline", "extension_until", "delisted_on"):
         return _date(value)
+    if name == "recheck_result":
+        return _choice(value, RecheckResult, N_("Say whether it is still rectified."))
     if name in ("photos_before", "photos_after"):
         return _photos(value)
     if name == "followers":
@@ -212,7 +225,9 @@ def _text(name: str, value: Any) -> str:
 
 def _supervision(raw: Mapping[str, Any]) -> dict[str, str]:
     values = {k.removeprefix("supervision_"): _text("supervision", v) for k, v in raw.items()}
-    unknown = set(values) - set(SUPERVISION_FIELDS) - {"level", "listed_on", "published_on"}
+    unknown = (
+        set(values) - set(SUPERVISION_FIELDS) - {"level", "listed_on", "published_on", "issuer"}
+    )
     if unknown:
         raise FieldError(N_("The form sent fields this action does not take."))
     if any(not values.get(k) for k in SUPERVISION_FIELDS):

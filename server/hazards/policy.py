@@ -8,6 +8,8 @@ send each, and the merge policy of every field (see sync/merge.py for what each 
 | note              | -               | anyone whose scope covers the hazard           |
 | accept            | accepted        | staff over the hazard                          |
 | reject            | rejected        | staff over the hazard (a reason is required)   |
+| transfer          | transferred     | staff over the hazard: to a department (转办)  |
+| decline_transfer  | reported        | the department's staff (a reason is required)  |
 | merge             | merged          | staff over the hazard (the target is required) |
 | set_level         | -               | staff over the hazard                          |
 | assign            | assigned        | staff over the hazard                          |
@@ -17,6 +19,12 @@ send each, and the merge policy of every field (see sync/merge.py for what each 
 | verify            | closed          | staff over the hazard; an after-photo needed   |
 | send_back         | assigned        | staff over the hazard (a reason is required)   |
 | supervise         | -               | bureau staff or admin; major hazards only      |
+| close_supervision | -               | the supervising unit only, once closed (销号)  |
+| recheck           | - / assigned    | the grid member or staff, when a re-check is   |
+|                   |                 | due (回头看); 未整改 reopens it                 |
+
+"Staff over the hazard" includes, for a hazard transferred to a department, that
+department's staff (and only them among people outside the area).
 
 A status step that is not valid from where the hazard is now (evidence after closure) is not
 refused: the merge keeps it as an addendum and raises a conflict (sync/merge.py).
@@ -39,6 +47,8 @@ class Status(StrEnum):
     assigned = "assigned"
     rectified = "rectified"
     closed = "closed"
+    #: 已移交: passed to the responsible department, which accepts or declines it
+    transferred = "transferred"
 
     @property
     def label(self) -> str:
@@ -53,9 +63,25 @@ _STATUS_LABELS = {
     Status.assigned: N_("Being rectified"),
     Status.rectified: N_("Awaiting verification"),
     Status.closed: N_("Closed"),
+    Status.transferred: N_("Transferred"),
 }
 #: statuses in which the hazard still needs work (open in ledgers and figures)
-OPEN = frozenset({Status.reported, Status.accepted, Status.assigned, Status.rectified})
+OPEN = frozenset(
+    {Status.reported, Status.accepted, Status.assigned, Status.rectified, Status.transferred}
+)
+#: 回头看: a closed major hazard is checked again this many days after its closure
+RECHECK_DAYS = 30
+
+
+class RecheckResult(StrEnum):
+    fixed = "fixed"
+    not_fixed = "not_fixed"
+
+    @property
+    def label(self) -> str:
+        return gettext(
+            N_("Still rectified") if self is RecheckResult.fixed else N_("Not rectified")
+        )
 
 
 class Level(StrEnum):
@@ -84,12 +110,19 @@ _REJECT_LABELS = {
 }
 
 TRANSITIONS = {
-    Status.reported: frozenset({Status.accepted, Status.rejected, Status.merged}),
-    Status.accepted: frozenset({Status.assigned, Status.rejected, Status.merged}),
+    Status.reported: frozenset(
+        {Status.accepted, Status.rejected, Status.merged, Status.transferred}
+    ),
+    Status.accepted: frozenset(
+        {Status.assigned, Status.rejected, Status.merged, Status.transferred}
+    ),
+    # the department accepts it, or declines it back to the station with its reason
+    Status.transferred: frozenset({Status.accepted, Status.reported}),
     Status.rejected: frozenset({Status.accepted}),
     Status.assigned: frozenset({Status.rectified}),
     Status.rectified: frozenset({Status.closed, Status.assigned}),
-    Status.closed: frozenset({Status.assigned}),  # reopened: sent back after closure
+    # reopened: sent back after closure, or found not rectified at a re-check (回头看)
+    Status.closed: frozenset({Status.assigned}),
     Status.merged: frozenset(),
 }
 
@@ -122,6 +155,12 @@ HAZARD_POLICY = EntityPolicy(
                 "sendback_reason",
                 "verify_note",
                 "supervision",
+                "department_id",
+                "transfer_note",
+                "recheck_result",
+                "recheck_note",
+                "delisted_on",
+                "delist_note",
             ],
             LWW,
         ),
@@ -157,6 +196,12 @@ FIELD_LABELS = {
     "sendback_reason": N_("Reason"),
     "verify_note": N_("Verification note"),
     "supervision": N_("Put under supervision (挂牌督办)"),
+    "department_id": N_("Department"),
+    "transfer_note": N_("Reason"),
+    "recheck_result": N_("Re-check result"),
+    "recheck_note": N_("Re-check note"),
+    "delisted_on": N_("Delisted on"),
+    "delist_note": N_("Delisting note"),
     "photos_before": N_("Photos"),
     "photos_after": N_("Photos after rectification"),
     "notes": N_("Note"),
@@ -169,6 +214,7 @@ class Who(StrEnum):
     staff = "staff"  # station or bureau staff, admin, over the area
     handler = "handler"  # the assignee, a grid member of the hazard's grid, or staff
     supervisor = "supervisor"  # bureau staff or admin (挂牌督办 is a city or county act)
+    supervising_unit = "supervising_unit"  # bureau staff of the unit that supervises it
 
 
 @dataclass(frozen=True)
@@ -216,6 +262,17 @@ OPS: dict[str, Op] = {
     "verify": _op(Who.staff, "photos_after verify_note", "", Status.closed),
     "send_back": _op(Who.staff, "sendback_reason", "sendback_reason", Status.assigned),
     "supervise": _op(Who.supervisor, "supervision", "supervision"),
+    # 销号 (delisting): the supervising unit ends the supervision of a closed hazard
+    "close_supervision": _op(Who.supervising_unit, "delisted_on delist_note", "delisted_on"),
+    "transfer": _op(Who.staff, "department_id transfer_note", "department_id", Status.transferred),
+    # the department sends it back (not its sector): the station triages it again
+    "decline_transfer": _op(
+        Who.staff, "department_id transfer_note", "transfer_note", Status.reported
+    ),
+    # 回头看: "not_fixed" reopens the hazard (fields.clean adds the status)
+    "recheck": _op(
+        Who.handler, "recheck_result recheck_note photos_after", "recheck_result photos_after"
+    ),
 }
 
 #: 挂牌督办: the five things that must be in place (五落实), each a required text
@@ -245,6 +302,10 @@ _EVENT_LABELS = {
     "verify": N_("Verified and closed"),
     "send_back": N_("Sent back"),
     "supervise": N_("Put under supervision"),
+    "close_supervision": N_("Supervision closed (销号)"),
+    "transfer": N_("Transferred to a department"),
+    "decline_transfer": N_("Transfer declined by the department"),
+    "recheck": N_("Re-checked (回头看)"),
     "resolve": N_("Conflict settled"),
     "remind": N_("Deadline reminder"),
     "overdue": N_("Overdue: escalated to the station"),
@@ -274,6 +335,9 @@ _NOTICE_LABELS = {
     "send_back": N_("A rectification was sent back to you"),
     "remind": N_("A rectification deadline is near"),
     "overdue": N_("A hazard is overdue"),
+    "transferred": N_("A hazard was transferred to your department"),
+    "declined": N_("A department sent a transferred hazard back"),
+    "reopened": N_("A re-check found a closed hazard not rectified"),
     # to the station over the grid
     "reported": N_("A new hazard waits for triage"),
     # to the reporter
@@ -287,7 +351,15 @@ def notice_label(kind: str) -> str:
     return gettext(_NOTICE_LABELS.get(kind, kind))
 
 
+def recheck_label(value: str) -> str:
+    try:
+        return RecheckResult(value).label
+    except ValueError:
+        return value
+
+
 LABELS = {
+    "recheck_label": recheck_label,
     "event_label": event_label,
     "level_label": level_label,
     "reject_label": reject_label,

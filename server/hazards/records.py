@@ -51,6 +51,16 @@ class HazardRecord:
     received_at: datetime
     closed_at: datetime | None
     seq: int
+    supervision_no: str = ""
+    supervision_unit: str = ""
+    delisted_on: str = ""
+    delist_note: str = ""
+    department_id: uuid.UUID | None = None
+    department_name: str = ""
+    transfer_note: str = ""
+    recheck_due: date | None = None
+    recheck_result: str = ""
+    recheck_note: str = ""
 
     @classmethod
     def from_row(cls, row: dict[str, Any], categories: dict[str, str]) -> HazardRecord:
@@ -66,6 +76,14 @@ class HazardRecord:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    def recheck_due_on(self, today: date) -> bool:
+        """回头看 is due: closed, with a re-check date reached."""
+        return (
+            self.status is Status.closed
+            and self.recheck_due is not None
+            and self.recheck_due <= today
+        )
 
     def overdue_on(self, today: date) -> bool:
         return (
@@ -127,3 +145,7 @@ class Filters:
     mine: bool = False
     supervised: bool = False
     q: str = ""
+    #: transferred to a department (the station's 已移交 list; a department's own cases)
+    transferred: bool = False
+    #: closed major hazards whose re-check (回头看) is due
+    recheck: bool = False

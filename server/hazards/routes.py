@@ -14,18 +14,20 @@ from litestar.response import Redirect, Stream, Template
 from server import localtime
 from server.auth.access import ADMIN, BUREAU, SIGNED_IN, STAFF, allow, viewer_of
 from server.auth.service import Viewer
+from server.directory import departments
 from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.directory.records import AreaRecord
 from server.directory.scope import is_path
 from server.errors import DomainError, NotFound
 from server.hazards import export, figures, service
-from server.hazards.adapter import may_handle
+from server.hazards.adapter import may_handle, of_department
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
     LABELS,
     SUPERVISION_FIELDS,
     Level,
+    RecheckResult,
     RejectReason,
     Status,
 )
@@ -123,6 +125,8 @@ def _filters(request: Request) -> Filters:
         mine=params.get("mine") == "1",
         supervised=params.get("supervised") == "1",
         q=(params.get("q") or "").strip()[:40],
+        transferred=params.get("transferred") == "1",
+        recheck=params.get("recheck") == "1",
     )
 
 
@@ -165,7 +169,8 @@ def _centre(area: AreaRecord | None) -> str:
 
 async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, Any]:
     viewer = viewer_of(request)
-    staff = bool(viewer.kinds & STAFF)
+    department = str(hazard.department_id) if hazard.department_id else None
+    staff = bool(viewer.kinds & STAFF) or of_department(viewer, department)
     people = []
     if staff and hazard.status in (Status.accepted, Status.reported, Status.assigned):
         people = await _assignable(viewer, hazard)
@@ -187,18 +192,43 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
         "staff": staff,
         "supervisor": bool(viewer.kinds & BUREAU),
         "handler": may_handle(
-            viewer, hazard.area_path, str(hazard.assignee_id) if hazard.assignee_id else None
+            viewer,
+            hazard.area_path,
+            str(hazard.assignee_id) if hazard.assignee_id else None,
+            department,
         ),
+        "of_department": of_department(viewer, department),
+        **await _transfer_context(viewer, hazard),
         "viewer": viewer,
         "people": people,
         "duplicates": duplicates,
-        "reasons": list(RejectReason),
+        # 不属于本辖区 is a transfer now: the reason stays for the records made before
+        "reasons": [r for r in RejectReason if r is not RejectReason.outside],
+        "recheck_results": list(RecheckResult),
+        "delister": any(
+            p.kind is PostKind.bureau_staff
+            and p.area_path == hazard.supervision_unit
+            and p.department_id is None
+            for p in viewer.posts
+        ),
         "levels": list(Level),
         "today": service.today_local(),
         "default_deadline": service.today_local() + timedelta(days=default_days),
         "supervision_fields": [(k, gettext(v)) for k, v in SUPERVISION_FIELDS.items()],
         **LABELS,
     }
+
+
+async def _transfer_context(viewer: Viewer, hazard: HazardRecord) -> dict[str, Any]:
+    """The departments a station may transfer the hazard to, the one responsible for its
+    sector first; None responsible: the town keeps it (the form says so)."""
+    if not viewer.kinds & STAFF or hazard.status not in (Status.reported, Status.accepted):
+        return {"departments": [], "responsible": None}
+    over = await departments.departments_over(hazard.area_path)
+    responsible = departments.responsible(over, hazard.category)
+    if responsible:
+        over = [responsible, *[d for d in over if d.id != responsible.id]]
+    return {"departments": over, "responsible": responsible}
 
 
 async def _assignable(viewer: Viewer, hazard: HazardRecord) -> list[Any]:

@@ -18,6 +18,7 @@ from server import db, localtime
 from server.audit.service import record_event
 from server.auth.access import STAFF
 from server.auth.service import Viewer
+from server.db import as_json
 from server.directory.records import Page
 from server.directory.scope import all_of, under
 from server.errors import DomainError, NotFound
@@ -101,6 +102,10 @@ def where_of(
         if filters.mine
         else None,
         (Hazard.supervised_level != "") if filters.supervised else None,
+        Hazard.department_id.is_not_null() if filters.transferred else None,
+        (Hazard.status == Status.closed.value) & (Hazard.recheck_due <= today)
+        if filters.recheck
+        else None,
         (Hazard.code == filters.q.upper()) | Hazard.address.like(f"%{filters.q}%")
         if filters.q
         else None,
@@ -148,6 +153,26 @@ async def waiting_for(viewer: Viewer) -> list[Waiting]:
             ),
             (N_("Overdue"), where_of(viewer, Filters(overdue=True), today), "/hazards?overdue=1"),
         ]
+    if viewer.scope.department_ids:
+        jobs += [
+            (
+                N_("Transferred to my department, to accept"),
+                where_of(viewer, Filters(status="transferred"), today),
+                "/hazards?status=transferred",
+            ),
+            (
+                N_("Rectified, to verify"),
+                where_of(viewer, Filters(status="rectified"), today),
+                "/hazards?status=rectified",
+            ),
+        ]
+    jobs.append(
+        (
+            N_("Re-checks due (回头看)"),
+            where_of(viewer, Filters(recheck=True), today),
+            "/hazards?recheck=1",
+        )
+    )
     mine = (Hazard.status == Status.assigned.value) & (Hazard.assignee_id == viewer.person_id)
     jobs.append(
         (
@@ -251,7 +276,10 @@ async def ledger_batches(
 def _visible(viewer: Viewer) -> Combinable | None:
     """Hazards the viewer sees: in their areas, at their places, or assigned to them."""
     return viewer.scope.where(
-        Hazard.area_path, place_column=Hazard.place_id, assignee_column=Hazard.assignee_id
+        Hazard.area_path,
+        place_column=Hazard.place_id,
+        assignee_column=Hazard.assignee_id,
+        department_column=Hazard.department_id,
     )
 
 
@@ -445,3 +473,43 @@ async def set_category_active(actor: Viewer, code: str, active: bool) -> None:
             record_id=code,
             actor_id=actor.person_id,
         )
+
+
+async def published_notices(limit: int = 200) -> list[dict[str, Any]]:
+    """Supervision notices published by today (公开挂牌督办): number, category, address,
+    the time limit, and whether delisted; nothing about the people involved."""
+    today = today_local().isoformat()
+    rows = (
+        await Hazard.select(
+            Hazard.id,
+            Hazard.supervision_no,
+            Hazard.supervision,
+            Hazard.category,
+            Hazard.address,
+            Hazard.place_name,
+            Hazard.status,
+            Hazard.delisted_on,
+        )
+        .where(Hazard.supervision_no != "")
+        .order_by(Hazard.reported_at, ascending=False)
+        .limit(limit * 2)
+    )
+    names = await category_names()
+    found = []
+    for row in rows:
+        supervision = as_json(row["supervision"]) or {}
+        published = supervision.get("published_on") or ""
+        if not published or published > today:
+            continue
+        found.append(
+            {
+                "number": row["supervision_no"],
+                "category": names.get(row["category"], row["category"]),
+                "where": row["place_name"] or row["address"],
+                "time_limit": supervision.get("deadline", ""),
+                "published_on": published,
+                "delisted_on": row["delisted_on"],
+            }
+        )
+    found.sort(key=lambda n: n["published_on"], reverse=True)
+    return found[:limit]

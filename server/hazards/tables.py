@@ -76,6 +76,21 @@ class Hazard(Table):
     supervision = JSON(default="{}")
     #: "city" or "county" while under supervision (a plain column: lists filter on it)
     supervised_level = Varchar(length=10, default="", index=True)
+    #: the 督办通知书's number (临江市督〔2026〕3号), given once by the server
+    supervision_no = Varchar(length=60, default="", index=True)
+    #: the area path of the unit that supervises it: only its bureau staff delist it
+    supervision_unit = Varchar(length=255, default="")
+    #: 销号: the date and the note of the supervising unit
+    delisted_on = Varchar(length=10, default="")
+    delist_note = Varchar(length=500, default="")
+    #: 转办: the responsible department it was transferred to (its name kept for ledgers)
+    department_id = UUID(null=True, default=None, index=True)
+    department_name = Varchar(length=60, default="")
+    transfer_note = Varchar(length=500, default="")
+    #: 回头看: when a closed major hazard is due to be checked again; its last result
+    recheck_due = Date(null=True, default=None, index=True)
+    recheck_result = Varchar(length=10, default="")
+    recheck_note = Varchar(length=500, default="")
     reported_at = Timestamptz(default=TimestamptzNow(), index=True)
     received_at = Timestamptz(default=TimestamptzNow())
     accepted_at = Timestamptz(null=True, default=None)

@@ -42,6 +42,17 @@ FOLLOW = Tab("/tipoffs/track", "⌕", N_("Track it"), ("/tipoffs/track", "/t/"))
 LOGIN = Tab("/login", "➜", N_("Log in"), ("/login",))
 
 
+#: the village's and town's own people: they look after places and report what they find
+VILLAGE_ROLES = frozenset(
+    {
+        PostKind.grid_leader,
+        PostKind.village_committee,
+        PostKind.disaster_informant,
+        PostKind.safety_officer,
+    }
+)
+
+
 def tabs_for(viewer: Viewer | None) -> list[Tab]:
     """The tab bar of the person's foremost role (an admin's, a duty officer's, a station's,
     a grid member's, a flood-duty post's), or a resident's without an account."""
@@ -58,7 +69,7 @@ def tabs_for(viewer: Viewer | None) -> list[Tab]:
         return [HOME, HAZARDS, TIPOFFS, PLANS, ME]
     if PostKind.grid_member in kinds:
         return [HOME, HAZARDS, WALKS, INBOX, ME]
-    if kinds & FLOOD_POSTS:
+    if kinds & (FLOOD_POSTS | VILLAGE_ROLES):
         return [HOME, PLACES, HAZARDS, INBOX, ME]
     return [HOME, HAZARDS, INBOX, ME]
 

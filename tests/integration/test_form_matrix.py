@@ -372,6 +372,7 @@ ADMIN_ONLY = {
     ("POST", "/admin/areas"): lambda w: {"name": "新网格", "code": "339901001099"},
     ("POST", "/admin/hazard-categories"): lambda w: {"code": "lift", "name": "电梯"},
     ("POST", "/admin/hazard-categories/{code:str}/active"): lambda w: {"active": "0"},
+    ("POST", "/admin/departments"): lambda w: {"name": "应急局", "area_code": "339900"},
     ("POST", "/tipoffs/settings/rules"): lambda w: {"level": "general", "kind": "x"},
     ("POST", "/tipoffs/settings/blocks"): lambda w: {"kind": "mobile", "value": "13900009999"},
     ("POST", "/tipoffs/settings/blocks/{entry_id:uuid}/remove"): lambda w: {},
