@@ -50,7 +50,7 @@ from server.shell import tabs
 from server.syncing import routes as sync_routes
 from server.syncing.forms import ENVELOPE
 from server.syncing.service import register
-from server.tipoffs import open311_routes
+from server.tipoffs import desk_routes, open311_routes
 from server.tipoffs import routes as tipoff_routes
 from server.tipoffs.service import Stores
 from server.web import errors
@@ -167,6 +167,7 @@ def create_app(settings: Settings) -> Litestar:
             *callup_routes.ROUTES,
             *warning_routes.ROUTES,
             *patrol_routes.ROUTES,
+            *desk_routes.ROUTES,
             *tipoff_routes.ROUTES,
             *open311_routes.ROUTES,
         ],

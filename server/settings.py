@@ -71,6 +71,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "red=10,orange=20,yellow=30,blue=60",
         "minutes a call-up's targets have to confirm, by level, before escalation",
     ),
+    "TIPOFF_DUE_DAYS": (
+        "2,30",
+        "days a tip-off has to be accepted (受理) and resolved (办结) before it is overdue",
+    ),
     "TIPOFF_LIMITS": (
         "ip=10/1h,mobile=5/1d,all=2000/1h",
         "public tip-offs allowed per sender IP, per mobile number and in all, per window"
@@ -162,6 +166,8 @@ class Settings:
         ("yellow", 30),
         ("blue", 60),
     )
+    #: days to 受理 (accept or reject) and to 办结 a tip-off, counted from its receipt
+    tipoff_due_days: tuple[int, int] = (2, 30)
     #: (who, count, seconds): ip, mobile and all
     tipoff_limits: tuple[tuple[str, int, int], ...] = (
         ("ip", 10, 3600),
@@ -233,6 +239,18 @@ def _days(value: str) -> tuple[int, ...]:
     return days
 
 
+def _due_days(value: str) -> tuple[int, int]:
+    try:
+        accept, resolve = (int(d) for d in value.split(","))
+    except ValueError:
+        accept = resolve = 0
+    if not 1 <= accept <= resolve:
+        raise ValueError(
+            f"TIPOFF_DUE_DAYS must be two days like 2,30 (accept, resolve), not {value!r}"
+        )
+    return accept, resolve
+
+
 def sqlite_path(database_url: str) -> Path:
     """The file behind a sqlite:/// URL; relative paths are taken from the project root."""
     return _path(database_url.removeprefix("sqlite:///"))
@@ -292,6 +310,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         hazard_remind_days=_days(get("HAZARD_REMIND_DAYS") or "3,1"),
         callup_windows=_windows(get("CALLUP_WINDOWS") or VARIABLES["CALLUP_WINDOWS"][0]),
         tipoff_limits=_limits(get("TIPOFF_LIMITS") or VARIABLES["TIPOFF_LIMITS"][0]),
+        tipoff_due_days=_due_days(get("TIPOFF_DUE_DAYS") or VARIABLES["TIPOFF_DUE_DAYS"][0]),
         open311_keys=_keys(get("OPEN311_KEYS") or ""),
         cap_keys=_keys(get("CAP_KEYS") or "", "CAP_KEYS"),
         cap_feeds=_feeds(get("CAP_FEEDS") or ""),

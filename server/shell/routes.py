@@ -31,6 +31,7 @@ from server.settings import LANGUAGES, Settings
 from server.syncing import service as syncing
 from server.syncing.forms import ENVELOPE
 from server.syncing.routes import QUEUED_URL
+from server.tipoffs import channels
 from server.tipoffs import service as tipoffs
 from server.web.assets import Assets
 from server.web.forms import safe_next
@@ -60,7 +61,7 @@ async def home(request: Request) -> Template:
         "issuer": bool(kinds & ON_DUTY),
         "live": await callups.live(viewer) if kinds & ON_DUTY else [],
         "warnings": await warnings.in_force(viewer) if kinds & ON_DUTY else [],
-        "today": await _today(viewer, now),
+        "today": await _today(viewer, now, request.app.state.settings.tipoff_due_days),
         "lost": await syncing.lost_on_my_phones(viewer),
         "patrols": await patrol_windows.todays(viewer, now) if kinds & FIELD else [],
         "overdue_by_area": (
@@ -74,11 +75,15 @@ async def home(request: Request) -> Template:
     return render(request, "shell/home.html", context)
 
 
-async def _today(viewer: Viewer, now: datetime) -> list[Waiting]:
+async def _today(viewer: Viewer, now: datetime, due_days: tuple[int, int]) -> list[Waiting]:
     """The home's 今日 list: what waits for this person now, one tap from its list."""
     jobs = await waiting_for(viewer)
     if received := await tipoffs.count(viewer, "received"):
         jobs.append(Waiting(gettext(N_("New tip-offs")), received, "/tipoffs?state=received"))
+    late = channels.overdue_where(due_days, now)
+    if overdue := await tipoffs.count(viewer, overdue=late):
+        label = gettext(N_("Tip-offs past their time limit"))
+        jobs.append(Waiting(label, overdue, "/tipoffs?overdue=1"))
     if viewer.kinds & STAFF:
         missed = await patrol_windows.missed_since(viewer, now - timedelta(days=7))
         if missed:

@@ -7,7 +7,7 @@ import io
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from openpyxl import Workbook
@@ -21,7 +21,7 @@ from server.errors import Forbidden
 from server.hazards import service as hazards
 from server.i18n import N_, gettext
 from server.localtime import ZONE, today, wall
-from server.tipoffs import rewards, service
+from server.tipoffs import channels, rewards, service
 from server.tipoffs.tables import Reward, TipOff
 
 
@@ -35,11 +35,25 @@ class Figures:
     rejected: int
     resolved: int
     median_days: float | None
+    #: past a time limit now (受理 or 办结), of those received in the month
+    overdue: int = 0
+    satisfied: int = 0
+    unsatisfied: int = 0
+    #: how many the reporters reopened (未解决)
+    reopened: int = 0
+    #: (channel's label, received, accepted, resolved, overdue), every channel that had one
+    by_channel: tuple[tuple[str, int, int, int, int], ...] = ()
 
     @property
     def resolved_rate(self) -> float | None:
         """办结率: of the accepted, how many are resolved."""
         return self.resolved / self.accepted if self.accepted else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: of the reporters who answered, how many were satisfied."""
+        answered = self.satisfied + self.unsatisfied
+        return self.satisfied / answered if answered else None
 
 
 def month_of(params: Mapping[str, str]) -> date:
@@ -54,9 +68,12 @@ def _next(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-async def figures(viewer: Viewer, first: date) -> Figures:
+async def figures(
+    viewer: Viewer, first: date, due_days: tuple[int, int], now: datetime | None = None
+) -> Figures:
     """Tip-offs received in the month: how many, accepted (resolved ones included), not
-    accepted, resolved, and the median days from receipt to 办结."""
+    accepted, resolved, the median days from receipt to 办结, how many are overdue, the
+    reporters' answers, and the same counts by channel (12350, 12345, 上级转办...)."""
     start = datetime.combine(first, time.min, ZONE)
     end = datetime.combine(_next(first), time.min, ZONE)
     if not service.handles(viewer):
@@ -64,10 +81,31 @@ async def figures(viewer: Viewer, first: date) -> Figures:
     where = (TipOff.received_at >= start) & (TipOff.received_at < end)
     if (scope := service.where_for(viewer)) is not None:
         where = where & scope
-    counts = {
-        r["state"]: r["count"]
-        for r in await TipOff.select(TipOff.state, Count()).where(where).group_by(TipOff.state)
+    now = now or datetime.now(UTC)
+    late = channels.overdue_where(due_days, now)
+    grouped = await (
+        TipOff.select(TipOff.channel, TipOff.state, Count())
+        .where(where)
+        .group_by(TipOff.channel, TipOff.state)
+    )
+    counts: dict[str, int] = {}
+    per_channel: dict[str, dict[str, int]] = {}
+    for r in grouped:
+        counts[r["state"]] = counts.get(r["state"], 0) + r["count"]
+        per_channel.setdefault(r["channel"], {})[r["state"]] = r["count"]
+    late_by_channel = {
+        r["channel"]: r["count"]
+        for r in await TipOff.select(TipOff.channel, Count())
+        .where(where & late)
+        .group_by(TipOff.channel)
     }
+    answers = {
+        r["satisfaction"]: r["count"]
+        for r in await TipOff.select(TipOff.satisfaction, Count())
+        .where(where & (TipOff.satisfaction != ""))
+        .group_by(TipOff.satisfaction)
+    }
+    reopened = await TipOff.count().where(where & (TipOff.reopened > 0))
     resolved = await TipOff.select(TipOff.received_at, TipOff.resolved_at).where(
         where & (TipOff.state == "resolved")
     )
@@ -86,6 +124,20 @@ async def figures(viewer: Viewer, first: date) -> Figures:
         rejected=counts.get("rejected", 0),
         resolved=counts.get("resolved", 0),
         median_days=round(statistics.median(days), 1) if days else None,
+        overdue=sum(late_by_channel.values()),
+        satisfied=answers.get("satisfied", 0),
+        unsatisfied=answers.get("unsatisfied", 0),
+        reopened=reopened,
+        by_channel=tuple(
+            (
+                channels.label(channel),
+                sum(states.values()),
+                states.get("accepted", 0) + states.get("resolved", 0),
+                states.get("resolved", 0),
+                late_by_channel.get(channel, 0),
+            )
+            for channel, states in sorted(per_channel.items(), key=lambda kv: -sum(kv[1].values()))
+        ),
     )
 
 

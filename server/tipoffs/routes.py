@@ -4,6 +4,7 @@ photos without metadata. Staff: the list, one tip-off with its handling, the ori
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -22,7 +23,7 @@ from server.hazards.policy import Level
 from server.i18n import N_, gettext
 from server.media.routes import photo_file
 from server.notify.routes import read_subscription
-from server.tipoffs import handling, ledger, limits, reporter, rewards, service
+from server.tipoffs import channels, handling, ledger, limits, reporter, rewards, service
 from server.tipoffs.codes import normalize
 from server.tipoffs.fields import MAX_PHOTO_BYTES, FieldProblem, clean
 from server.tipoffs.openapi import public_schema
@@ -135,6 +136,11 @@ async def show_status(request: Request, code: FromPath[str]) -> Template:
     row = await service.by_code(code)
     if await handling.settle([row["id"]]):  # the hazard closed since the worker last looked
         row = await service.by_code(code)
+    return render(request, "tipoffs/status.html", await status_context(request, row))
+
+
+async def status_context(request: Request, row: dict[str, Any]) -> dict[str, Any]:
+    """What the reporter's tracking page shows of the tip-off `row`."""
     outcome = (await hazards.outcomes([row["hazard_id"]])).get(row["hazard_id"])
     settings = request.app.state.settings
     link = f"{settings.base_url}/t/{row['code']}"
@@ -149,7 +155,7 @@ async def show_status(request: Request, code: FromPath[str]) -> Template:
         "reward_label": rewards.label,
         "state_label": service.state_label,
     }
-    return render(request, "tipoffs/status.html", context)
+    return context
 
 
 #: a tip-off's photos: the reporter's and the handling staff's browsers may keep them a day
@@ -177,15 +183,22 @@ async def subscribe_to_tipoff(request: Request, code: FromPath[str]) -> dict[str
 @get("/tipoffs", opt=allow(STAFF))
 async def list_tipoffs(request: Request) -> Template:
     state = request.query_params.get("state", "")
-    rows = await service.listing(viewer_of(request), state)
+    due_days = request.app.state.settings.tipoff_due_days
+    now = datetime.now(UTC)
+    overdue = request.query_params.get("overdue") == "1"
+    late = channels.overdue_where(due_days, now) if overdue else None
+    rows = await service.listing(viewer_of(request), state, overdue=late)
     names = await hazards.category_names()
     grids = await directory.area_names([r["area_path"] for r in rows])
     context = {
         "rows": rows,
         "state": state,
+        "overdue": overdue,
         "names": names,
         "grids": grids,
         "state_label": service.state_label,
+        "late": {r["id"]: channels.overdue(r, due_days, now) for r in rows},
+        "channel_label": channels.label,
     }
     return render(request, "tipoffs/list.html", context)
 
@@ -208,6 +221,12 @@ async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", statu
         "sees_mobile": bool(viewer.kinds & service.BUREAU),
         "state_label": service.state_label,
         "error": error,
+        "viewer": viewer,
+        "channel_label": channels.label,
+        "due": channels.due(row, request.app.state.settings.tipoff_due_days),
+        "late": channels.overdue(
+            row, request.app.state.settings.tipoff_due_days, datetime.now(UTC)
+        ),
     }
     return render(request, "tipoffs/detail.html", context, status_code=status)
 
@@ -280,7 +299,8 @@ async def rewards_ledger(request: Request) -> Response:
 @get("/tipoffs/figures", opt=allow(STAFF))
 async def tipoff_figures(request: Request) -> Template:
     viewer = viewer_of(request)
-    figures = await ledger.figures(viewer, ledger.month_of(request.query_params))
+    due_days = request.app.state.settings.tipoff_due_days
+    figures = await ledger.figures(viewer, ledger.month_of(request.query_params), due_days)
     return render(
         request, "tipoffs/figures.html", {"f": figures, "bureau": bool(viewer.kinds & BUREAU)}
     )

@@ -99,33 +99,53 @@ async def submit(
             served = await asyncio.to_thread(stores.public.put, clean)
             kept = await asyncio.to_thread(stores.originals.put, original)
             refs.append({"id": served, "sha256": served, "original": kept})
-        today = await TipOff.count().where(TipOff.received_at >= localtime.start_of_day(now))
-        number = localtime.day_number("JB", today, now)
-        await TipOff.insert(
-            TipOff(
-                id=tipoff_id,
-                number=number,
-                code=code,
-                submission_id=submission_id,
-                category=draft.category,
-                description=draft.description,
-                lat=draft.lat,
-                lng=draft.lng,
-                accuracy=draft.accuracy,
-                address=draft.address,
-                area_path=grid.path if grid else "",
-                photos=refs,
-                name=draft.name,
-                mobile=draft.mobile,
-                source=source,
-                partner=partner,
-                media_url=media_url,
-                ip_hash=digest,
-                received_at=now,
-            )
+        number = await insert(
+            draft,
+            now,
+            id=tipoff_id,
+            code=code,
+            submission_id=submission_id,
+            area_path=grid.path if grid else "",
+            photos=refs,
+            source=source,
+            channel=source,  # web or open311: the channel is the way it came in
+            partner=partner,
+            media_url=media_url,
+            ip_hash=digest,
+            received_at=now,
+            counted_from=now,
         )
-        await event(tipoff_id, "received", None, {"source": source})
     return Receipt(tipoff_id, number, code)
+
+
+async def insert(draft: Draft, now: datetime, **columns: Any) -> str:
+    """Store a new tip-off, numbered JB + the city's day + the day's count by the numbers
+    already given (a tip-off entered today about a call of yesterday takes today's next
+    number); the caller holds the "tipoff" lock. Its number."""
+    day = f"JB{localtime.today(now):%Y%m%d}-"
+    given = await TipOff.count().where((TipOff.number >= day) & (TipOff.number < day[:-1] + "."))
+    number = localtime.day_number("JB", given, now)
+    await TipOff.insert(
+        TipOff(
+            number=number,
+            category=draft.category,
+            description=draft.description,
+            lat=draft.lat,
+            lng=draft.lng,
+            accuracy=draft.accuracy,
+            address=draft.address,
+            name=draft.name,
+            mobile=draft.mobile,
+            **columns,
+        )
+    )
+    await event(
+        columns["id"],
+        "received",
+        columns.get("entered_by"),
+        {"source": columns["source"], "channel": columns["channel"]},
+    )
+    return number
 
 
 async def _submitted(submission_id: uuid.UUID) -> Receipt | None:
@@ -196,30 +216,33 @@ def where_for(viewer: Viewer) -> Any:
     return scope
 
 
-def _where_state(viewer: Viewer, state: str) -> Any:
+def _where_state(viewer: Viewer, state: str, overdue: Any = None) -> Any:
+    """`overdue`: a clause of channels.overdue_where, or None."""
     where = where_for(viewer)
-    if state in STATES:
-        state_is = TipOff.state == state
-        where = state_is if where is None else where & state_is
+    for extra in (TipOff.state == state if state in STATES else None, overdue):
+        if extra is not None:
+            where = extra if where is None else where & extra
     return where
 
 
-async def listing(viewer: Viewer, state: str = "", limit: int = 100) -> list[dict[str, Any]]:
-    """Tip-offs the viewer handles, newest first; `state` filters."""
+async def listing(
+    viewer: Viewer, state: str = "", limit: int = 100, *, overdue: Any = None
+) -> list[dict[str, Any]]:
+    """Tip-offs the viewer handles, newest first; `state` and `overdue` filter."""
     if not handles(viewer):
         return []
     query = TipOff.select().order_by(TipOff.received_at, ascending=False).limit(limit)
-    where = _where_state(viewer, state)
+    where = _where_state(viewer, state, overdue)
     if where is not None:
         query = query.where(where)
     return [_row(r) for r in await query]
 
 
-async def count(viewer: Viewer, state: str = "") -> int:
+async def count(viewer: Viewer, state: str = "", *, overdue: Any = None) -> int:
     """How many tip-offs the viewer handles are in `state` (one COUNT, for the home)."""
     if not handles(viewer):
         return 0
-    where = _where_state(viewer, state)
+    where = _where_state(viewer, state, overdue)
     return await (TipOff.count().where(where) if where is not None else TipOff.count())
 
 

@@ -47,8 +47,20 @@ class TipOff(Table):
     replied_at = Timestamptz(null=True, default=None)
     hazard_id = UUID(null=True, default=None, index=True)
     handled_by = UUID(null=True, default=None)
-    #: web, or open311 (then `partner` names the key's holder)
+    #: web, or open311 (then `partner` names the key's holder), or staff (entered at a desk)
     source = Varchar(length=10, default="web")
+    #: how it reached us (channels.Channel): web, open311, 12350 hotline, 12345 hotline,
+    #: a superior's transfer, a letter, a visit, another phone call
+    channel = Varchar(length=12, default="web", index=True)
+    #: the staff member who entered one taken by phone or letter
+    entered_by = UUID(null=True, default=None)
+    #: where the 受理 and 办结 time limits (TIPOFF_DUE_DAYS) count from: its receipt, or
+    #: the reporter's 未解决 that reopened it
+    counted_from = Timestamptz(default=TimestamptzNow(), index=True)
+    #: the reporter's answer once resolved: satisfied, unsatisfied (满意率)
+    satisfaction = Varchar(length=12, default="")
+    #: how many times the reporter said 未解决 (each reopened it)
+    reopened = Integer(default=0)
     partner = Varchar(length=40, default="")
     #: HMAC of the sender's IP (rate limits, the block list; the address itself is not kept)
     ip_hash = Varchar(length=64, index=True, default="")

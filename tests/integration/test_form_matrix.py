@@ -384,6 +384,8 @@ ELSEWHERE = {
     ("POST", "/logout"): "one's own session only",
     ("POST", "/tipoffs"): "public: residents' tip-offs (tests/integration/tipoffs)",
     ("POST", "/t/{code:str}/subscriptions"): "public, by the tip-off's secret code",
+    ("POST", "/t/{code:str}/feedback"): "public, by the tip-off's secret code (test_channels)",
+    ("POST", "/tipoffs/intake"): "staff, in their own grids only (tipoffs/test_channels)",
     ("POST", "/notify/gateway/inbound"): "HMAC-signed webhook (tests/integration/notify)",
     ("POST", "/notify/subscriptions"): "one's own push subscription",
     ("POST", "/notify/subscriptions/remove"): "one's own push subscriptions",
