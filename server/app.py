@@ -28,7 +28,7 @@ from server.callups import adapter as callup_adapter
 from server.callups import messages as callup_messages
 from server.callups import routes as callup_routes
 from server.callups import warning_routes
-from server.console import admin_routes, department_routes
+from server.console import admin_routes, department_routes, rota_routes
 from server.console import routes as directory_routes
 from server.db import Database, activate
 from server.errors import DomainError
@@ -159,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
             *directory_routes.ROUTES,
             *admin_routes.ROUTES,
             *department_routes.ROUTES,
+            *rota_routes.ROUTES,
             *sync_routes.ROUTES,
             *media_routes.ROUTES,
             *hazard_routes.ROUTES,

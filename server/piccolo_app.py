@@ -5,7 +5,7 @@ from piccolo.conf.apps import AppConfig
 from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
 from server.callups.tables import Callup, CallupEvent, CallupTarget, CapFeedSeen, EarlyWarning
-from server.directory.tables import Area, Department, Person, Place, Post
+from server.directory.tables import Area, Department, DutySlot, Person, Place, Post
 from server.hazards.tables import (
     Hazard,
     HazardCategory,
@@ -50,6 +50,7 @@ TABLES = [
     Person,
     Department,
     Post,
+    DutySlot,
     DeviceSession,
     LoginAttempt,
     SyncMutation,

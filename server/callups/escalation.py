@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from server import db
+from server import db, localtime
 from server.callups import service, trail
 from server.callups.records import CallupRecord
 from server.callups.tables import Callup, CallupEvent, CallupTarget
@@ -81,7 +81,7 @@ async def _round(callup: CallupRecord, due: list[dict], now: datetime) -> int:
             people = [t["person_id"] for t in again]
             await send_many(people, service.note_for(callup, again=True), EVERY_CHANNEL)
             chained = [t for t in again if t["rounds"] + 1 >= 2]
-            told = await _up_the_chain(callup, chained) if chained else {}
+            told = await _up_the_chain(callup, chained, now) if chained else {}
             events += [
                 trail.event_row(
                     callup.id,
@@ -129,13 +129,16 @@ async def _claim(callup: CallupRecord, due: list[dict], now: datetime) -> list[d
     return [t for t in due if t["id"] in taken]
 
 
-async def _up_the_chain(callup: CallupRecord, silent: list[dict]) -> dict[uuid.UUID, list]:
-    """Tell each silent target's superior and the nearest duty officer whom to call: a note
-    per target while there are few, one note with the count when there are many. Returns
-    who was told about each target."""
+async def _up_the_chain(
+    callup: CallupRecord, silent: list[dict], now: datetime
+) -> dict[uuid.UUID, list]:
+    """Tell each silent target's superior and the nearest duty officer (the day's rostered
+    officer where a rota names one) whom to call: a note per target while there are few,
+    one note with the count when there are many. Returns who was told about each target."""
     people = await directory.contacts([t["person_id"] for t in silent])
     places = await directory.area_names([t["area_path"] for t in silent])
-    officers = await duty_officers_for(list({t["area_path"] or "/" for t in silent}))
+    paths = list({t["area_path"] or "/" for t in silent})
+    officers = await duty_officers_for(paths, localtime.today(now))
     told: dict[uuid.UUID, list] = defaultdict(list)
     about: dict[uuid.UUID, list[dict]] = defaultdict(list)
     for t in silent:

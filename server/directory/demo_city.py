@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from server import db
-from server.directory import departments
+from datetime import timedelta
+
+from server import db, localtime
+from server.directory import departments, rota
 from server.directory.demo import (
     BOX,
     CITY,
@@ -47,7 +49,24 @@ async def load_demo_city(password_hash: str) -> bool:
         # added after the first city: made last, so that everyone above keeps their number
         await _departments(b)
         await _more_places_and_roles(b)
+        await _city_rota(city.path)
     return True
+
+
+async def _city_rota(city_path: str) -> None:
+    """This month's and next month's rota of the city: the duty room (值班室) on duty every
+    day, the bureau's leader and the administrator in charge on alternate days. The towns'
+    rotas are left to fill (the page flags their empty days before the flood season)."""
+    people = {
+        r["kind"]: r["person"]
+        for r in await Post.select(Post.kind, Post.person).where(Post.area_path == city_path)
+    }
+    officer = people[PostKind.duty_officer.value]
+    leaders = [people[PostKind.bureau_staff.value], people[PostKind.admin.value]]
+    first = localtime.today().replace(day=1)
+    following = rota.month_days(first)[-1] + timedelta(days=1)
+    for n, day in enumerate(rota.month_days(first) + rota.month_days(following)):
+        await rota.put(city_path, day, leaders[n % 2], officer, leaders[0])
 
 
 async def _departments(b: _Builder) -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from server import localtime
+from server.directory import rota
 from server.directory.kinds import PostKind
 from server.directory.scope import under
 from server.directory.tables import Person, Post
@@ -108,21 +111,31 @@ async def count_holders(
     return len(rows)
 
 
-async def duty_officers_over(path: str) -> list[uuid.UUID]:
+async def duty_officers_over(path: str, day: date | None = None) -> list[uuid.UUID]:
     """The duty officers of the nearest area above (or at) `path` that has any."""
-    return (await duty_officers_for([path]))[path]
+    return (await duty_officers_for([path], day))[path]
 
 
-async def duty_officers_for(paths: list[str]) -> dict[str, list[uuid.UUID]]:
+async def duty_officers_for(
+    paths: list[str], day: date | None = None
+) -> dict[str, list[uuid.UUID]]:
     """For each path, the duty officers of the nearest area above (or at) it that has any:
-    duty officers are few (city, districts, towns), so all of them are read once."""
+    on `day` (today by default) the officer that area's rota names, else the holders of its
+    duty-officer posts. Duty officers and rotas are few (city, counties, towns): all of
+    them are read once."""
     rows = await Post.select(Post.person, Post.area_path).where(
         (Post.kind == PostKind.duty_officer.value) & Post.active.eq(True)
     )
+    rostered = await rota.on_duty(day or localtime.today())
     found: dict[str, list[uuid.UUID]] = {}
     for path in paths:
         over = [r for r in rows if r["area_path"] and path.startswith(r["area_path"])]
         nearest = max((len(r["area_path"]) for r in over), default=0)
+        on_rota = [p for p in rostered if path.startswith(p)]
+        roster_at = max(on_rota, key=len, default="")
+        if roster_at and len(roster_at) >= nearest:
+            found[path] = [rostered[roster_at]]
+            continue
         found[path] = list(
             dict.fromkeys(r["person"] for r in over if len(r["area_path"]) == nearest)
         )

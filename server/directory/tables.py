@@ -67,6 +67,22 @@ class Department(Table):
     active = Boolean(default=True)
 
 
+class DutySlot(Table):
+    """One day of an area's duty rota (值班表): the leader in charge (带班领导) and the duty
+    officer (值班员), 24 hours from the city's midnight. Escalation reaches the officer."""
+
+    id = UUID(primary_key=True)
+    #: area_path + "|" + day: one slot per area and day
+    key = Varchar(length=280, unique=True)
+    #: a city's, county's or town's path
+    area_path = Varchar(length=255, index=True)
+    #: the city's day, YYYY-MM-DD
+    day = Varchar(length=10, index=True)
+    leader_id = UUID(null=True, default=None)
+    officer_id = UUID(null=True, default=None)
+    updated_by = UUID(null=True, default=None)
+
+
 class Person(Table):
     id = UUID(primary_key=True)
     name = Varchar(length=50)

@@ -20,6 +20,7 @@ from server.auth.service import Viewer
 from server.callups import service as callups
 from server.callups import warnings
 from server.db import Database, DatabaseUnavailable
+from server.directory import rota
 from server.directory.kinds import PostKind
 from server.directory.service import home_areas, home_places
 from server.hazards.figures import overdue_by_area
@@ -84,6 +85,12 @@ async def _today(viewer: Viewer, now: datetime, due_days: tuple[int, int]) -> li
     if overdue := await tipoffs.count(viewer, overdue=late):
         label = gettext(N_("Tip-offs past their time limit"))
         jobs.append(Waiting(label, overdue, "/tipoffs?overdue=1"))
+    if viewer.kinds & ON_DUTY:
+        areas = [a.path for a in await rota.areas_of(viewer.scope)]
+        empty = await rota.empty_ahead(areas, localtime.today(now))
+        if days := sum(len(d) for d in empty.values()):
+            label = gettext(N_("Duty rota: days with no officer in the flood season"))
+            jobs.append(Waiting(label, days, "/duty"))
     if viewer.kinds & STAFF:
         missed = await patrol_windows.missed_since(viewer, now - timedelta(days=7))
         if missed:

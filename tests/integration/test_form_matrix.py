@@ -386,6 +386,8 @@ ELSEWHERE = {
     ("POST", "/t/{code:str}/subscriptions"): "public, by the tip-off's secret code",
     ("POST", "/t/{code:str}/feedback"): "public, by the tip-off's secret code (test_channels)",
     ("POST", "/tipoffs/intake"): "staff, in their own grids only (tipoffs/test_channels)",
+    ("POST", "/duty/slots"): "on-duty staff, their own areas only (directory/test_rota)",
+    ("POST", "/duty/swap"): "on-duty staff, their own areas only (directory/test_rota)",
     ("POST", "/notify/gateway/inbound"): "HMAC-signed webhook (tests/integration/notify)",
     ("POST", "/notify/subscriptions"): "one's own push subscription",
     ("POST", "/notify/subscriptions/remove"): "one's own push subscriptions",
