@@ -84,7 +84,7 @@ async def _after(request: Request, area_path: str, day_text: object, action) -> 
         message = gettext(exc.message, **exc.params)
         context = await _context(request, area_path, day.replace(day=1), error=message)
         return render(request, "directory/rota.html", context, status_code=422)
-    return Redirect(f"/duty?area={area_path}&month={day:%Y-%m}", status_code=303)
+    return Redirect(f"/duty?area={area_path}&month={day:%Y-%m}#day-{day}", status_code=303)
 
 
 @post("/duty/slots", opt=allow(ON_DUTY), status_code=200)
