@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from litestar import Request, get
 from litestar.params import FromPath
@@ -13,6 +14,7 @@ from server.directory import service
 from server.directory.kinds import PlaceKind, PostKind
 from server.directory.qr import plate_code, qr_svg
 from server.errors import NotFound
+from server.patrols import inspections
 from server.web.forms import page_number
 from server.web.render import render
 
@@ -65,6 +67,7 @@ async def list_places(request: Request) -> Template:
 async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Template:
     scope = viewer_of(request).scope
     place = await service.get_place(scope, place_id)
+    last = (await inspections.last_visits([place.id])).get(place.id)
     return render(
         request,
         "directory/place.html",
@@ -73,6 +76,8 @@ async def show_place(request: Request, place_id: FromPath[uuid.UUID]) -> Templat
             # a post on a place (a dyke section) does not open the grid around it
             "grid_open": scope.covers_path(place.area_path) or scope.sees_ancestor(place.area_path),
             "qr": qr_svg(request.app.state.settings, place),
+            "last_visit": last,
+            "due": inspections.is_due(place, last, datetime.now(UTC)),
             "plate": plate_code(place.qr_token),
         },
     )

@@ -57,7 +57,7 @@ DEPARTMENTS = [
 ]
 #: places of the kinds stations added later: (village code, name, kind, grade, flood post)
 MORE_PLACES = [
-    ("339901002001", "清溪村排涝闸", "sluice", "2", "flood_technical"),
+    ("339901002002", "石桥水库溢洪闸", "sluice", "2", "flood_technical"),
     ("339901002003", "下湾排涝泵站", "pumping_station", "2", "flood_guarantor"),
     ("339922002001", "桃源村后山塘", "pond", "1", "flood_guarantor"),
     ("339901001001", "望江社区老旧危房", "dangerous_house", "1", ""),

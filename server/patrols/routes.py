@@ -17,7 +17,7 @@ from server.directory import service as directory
 from server.directory.kinds import PostKind
 from server.errors import DomainError
 from server.i18n import gettext
-from server.patrols import ledger, review, service, windows
+from server.patrols import inspections, ledger, review, service, windows
 from server.web.render import render
 
 
@@ -198,7 +198,15 @@ async def ledger_csv(request: Request) -> Response:
     )
 
 
+@get("/patrols/due", opt=allow(SIGNED_IN))
+async def due_places(request: Request) -> Template:
+    """The places of my grids due for inspection by their risk grade, the riskiest first."""
+    due = await inspections.due_in_my_grids(viewer_of(request), datetime.now(UTC))
+    return render(request, "patrols/due.html", {"due": due})
+
+
 ROUTES = [
+    due_places,
     list_plans,
     new_plan,
     create_plan,

@@ -27,6 +27,7 @@ from server.hazards.figures import overdue_by_area
 from server.hazards.service import Waiting, unread_notices, waiting_for
 from server.i18n import COOKIE, N_, gettext
 from server.ops import service as ops
+from server.patrols import inspections
 from server.patrols import windows as patrol_windows
 from server.settings import LANGUAGES, Settings
 from server.syncing import service as syncing
@@ -85,6 +86,10 @@ async def _today(viewer: Viewer, now: datetime, due_days: tuple[int, int]) -> li
     if overdue := await tipoffs.count(viewer, overdue=late):
         label = gettext(N_("Tip-offs past their time limit"))
         jobs.append(Waiting(label, overdue, "/tipoffs?overdue=1"))
+    grid_member = PostKind.grid_member in viewer.kinds
+    if grid_member and (due := await inspections.due_in_my_grids(viewer, now)):
+        label = gettext(N_("Places due for inspection by their risk grade"))
+        jobs.append(Waiting(label, len(due), "/patrols/due"))
     if viewer.kinds & ON_DUTY:
         areas = [a.path for a in await rota.areas_of(viewer.scope)]
         empty = await rota.empty_ahead(areas, localtime.today(now))

@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/patrols/plans"): STAFF,
     ("GET", "/patrols/plans/{plan_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols"): SIGNED_IN,
+    ("GET", "/patrols/due"): SIGNED_IN,
     ("GET", "/patrols/walk/{plan_id:uuid}"): SIGNED_IN,
     ("GET", "/patrols/list"): SIGNED_IN,
     ("GET", "/patrols/{patrol_id:uuid}"): SIGNED_IN,

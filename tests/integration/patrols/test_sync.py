@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from server.directory.kinds import PostKind
+from server.directory.kinds import PostKind, RiskGrade
 from server.directory.qr import plate_code
 from server.directory.tables import Place, Post
 from server.errors import NotFound
 from server.geo import EARTH_RADIUS_M
-from server.patrols import review
+from server.patrols import inspections, review
 from server.patrols.adapter import PatrolAdapter
 from server.patrols.service import NewPlan, coverage, create_plan
 from server.patrols.tables import CheckIn, Checkpoint, Patrol, TrackPoint
@@ -279,3 +279,38 @@ async def test_the_printed_plate_code_counts_as_typed(setup) -> None:
     )
     with pytest.raises(NotFound):  # another grid member's phone learns nothing of it
         await review.verdicts(await viewer(elsewhere["person.mobile"]), patrol_id)
+
+
+async def test_inspection_frequency_follows_the_risk_grade(setup) -> None:
+    """A place is due until it is checked in at; then again once its grade's interval has
+    passed (重大 sooner than 低)."""
+    grid, places, plan_id = setup["grid"], setup["places"], setup["plan_id"]
+    now = datetime.now(UTC)
+    before = {d.place.id for d in await inspections.due_in_my_grids(grid, now)}
+    first = places[0]
+    assert first["id"] in before  # never checked in at
+    patrol_id = uuid.uuid4()
+    await syncing.submit(mutation("start", patrol_id, {"plan_id": str(plan_id)}), grid)
+    point = (
+        await Checkpoint.select()
+        .where((Checkpoint.plan_id == plan_id) & (Checkpoint.place_id == first["id"]))
+        .first()
+    )
+    checkin = {
+        "id": str(uuid.uuid4()),
+        "checkpoint_id": str(point["id"]),
+        "method": "qr",
+        "token": first["qr_token"],
+        "result": "normal",
+        "at": syncing.now_ms() - 60_000,
+    }
+    done = await syncing.submit(mutation("checkin", patrol_id, {"checkins": [checkin]}), grid)
+    assert done.verdict in ACCEPTED
+    after = await inspections.due_in_my_grids(grid, now + timedelta(minutes=5))
+    assert first["id"] not in {d.place.id for d in after}
+    assert {d.place.id for d in after} == before - {first["id"]}
+    grade = RiskGrade(first["risk_grade"])
+    later = now + timedelta(days=grade.inspect_every_days, hours=1)
+    assert first["id"] in {d.place.id for d in await inspections.due_in_my_grids(grid, later)}
+    riskiest = [d.place.risk_grade for d in after]
+    assert riskiest == sorted(riskiest, key=lambda g: g.value)  # 重大 first
