@@ -26,11 +26,15 @@ REPLY_MAX = 1000
 HAZARD_DESCRIPTION_MAX = 2000
 
 
-async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level: str) -> uuid.UUID:
+async def accept_new(
+    viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level: str, department: str = ""
+) -> uuid.UUID:
     """A new hazard from the tip-off, in the grid staff chose (the tip-off's own by default),
-    in one transaction. The hazard's id and its mutations' ids derive from the tip-off, so a
-    second accept (a double submit, two staff at once) is the same write: it finds the
-    tip-off accepted into that hazard and answers with it."""
+    in one transaction; with `department` (an id), the hazard is transferred to it (转办: a
+    tip-off outside the station's remit is passed on, not closed). The hazard's id and its
+    mutations' ids derive from the tip-off, so a second accept (a double submit, two staff
+    at once) is the same write: it finds the tip-off accepted into that hazard and answers
+    with it."""
     if level not in {v.value for v in Level}:
         raise DomainError(N_("Choose the hazard level."))
     hazard_id = uuid.uuid5(tipoff_id, "hazard")
@@ -60,7 +64,13 @@ async def accept_new(viewer: Viewer, tipoff_id: uuid.UUID, grid_path: str, level
         # tip-off has triaged it: the hazard is accepted too (the resident's page would
         # otherwise show 已受理 beside a hazard 待受理)
         note = gettext(N_("From tip-off %(number)s"), number=row["number"])
-        steps = (("report", fields), ("note", {"notes": note}), ("accept", {"level": level}))
+        steps: tuple[tuple[str, dict], ...] = (
+            ("report", fields),
+            ("note", {"notes": note}),
+            ("accept", {"level": level}),
+        )
+        if department:
+            steps += (("transfer", {"department_id": department}),)
         for op, values in steps:
             raw = mutation_for(
                 viewer,

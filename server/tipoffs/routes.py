@@ -15,6 +15,7 @@ from litestar.response import File, Redirect, Template
 
 from server.auth.access import BUREAU, PUBLIC, STAFF, allow, viewer_of
 from server.auth.service import Viewer
+from server.directory import departments
 from server.directory import service as directory
 from server.directory.qr import svg_of
 from server.errors import DomainError, Forbidden, NotFound
@@ -222,6 +223,9 @@ async def _detail(request: Request, tipoff_id: uuid.UUID, error: str = "", statu
         "state_label": service.state_label,
         "error": error,
         "viewer": viewer,
+        "departments": await departments.departments_over(row["area_path"])
+        if row["area_path"]
+        else [],
         "channel_label": channels.label,
         "due": channels.due(row, request.app.state.settings.tipoff_due_days),
         "late": channels.overdue(
@@ -265,7 +269,8 @@ async def accept_tipoff(request: Request, tipoff_id: FromPath[uuid.UUID]) -> Tem
             await handling.join(viewer, tipoff_id, form.get("hazard_code"))
         else:
             area, level = form.get("area_path") or "", form.get("level") or ""
-            await handling.accept_new(viewer, tipoff_id, area, level)
+            department = form.get("department_id") or ""
+            await handling.accept_new(viewer, tipoff_id, area, level, department)
 
     return await _act(request, tipoff_id, action)
 

@@ -186,3 +186,41 @@ async def test_the_reporters_answer_counts_in_the_satisfaction_rate(app: Litesta
     ] == "satisfied"
     numbers = await figures(await viewer(STATION), localtime.today().replace(day=1), DUE)
     assert numbers.satisfied == 1 and numbers.satisfaction_rate == 1.0
+
+
+async def test_a_tipoff_outside_the_remit_is_transferred_not_closed(app: Litestar, demo) -> None:
+    from server.directory import departments
+    from server.hazards.tables import HazardNotice
+
+    grid_path, lat, lng = await station_grid()
+    async with AsyncTestClient(app=app) as resident:
+        fields = {
+            "category": "gas.leak",
+            "description": "饭店后厨燃气味道很重",
+            "lat": str(lat),
+            "lng": str(lng),
+        }
+        sent = await send(resident, fields, [])
+        code = re.fullmatch(r"/t/([0-9A-Z-]+)\?new=1", sent.headers["location"]).group(1)
+    row = await TipOff.select().where(TipOff.code == code).first()
+    housing = departments.responsible(await departments.departments_over(grid_path), "gas")
+    async with AsyncTestClient(app=app) as station:
+        await log_in(station, STATION)
+        page = (await station.get(f"/tipoffs/{row['id']}")).text
+        assert housing.name in page and 'name="department_id"' in page
+        accepted = await post_form(
+            station,
+            f"/tipoffs/{row['id']}/accept",
+            {"area_path": grid_path, "level": "general", "department_id": str(housing.id)},
+        )
+        assert accepted.status_code == 303, re.findall(r"error-box.*?</p>", accepted.text, re.S)
+    row = await TipOff.select().where(TipOff.id == row["id"]).first()
+    hazard = await Hazard.select().where(Hazard.id == row["hazard_id"]).first()
+    assert row["state"] == "accepted"  # passed on, not closed
+    assert hazard["status"] == "transferred" and hazard["department_id"] == housing.id
+    staff = await departments.staff_of(housing.id)
+    told = await HazardNotice.select().where(HazardNotice.hazard_id == hazard["id"])
+    assert {n["person_id"] for n in told if n["kind"] == "transferred"} == set(staff)
+    async with AsyncTestClient(app=app) as resident:
+        page = (await resident.get(f"/t/{code}")).text
+        assert "已受理" in page and "已移交" in page
