@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import UUID, Integer, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-07T11:00:00:000000"
@@ -44,7 +43,9 @@ async def forwards():
 
     add("channel", Varchar, length=12, default="web", index=True)
     add("entered_by", UUID, default=None, null=True)
-    add("counted_from", Timestamptz, default=TimestamptzNow(), index=True)
+    # nullable, no default: SQLite cannot add a column with a non-constant default to a
+    # table with rows (the next migration fills it from received_at)
+    add("counted_from", Timestamptz, default=None, null=True, index=True)
     add("satisfaction", Varchar, length=12)
     add("reopened", Integer, default=0)
 

@@ -55,8 +55,9 @@ class TipOff(Table):
     #: the staff member who entered one taken by phone or letter
     entered_by = UUID(null=True, default=None)
     #: where the 受理 and 办结 time limits (TIPOFF_DUE_DAYS) count from: its receipt, or
-    #: the reporter's 未解决 that reopened it
-    counted_from = Timestamptz(default=TimestamptzNow(), index=True)
+    #: the reporter's 未解决 that reopened it (set by every insert; nullable only because
+    #: SQLite cannot add a column with a non-constant default to a table with rows)
+    counted_from = Timestamptz(null=True, default=None, index=True)
     #: the reporter's answer once resolved: satisfied, unsatisfied (满意率)
     satisfaction = Varchar(length=12, default="")
     #: how many times the reporter said 未解决 (each reopened it)

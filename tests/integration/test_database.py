@@ -75,3 +75,61 @@ async def test_two_releases_migrate_an_empty_database_at_once(engine_name: str) 
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+UPGRADE = """
+import asyncio, sys
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from server.db import Database, activate
+
+async def main(url, upto):
+    db = Database(url, pool=False)
+    activate(db)
+    if upto == "all":
+        await db.migrate()
+        return
+    result = await run_forwards(app_name="gridwatch", migration_id=upto)
+    assert result.success, result.message
+    await db.engine.run_ddl(
+        "INSERT INTO place (id, code, name, kind, grid, area_path, qr_token, risk_grade)"
+        " VALUES ('00000000-0000-4000-8000-000000000001', 'P1', 'x', 'shop', NULL, '/1/',"
+        " 't1', 'A')"
+    )
+    await db.engine.run_ddl(
+        "INSERT INTO tip_off (id, number, code, category, source, received_at, state)"
+        " VALUES ('00000000-0000-4000-8000-000000000002', 'JB20261101-0001', 'C1', 'fire',"
+        " 'open311', '2026-11-01 08:00:00+00:00', 'received')"
+    )
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+async def test_a_database_with_rows_upgrades(tmp_path, engine_name: str) -> None:
+    """A deployment's database, with places and tip-offs, taken from the release before issue
+    18 through its migrations: SQLite cannot add a column with a non-constant default to a
+    table with rows (a fresh database never shows it), and the old letters become grades."""
+    if engine_name != "sqlite":
+        pytest.skip("PostgreSQL adds such columns; the SQLite file is the case")
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    path = tmp_path / "old.sqlite3"
+    env = {**os.environ, "SECRET_KEY": "x" * 32}
+    for upto in ("2026-12-06T12:00:00:000000", "all"):
+        done = subprocess.run(
+            [sys.executable, "-c", UPGRADE, f"sqlite:///{path}", upto],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT risk_grade FROM place").fetchall() == [("1",)]
+        [(channel, counted, received)] = conn.execute(
+            "SELECT channel, counted_from, received_at FROM tip_off"
+        ).fetchall()
+    assert channel == "open311" and counted == received
