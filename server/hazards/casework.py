@@ -81,13 +81,17 @@ async def _delist(viewer: Viewer, record_id: uuid.UUID, values: Mapping[str, Any
         return N_("This hazard is not under supervision.")
     if stored.get("status") != Status.closed.value:
         return N_("A supervised hazard is delisted once it is rectified and closed.")
-    unit = stored["supervision_unit"]
-    if not any(
-        p.kind is PostKind.bureau_staff and p.area_path == unit and p.department_id is None
-        for p in viewer.posts
-    ):
+    if not of_supervising_unit(viewer, stored["supervision_unit"]):
         return N_("Only the supervising unit delists a supervised hazard.")
     return ""
+
+
+def of_supervising_unit(viewer: Viewer, unit: str) -> bool:
+    """The viewer is bureau staff of the unit itself (not above it, not a department)."""
+    return bool(unit) and any(
+        p.kind is PostKind.bureau_staff and p.area_path == unit and p.department_id is None
+        for p in viewer.posts
+    )
 
 
 Rule = Callable[[Viewer, uuid.UUID, Mapping[str, Any]], Awaitable[str]]

@@ -20,7 +20,7 @@ from server.directory.kinds import PostKind
 from server.directory.records import AreaRecord
 from server.directory.scope import is_path
 from server.errors import DomainError, NotFound
-from server.hazards import export, figures, service
+from server.hazards import casework, export, figures, service
 from server.hazards.adapter import may_handle, of_department
 from server.hazards.fields import coordinate
 from server.hazards.policy import (
@@ -205,12 +205,7 @@ async def _detail_context(request: Request, hazard: HazardRecord) -> dict[str, A
         # 不属于本辖区 is a transfer now: the reason stays for the records made before
         "reasons": [r for r in RejectReason if r is not RejectReason.outside],
         "recheck_results": list(RecheckResult),
-        "delister": any(
-            p.kind is PostKind.bureau_staff
-            and p.area_path == hazard.supervision_unit
-            and p.department_id is None
-            for p in viewer.posts
-        ),
+        "delister": casework.of_supervising_unit(viewer, hazard.supervision_unit),
         "levels": list(Level),
         "today": service.today_local(),
         "default_deadline": service.today_local() + timedelta(days=default_days),

@@ -139,6 +139,11 @@ async def waiting_for(viewer: Viewer) -> list[Waiting]:
     person a hazard is assigned to rectifies it."""
     today = today_local()
     jobs: list[tuple[str, Combinable | None, str]] = []
+    verify = (
+        N_("Rectified, to verify"),
+        where_of(viewer, Filters(status="rectified"), today),
+        "/hazards?status=rectified",
+    )
     if viewer.kinds & STAFF:
         jobs += [
             (
@@ -146,26 +151,19 @@ async def waiting_for(viewer: Viewer) -> list[Waiting]:
                 where_of(viewer, Filters(status="reported"), today),
                 "/hazards?status=reported",
             ),
-            (
-                N_("Rectified, to verify"),
-                where_of(viewer, Filters(status="rectified"), today),
-                "/hazards?status=rectified",
-            ),
+            verify,
             (N_("Overdue"), where_of(viewer, Filters(overdue=True), today), "/hazards?overdue=1"),
         ]
-    if viewer.scope.department_ids:
-        jobs += [
+    if viewer.scope.department_ids:  # a department's staff: what was transferred to them
+        jobs.append(
             (
                 N_("Transferred to my department, to accept"),
                 where_of(viewer, Filters(status="transferred"), today),
                 "/hazards?status=transferred",
-            ),
-            (
-                N_("Rectified, to verify"),
-                where_of(viewer, Filters(status="rectified"), today),
-                "/hazards?status=rectified",
-            ),
-        ]
+            )
+        )
+        if not viewer.kinds & STAFF:
+            jobs.append(verify)
     jobs.append(
         (
             N_("Re-checks due (回头看)"),

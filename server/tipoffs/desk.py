@@ -19,7 +19,7 @@ from server.notify.deliveries import Note, send_to
 from server.tipoffs.channels import DESK
 from server.tipoffs.codes import new_code
 from server.tipoffs.fields import Draft
-from server.tipoffs.service import Receipt, event, insert
+from server.tipoffs.service import Receipt, by_code, event, insert, submitted
 from server.tipoffs.tables import TipOff
 
 #: a call entered later than this is a record of the past, not a tip-off to handle
@@ -49,14 +49,8 @@ async def enter(
     database = db.current()
     async with database.write():
         await database.serialize("tipoff")
-        if submission_id:
-            known = (
-                await TipOff.select(TipOff.id, TipOff.number, TipOff.code)
-                .where(TipOff.submission_id == submission_id)
-                .first()
-            )
-            if known:  # the same form sent twice
-                return Receipt(known["id"], known["number"], known["code"])
+        if submission_id and (known := await submitted(submission_id)):
+            return known  # the same form sent twice
         tipoff_id, code = uuid.uuid4(), new_code()
         number = await insert(
             draft,
@@ -94,8 +88,6 @@ async def feedback(code: str, verdict: str, words: str) -> None:
     """The reporter on their tracking page, once resolved: satisfied, unsatisfied, or not
     solved, which reopens it: back to the station's queue, its time limits counted again,
     the reply cleared so that it is resolved only with a new one."""
-    from server.tipoffs.service import by_code
-
     row = await by_code(code)
     words = words.strip()
     if row["state"] != "resolved":

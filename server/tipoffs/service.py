@@ -77,7 +77,7 @@ async def submit(
 ) -> Receipt:
     """Store a tip-off, or refuse it with a reason having stored nothing of it. A submission
     sent again (its id known) is answered with the receipt it got the first time."""
-    if submission_id and (known := await _submitted(submission_id)):
+    if submission_id and (known := await submitted(submission_id)):
         return known
     digest = limits.ip_hash(secret, ip) if ip else ""
     await limits.check_blocked(digest, draft.mobile, draft.description)
@@ -91,7 +91,7 @@ async def submit(
     database = db.current()
     async with database.write():
         await database.serialize("tipoff")
-        if submission_id and (known := await _submitted(submission_id)):
+        if submission_id and (known := await submitted(submission_id)):
             return known  # the same form, sent twice at once
         await limits.check_rates(rules, digest, draft.mobile, now)
         refs = []
@@ -148,7 +148,7 @@ async def insert(draft: Draft, now: datetime, **columns: Any) -> str:
     return number
 
 
-async def _submitted(submission_id: uuid.UUID) -> Receipt | None:
+async def submitted(submission_id: uuid.UUID) -> Receipt | None:
     row = (
         await TipOff.select(TipOff.id, TipOff.number, TipOff.code)
         .where(TipOff.submission_id == submission_id)
