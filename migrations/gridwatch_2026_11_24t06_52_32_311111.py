@@ -17,9 +17,7 @@ DESCRIPTION = "Patrols: plans, checkpoints, patrols, track points, check-ins and
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TrackPoint",
@@ -28,17 +26,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CheckIn", tablename="check_in", schema=None, columns=None
-    )
+    manager.add_table(class_name="CheckIn", tablename="check_in", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Patrol", tablename="patrol", schema=None, columns=None
-    )
+    manager.add_table(class_name="Patrol", tablename="patrol", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Checkpoint", tablename="checkpoint", schema=None, columns=None
-    )
+    manager.add_table(class_name="Checkpoint", tablename="checkpoint", schema=None, columns=None)
 
     manager.add_table(
         class_name="PatrolPlan",

@@ -17,9 +17,7 @@ DESCRIPTION = "Tip-offs: tip-offs, their trail, reward rules, rewards, block lis
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="gridwatch", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="gridwatch", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RewardRule",
@@ -35,9 +33,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Reward", tablename="reward", schema=None, columns=None
-    )
+    manager.add_table(class_name="Reward", tablename="reward", schema=None, columns=None)
 
     manager.add_table(
         class_name="BlockEntry",
@@ -46,9 +42,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="TipOff", tablename="tip_off", schema=None, columns=None
-    )
+    manager.add_table(class_name="TipOff", tablename="tip_off", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="RewardRule",

@@ -23,7 +23,8 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 600, "default": "",
+            "length": 600,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": True,
@@ -44,7 +45,8 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 200, "default": "",
+            "length": 200,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -65,7 +67,8 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100, "default": "",
+            "length": 100,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -86,7 +89,8 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 300, "default": "",
+            "length": 300,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -32,6 +32,9 @@ from server.console import admin_routes, department_routes, rota_routes
 from server.console import routes as directory_routes
 from server.db import Database, activate
 from server.errors import DomainError
+from server.evacuation import routes as evacuation_routes
+from server.evacuation import shelter_routes
+from server.evacuation.adapter import EvacRowAdapter
 from server.hazards import notice_routes
 from server.hazards import routes as hazard_routes
 from server.hazards.adapter import HazardAdapter
@@ -151,6 +154,7 @@ def create_app(settings: Settings) -> Litestar:
     register(MessageAdapter())
     register(callup_adapter.CallupTargetAdapter())
     register(PatrolAdapter())
+    register(EvacRowAdapter())
     callup_messages.install()
     return Litestar(
         route_handlers=[
@@ -171,6 +175,8 @@ def create_app(settings: Settings) -> Litestar:
             *desk_routes.ROUTES,
             *tipoff_routes.ROUTES,
             *open311_routes.ROUTES,
+            *evacuation_routes.ROUTES,
+            *shelter_routes.ROUTES,
         ],
         guards=[access_guard],
         lifespan=[_lifespan(settings, database)],
@@ -197,7 +203,7 @@ def create_app(settings: Settings) -> Litestar:
             gzip_compress_level=6,
             minimum_size=512,
             # an event stream must not wait in a compressor's buffer
-            exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN],
+            exclude=[LIVE_PATH, callup_routes.LIVE_PATTERN, evacuation_routes.LIVE_PATTERN],
         ),
         middleware=[
             body_timeout(settings.body_idle_seconds, settings.body_total_seconds),

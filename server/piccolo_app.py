@@ -6,6 +6,15 @@ from server.audit.tables import AuditEvent
 from server.auth.tables import DeviceSession, LoginAttempt
 from server.callups.tables import Callup, CallupEvent, CallupTarget, CapFeedSeen, EarlyWarning
 from server.directory.tables import Area, Department, DutySlot, Person, Place, Post
+from server.evacuation.tables import (
+    DangerZone,
+    EvacEvent,
+    EvacRow,
+    Evacuation,
+    Household,
+    Resident,
+    Shelter,
+)
 from server.hazards.tables import (
     Hazard,
     HazardCategory,
@@ -88,6 +97,13 @@ TABLES = [
     Reward,
     BlockEntry,
     WorkerBeat,
+    DangerZone,
+    Household,
+    Resident,
+    Shelter,
+    Evacuation,
+    EvacRow,
+    EvacEvent,
 ]
 
 APP_CONFIG = AppConfig(

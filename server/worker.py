@@ -56,6 +56,7 @@ def jobs_for(settings: Settings) -> list[Job]:
     from server.callups import messages as callups
     from server.callups.escalation import escalate
     from server.callups.service import finish_sends
+    from server.evacuation.escalation import escalate as evacuation_escalate
     from server.hazards.deadlines import chase
     from server.hazards.service import today_local
     from server.media.storage import MediaStore, media_blobs
@@ -95,6 +96,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("ops.beat", ops.BEAT_SECONDS, heartbeat, CALLUPS),
         Job("callups.finish_sends", 1, finish_sends, CALLUPS),
         Job("callups.escalate", 5, escalate, CALLUPS),
+        Job("evacuation.escalate", 5, evacuation_escalate, CALLUPS),
         Job("notify.drain", 1, drainer, DELIVERY, stop=drainer.stop, close=drainer.close),
         Job("auth.prune_attempts", 15 * 60, prune_attempts),
         Job("hazards.chase", 10 * 60, chase_hazards),

@@ -24,6 +24,7 @@ from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
 from server.directory.tables import Area, Department, Person, Place, Post
+from server.evacuation.tables import DangerZone, Household, Resident, Shelter
 from server.hazards.service import seed_categories
 from server.hazards.tables import HazardCategory
 from server.piccolo_app import TABLES
@@ -32,7 +33,19 @@ from server.tipoffs.rewards import seed_rules
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 #: kept between tests that use `demo` (reference data: areas, people, hazard categories)
-DIRECTORY = (Area, Place, Person, Department, Post, HazardCategory)
+#: what the demo fixture keeps between tests (the directory and the evacuation plans)
+DIRECTORY = (
+    Area,
+    Place,
+    Person,
+    Department,
+    Post,
+    HazardCategory,
+    DangerZone,
+    Household,
+    Resident,
+    Shelter,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

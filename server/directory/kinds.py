@@ -149,6 +149,8 @@ class PostKind(StrEnum):
     #: staff of a responsible department (住建, 交通, 市场监管...): handle what is
     #: transferred to their department
     department_staff = "department_staff"
+    #: 结对包保人: moves named households (the special-needs first) when an evacuation starts
+    household_keeper = "household_keeper"
     admin = "admin"
 
     @property
@@ -181,6 +183,7 @@ _POST_LABELS = {
     PostKind.disaster_informant: N_("Disaster informant"),
     PostKind.safety_officer: N_("Safety / water officer"),
     PostKind.department_staff: N_("Department staff"),
+    PostKind.household_keeper: N_("Household keeper (evacuation)"),
     PostKind.admin: N_("Administrator"),
 }
 
@@ -198,5 +201,6 @@ _POST_LEVELS = {
     PostKind.disaster_informant: frozenset({Level.town, Level.village}),
     PostKind.safety_officer: frozenset({Level.town, Level.village}),
     PostKind.department_staff: frozenset({Level.city, Level.district, Level.town}),
+    PostKind.household_keeper: frozenset({Level.village, Level.grid}),
     PostKind.admin: frozenset({Level.city}),
 }

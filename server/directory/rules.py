@@ -77,6 +77,8 @@ POST_ALIASES = {
     "安全员": PostKind.safety_officer,
     "水利员": PostKind.safety_officer,
     "部门工作人员": PostKind.department_staff,
+    "结对包保人": PostKind.household_keeper,
+    "转移包保人": PostKind.household_keeper,
     "管理员": PostKind.admin,
 }
 

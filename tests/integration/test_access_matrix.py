@@ -179,6 +179,23 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/open311/v2/services/{name:str}"): PUBLIC,
     ("GET", "/open311/v2/requests/{name:str}"): PUBLIC,
     ("GET", "/open311/v2/tokens/{name:str}"): PUBLIC,
+    ("GET", "/evacuations"): ISSUERS,
+    ("GET", "/evacuations/new"): ISSUERS,
+    ("POST", "/evacuations"): ISSUERS,
+    ("GET", "/evacuations/{evacuation_id:uuid}"): SIGNED_IN,
+    ("GET", "/evacuations/{evacuation_id:uuid}/board"): ISSUERS,
+    ("GET", "/evacuations/{evacuation_id:uuid}/live"): ISSUERS,
+    ("GET", "/evacuations/{evacuation_id:uuid}/mine"): SIGNED_IN,
+    ("GET", "/evacuations/rows/{row_id:uuid}"): SIGNED_IN,
+    ("POST", "/evacuations/rows/{row_id:uuid}/mark"): SIGNED_IN,
+    ("POST", "/evacuations/rows/{row_id:uuid}/remove"): ISSUERS,
+    ("POST", "/evacuations/{evacuation_id:uuid}/return"): ISSUERS,
+    ("POST", "/evacuations/{evacuation_id:uuid}/close"): ISSUERS,
+    ("GET", "/evacuations/{evacuation_id:uuid}/report.xlsx"): ISSUERS,
+    ("GET", "/shelters"): SIGNED_IN,
+    ("GET", "/shelters/{shelter_id:uuid}"): SIGNED_IN,
+    ("POST", "/shelters/{shelter_id:uuid}/checkin"): SIGNED_IN,
+    ("POST", "/shelters/{shelter_id:uuid}/checkout/{row_id:uuid}"): SIGNED_IN,
 }
 ROLES: list[PostKind | None] = [None, *PostKind]
 #: event streams: only their refusals are requested here (tests/integration/notify covers them)

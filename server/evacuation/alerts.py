@@ -1,0 +1,77 @@
+"""Who is told what during an evacuation: a refusal tells the station; a special-needs
+household left unmarked is chased (escalation.py) with these notes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from server.directory.kinds import PostKind
+from server.directory.service import holders_over
+from server.directory.tables import Post
+from server.evacuation.records import EvacRecord
+from server.i18n import N_, gettext
+from server.notify.deliveries import Note, send_to
+
+ROW_URL = "/evacuations/rows/{}"
+MINE_URL = "/evacuations/{}/mine"
+
+
+def _prefix(evacuation: EvacRecord) -> str:
+    return gettext(N_("[Drill] ")) if evacuation.drill else ""
+
+
+async def station_of(path: str) -> list[uuid.UUID]:
+    return await holders_over(path, [PostKind.station_staff])
+
+
+async def village_chiefs(village_path: str) -> list[uuid.UUID]:
+    """The village's own flood-duty administrative persons (村防汛行政责任人)."""
+    rows = await Post.select(Post.person).where(
+        (Post.area_path == village_path)
+        & (Post.kind == PostKind.flood_admin.value)
+        & Post.active.eq(True)
+        & Post.place.is_null()
+    )
+    return list(dict.fromkeys(r["person"] for r in rows))
+
+
+async def refused(evacuation: EvacRecord, row: dict[str, Any], reason: str) -> None:
+    """A household refuses to move: the station hears of it at once, with the reason."""
+    note = Note(
+        kind="evacuation",
+        title=_prefix(evacuation)
+        + gettext(N_("Refused to move: %(title)s"), title=evacuation.title),
+        body=reason,
+        url=ROW_URL.format(row["id"]),
+        urgency="high",
+        topic=f"evac-refused-{str(row['id'])[:8]}",
+    )
+    for person in await station_of(row["area_path"]):
+        await send_to(person, note)
+
+
+def keeper_note(evacuation: EvacRecord, count: int) -> Note:
+    return Note(
+        kind="evacuation",
+        title=_prefix(evacuation)
+        + gettext(N_("Move your special-needs households now: %(title)s"), title=evacuation.title),
+        body=gettext(N_("%(n)s special-needs households are not marked as moved."), n=count),
+        url=MINE_URL.format(evacuation.id),
+        urgency="high",
+        topic=f"evac-{evacuation.code}",
+    )
+
+
+def chief_note(evacuation: EvacRecord, names: list[str], count: int) -> Note:
+    return Note(
+        kind="evacuation",
+        title=_prefix(evacuation)
+        + gettext(N_("Special-needs people not moved: %(title)s"), title=evacuation.title),
+        body=gettext(
+            N_("%(n)s households after two windows: %(names)s"), n=count, names="、".join(names)
+        ),
+        url=MINE_URL.format(evacuation.id),
+        urgency="high",
+        topic=f"evac-{evacuation.code}-up",
+    )
