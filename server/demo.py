@@ -7,6 +7,7 @@ from server.directory.demo import DEMO_PASSWORD
 from server.directory.demo_city import load_demo_city
 from server.directory.kinds import PostKind
 from server.directory.service import first_holders
+from server.evacuation.demo import load_plans
 from server.settings import Settings
 
 #: one demo login per post kind worth trying
@@ -20,9 +21,14 @@ LOGIN_KINDS = [
 ]
 
 
+async def load_demo_data(password_hash: str) -> bool:
+    """The demo city with what each domain adds to it; True when it was created now."""
+    return await load_demo_city(password_hash, more=[load_plans])
+
+
 async def load_demo(settings: Settings) -> list[str]:
     """Load what is missing and return the lines to print (URL and demo logins)."""
-    created = await load_demo_city(await hash_password(DEMO_PASSWORD))
+    created = await load_demo_data(await hash_password(DEMO_PASSWORD))
     lines = [
         f"Open {settings.base_url}/ on a phone or a desktop browser.",
         "Demo city 临江市: " + ("loaded." if created else "already there."),

@@ -19,8 +19,8 @@ from litestar.testing import AsyncTestClient
 from server.app import create_app
 from server.auth.passwords import hash_password
 from server.db import Database, activate
+from server.demo import load_demo_data
 from server.directory.demo import CITY, DEMO_PASSWORD
-from server.directory.demo_city import load_demo_city
 from server.directory.kinds import LEVELS
 from server.directory.service import area_by_code
 from server.directory.tables import Area, Department, Person, Place, Post
@@ -133,7 +133,7 @@ async def demo(active_database: Database, settings: Settings) -> Database:
     using `database` emptied it."""
     if await area_by_code(CITY[0]) is None:
         await _empty(active_database)
-        await load_demo_city(await hash_password(DEMO_PASSWORD))
+        await load_demo_data(await hash_password(DEMO_PASSWORD))
         await seed_categories()
     async with active_database.write():  # only the directory stays: no sessions, no sync
         for table in reversed(TABLES):

@@ -158,29 +158,3 @@ class _Builder:
             department_id=department_id,
         )
         return post
-
-
-#: evacuation planning (转移避险) of the flood and geohazard villages, added after the rest.
-#: shelters: (area code, code, name, level, capacity, appraised on, manager's post kind there)
-SHELTERS = [
-    ("339901002001", "BN-QX-01", "清溪村文化礼堂避灾安置点", "village", 60, "2024-05-10",
-     "village_committee"),
-    ("339901002", "BN-QX-02", "清溪镇中心小学避灾安置场所", "town", 150, "2021-04-01",
-     "safety_officer"),
-    ("339922002001", "BN-TY-01", "桃源村村委会避灾安置点", "village", 50, "2025-03-15",
-     "disaster_informant"),
-    ("339922", "BN-JN-01", "江南县体育馆避灾安置中心", "county", 300, "2023-06-01", ""),
-]  # fmt: skip
-#: danger zones: (village code, code, name, kind, shelters first choice first, households)
-ZONES = [
-    ("339901002001", "WX-QX-01", "清溪村低洼易涝区", "low_lying", ["BN-QX-01", "BN-QX-02"], 6),
-    ("339901002001", "WX-QX-02", "清溪河清溪村段堤防背水侧", "levee_back",
-     ["BN-QX-02", "BN-QX-01"], 4),
-    ("339901002003", "WX-XW-01", "下湾村低洼易涝区", "low_lying", ["BN-QX-02"], 5),
-    ("339922002001", "WX-TY-01", "桃源村后山地质灾害危险区", "geohazard",
-     ["BN-TY-01", "BN-JN-01"], 4),
-    ("339922002001", "WX-TY-02", "桃源村山洪危险区", "flash_flood", ["BN-TY-01"], 3),
-]  # fmt: skip
-#: every how many households one has a special-needs resident, and the needs in turn
-SPECIAL_EVERY = 3
-NEEDS = ["elderly_alone", "disabled", "living_alone", "bedridden"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from server import db, localtime
@@ -14,26 +15,24 @@ from server.directory.demo import (
     GENERIC,
     GEOHAZARD_VILLAGES,
     MORE_PLACES,
-    NEEDS,
     RESERVOIRS,
     RIVERS,
-    SHELTERS,
-    SPECIAL_EVERY,
     VILLAGE_POSTS,
-    ZONES,
     _Builder,
     _split,
 )
 from server.directory.kinds import Level, PlaceKind, PostKind, RiskGrade
 from server.directory.service import area_by_code
 from server.directory.tables import Post
-from server.evacuation import planning
-from server.evacuation.kinds import Need, ShelterLevel, ZoneKind
+
+#: what another domain adds to the demo city, in the same transaction, with its builder
+More = Callable[[_Builder], Awaitable[None]]
 
 
-async def load_demo_city(password_hash: str) -> bool:
+async def load_demo_city(password_hash: str, more: Sequence[More] = ()) -> bool:
     """Create the demo city unless it is there, every person with `password_hash` (the hash
-    of DEMO_PASSWORD: hashing is auth's); True when it was created now."""
+    of DEMO_PASSWORD: hashing is auth's), then what `more` adds (the layers above the
+    directory: evacuation plans); True when it was created now."""
     if await area_by_code(CITY[0]) is not None:
         return False
     b = _Builder(password_hash)
@@ -56,7 +55,8 @@ async def load_demo_city(password_hash: str) -> bool:
         await _departments(b)
         await _more_places_and_roles(b)
         await _city_rota(city.path)
-        await _evacuation_plans(b)
+        for each in more:  # made last: everyone above keeps their number
+            await each(b)
     return True
 
 
@@ -196,62 +196,3 @@ async def _flood_places(b: _Builder, village, grids, river, chief) -> None:
             RiskGrade.major,
         )
         await b.person(PostKind.flood_guarantor, place=place, superior=chief, title="地灾点包保")
-
-
-async def _evacuation_plans(b: _Builder) -> None:
-    """Shelters, danger zones and their households (a special-needs resident in every third,
-    with a keeper of their grid: 结对包保人), in the flood and geohazard villages."""
-    shelters = {}
-    for area_code, code, name, level, capacity, appraised, manager_kind in SHELTERS:
-        area = await area_by_code(area_code)
-        manager = None
-        if manager_kind:
-            post = (
-                await Post.select(Post.person)
-                .where((Post.area_path == area.path) & (Post.kind == manager_kind))
-                .first()
-            )
-            manager = post["person"] if post else None
-        shelters[code] = await planning.create_shelter(
-            code, name, ShelterLevel(level), area, capacity, manager_id=manager,
-            address=f"{area.name}", facilities="床铺、饮用水、应急照明、医药箱",
-            appraised_on=appraised,
-        )  # fmt: skip
-    keepers: dict[str, object] = {}
-    households = []
-    numbers: dict[str, int] = {}
-    for village_code, code, name, kind, planned, count in ZONES:
-        village = await area_by_code(village_code)
-        zone_id = await planning.create_zone(
-            code, name, ZoneKind(kind), village, [shelters[s] for s in planned]
-        )
-        for n in range(count):
-            grid = await area_by_code(f"{village_code}-{n % 2 + 1:02d}")
-            numbers[village_code] = numbers.get(village_code, 0) + 1
-            head = b.name()
-            residents = [planning.ResidentIn(head, mobile=f"1370000{len(households):04d}")]
-            keeper = None
-            if n % SPECIAL_EVERY == 0:
-                need = Need(NEEDS[len(households) % len(NEEDS)])
-                residents.append(planning.ResidentIn(b.name(), need, note="需搀扶"))
-                if grid.path not in keepers:
-                    chief = await _town_post(grid.path, PostKind.flood_admin)
-                    keepers[grid.path] = await b.person(
-                        PostKind.household_keeper, area=grid, superior=chief,
-                        title=f"{grid.name}结对包保人",
-                    )  # fmt: skip
-                keeper = keepers[grid.path]
-            households.append(
-                planning.HouseholdIn(
-                    code=f"{village_code}-H{numbers[village_code]:03d}",
-                    zone_id=zone_id,
-                    area_path=grid.path,
-                    head_name=head,
-                    people=2 + (len(households) % 4),
-                    mobile=residents[0].mobile,
-                    address=f"{village.name}{numbers[village_code]}号",
-                    keeper_post_id=keeper,
-                    residents=residents,
-                )
-            )
-    await planning.create_households(households)

@@ -443,6 +443,27 @@ async def holders_over(path: str, kinds: list[PostKind]) -> list[uuid.UUID]:
     return list(dict.fromkeys(r["person"] for r in rows))
 
 
+async def holders_at(path: str, kind: PostKind) -> list[uuid.UUID]:
+    """Active people holding `kind` for the area at `path` itself (not above, not a place)."""
+    rows = await Post.select(Post.person).where(
+        (Post.area_path == path)
+        & (Post.kind == kind.value)
+        & Post.active.eq(True)
+        & Post.place.is_null()
+    )
+    return list(dict.fromkeys(r["person"] for r in rows))
+
+
+async def holders_of_posts(post_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """post id -> its holder, for the active posts among these."""
+    if not post_ids:
+        return {}
+    rows = await Post.select(Post.id, Post.person).where(
+        Post.id.is_in(list(set(post_ids))) & Post.active.eq(True)
+    )
+    return {r["id"]: r["person"] for r in rows}
+
+
 async def grids_under(area: AreaRecord) -> list[AreaRecord]:
     """The grids in an area's subtree (the area itself when it is a grid), by code."""
     rows = (

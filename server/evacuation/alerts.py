@@ -7,8 +7,7 @@ import uuid
 from typing import Any
 
 from server.directory.kinds import PostKind
-from server.directory.service import holders_over
-from server.directory.tables import Post
+from server.directory.service import holders_at, holders_over
 from server.evacuation.records import EvacRecord
 from server.i18n import N_, gettext
 from server.notify.deliveries import Note, send_to
@@ -27,13 +26,7 @@ async def station_of(path: str) -> list[uuid.UUID]:
 
 async def village_chiefs(village_path: str) -> list[uuid.UUID]:
     """The village's own flood-duty administrative persons (村防汛行政责任人)."""
-    rows = await Post.select(Post.person).where(
-        (Post.area_path == village_path)
-        & (Post.kind == PostKind.flood_admin.value)
-        & Post.active.eq(True)
-        & Post.place.is_null()
-    )
-    return list(dict.fromkeys(r["person"] for r in rows))
+    return await holders_at(village_path, PostKind.flood_admin)
 
 
 async def refused(evacuation: EvacRecord, row: dict[str, Any], reason: str) -> None:

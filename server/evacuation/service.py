@@ -18,7 +18,6 @@ from server.callups.targets import levels_of
 from server.db import as_json
 from server.directory import service as directory
 from server.directory.scope import under
-from server.directory.tables import Post
 from server.errors import DomainError, NotFound, StateConflict
 from server.evacuation import planning, policy
 from server.evacuation.kinds import EvacState
@@ -94,7 +93,9 @@ async def start(viewer: Viewer, s: Start, now: datetime | None = None) -> uuid.U
     households = await Household.select().where(
         Household.zone_id.is_in([z.id for z in zones]) & Household.active.eq(True)
     )
-    keepers = await _keepers([h["keeper_post_id"] for h in households if h["keeper_post_id"]])
+    keepers = await directory.holders_of_posts(
+        [h["keeper_post_id"] for h in households if h["keeper_post_id"]]
+    )
     due = now + timedelta(minutes=s.window_minutes)
     rows = [_row(evacuation_id, h, keepers.get(h["keeper_post_id"]), due) for h in households]
     database = db.current()
@@ -144,15 +145,6 @@ def _row(
         "keeper_id": keeper_id,
         "next_at": due if household["special"] else None,
     }
-
-
-async def _keepers(post_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    if not post_ids:
-        return {}
-    rows = await Post.select(Post.id, Post.person).where(
-        Post.id.is_in(list(set(post_ids))) & Post.active.eq(True)
-    )
-    return {r["id"]: r["person"] for r in rows}
 
 
 async def load(evacuation_id: uuid.UUID) -> EvacRecord:
