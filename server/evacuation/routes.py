@@ -70,7 +70,7 @@ async def start_evacuation(request: Request) -> Template | Redirect:
         made = await service.start(viewer, start)
         return Redirect(f"/evacuations/{made}", status_code=303)
     except DomainError as exc:
-        error = gettext(exc.message)
+        error = gettext(exc.message, **exc.params)
     offer = await service.proposal(viewer, start.warning_id, start.callup_id)
     offer = service.Proposal(
         start.title, start.drill, offer.zones, set(start.zone_ids), start.warning_id,

@@ -88,6 +88,8 @@ async def start(viewer: Viewer, s: Start, now: datetime | None = None) -> uuid.U
     zones = list((await planning.zones_by_id(list(dict.fromkeys(s.zone_ids)))).values())
     if problem := check(viewer, s, zones):
         raise DomainError(problem)
+    if busy := await _under_way([z.id for z in zones]):
+        raise StateConflict(N_("%(zones)s: an evacuation is under way there already."), zones=busy)
     now = now or datetime.now(UTC)
     evacuation_id = uuid.uuid4()
     households = await Household.select().where(
@@ -147,6 +149,18 @@ def _row(
     }
 
 
+async def _under_way(zone_ids: list[uuid.UUID]) -> str:
+    """The names of these zones that an active evacuation covers already ("" when none): a
+    household is on one active roster at a time (marks and check-ins find it by its code)."""
+    active = await Evacuation.select(Evacuation.zone_ids).where(
+        Evacuation.state == EvacState.active.value
+    )
+    taken = {uuid.UUID(str(z)) for row in active for z in as_json(row["zone_ids"]) or []}
+    busy = [z for z in zone_ids if z in taken]
+    names = await planning.zones_by_id(busy)
+    return "、".join(names[z].name for z in busy if z in names)
+
+
 async def load(evacuation_id: uuid.UUID) -> EvacRecord:
     row = await Evacuation.select().where(Evacuation.id == evacuation_id).first()
     if row is None:
@@ -191,6 +205,12 @@ async def listing(viewer: Viewer, limit: int = 50) -> list[EvacRecord]:
     rows = await Evacuation.select().order_by(Evacuation.started_at, ascending=False).limit(500)
     found = [EvacRecord.from_row(r) for r in rows]
     return [e for e in found if policy.can_watch(viewer, e)][:limit]
+
+
+async def under_way(viewer: Viewer) -> list[EvacRecord]:
+    """Evacuations not closed that the viewer watches (the home of staff)."""
+    rows = await Evacuation.select().where(Evacuation.state != EvacState.closed.value)
+    return [e for e in map(EvacRecord.from_row, rows) if policy.can_watch(viewer, e)]
 
 
 @dataclass(frozen=True)

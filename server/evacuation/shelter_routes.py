@@ -54,7 +54,7 @@ async def check_in(request: Request, shelter_id: FromPath[uuid.UUID]) -> Templat
     except DomainError as exc:
         if exc.status_code == 404:
             raise
-        error = gettext(exc.message)
+        error = gettext(exc.message, **exc.params)
     else:
         return Redirect(f"/shelters/{shelter_id}", status_code=303)
     context = await _door_context(request, shelter_id, error)

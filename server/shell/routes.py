@@ -23,6 +23,8 @@ from server.db import Database, DatabaseUnavailable
 from server.directory import rota
 from server.directory.kinds import PostKind
 from server.directory.service import home_areas, home_places
+from server.evacuation import service as evacuation
+from server.evacuation import shelters
 from server.hazards.figures import overdue_by_area
 from server.hazards.service import Waiting, unread_notices, waiting_for
 from server.i18n import COOKIE, N_, gettext
@@ -60,6 +62,10 @@ async def home(request: Request) -> Template:
         # a call-up waiting for this person's answer comes before anything else
         "callups": await callups.mine(viewer),
         "answered": await callups.mine(viewer, confirmed=True),
+        # an evacuation under way: the households this person must move, before the rest
+        "evacuations": await evacuation.tasks(viewer),
+        "watched_evacuations": await evacuation.under_way(viewer) if kinds & ON_DUTY else [],
+        "my_shelters": await shelters.mine(viewer),
         "issuer": bool(kinds & ON_DUTY),
         "live": await callups.live(viewer) if kinds & ON_DUTY else [],
         "warnings": await warnings.in_force(viewer) if kinds & ON_DUTY else [],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,20 @@ from server.callups import service as callups
 from server.callups.adapter import CallupTargetAdapter
 from server.callups.tables import CallupTarget
 from server.callups.targets import DEFAULT_KINDS
+from server.directory.service import area_by_path
 from server.directory.tables import Area, Place, Post
+from server.evacuation import planning, shelters
+from server.evacuation import service as evacuations
+from server.evacuation.adapter import EvacRowAdapter
+from server.evacuation.kinds import ShelterLevel, ZoneKind
+from server.evacuation.tables import (
+    DangerZone,
+    EvacRow,
+    Evacuation,
+    Household,
+    Resident,
+    Shelter,
+)
 from server.notify.acks import MessageAdapter
 from server.notify.tables import Message
 from server.piccolo_app import TABLES
@@ -138,6 +151,39 @@ class World:
         row = await SyncConflict.select(SyncConflict.id).where(SyncConflict.record_id == hazard_id)
         return row[0]["id"]
 
+    async def evacuation_zone(self) -> tuple[uuid.UUID, uuid.UUID]:
+        """A danger zone of the grid's village with one household in the grid, and a shelter
+        of the village (made once per world, removed by the fixture)."""
+        if "zone" not in self.made:
+            village = await area_by_path("/".join(self.grid_path.split("/")[:5]) + "/")
+            tag = uuid.uuid4().hex[:8].upper()
+            shelter = await planning.create_shelter(
+                f"T-{tag}", "测试安置点", ShelterLevel.village, village, 50
+            )
+            zone = await planning.create_zone(
+                f"T-{tag}", "测试危险区", ZoneKind.low_lying, village, [shelter]
+            )
+            [household] = await planning.create_households(
+                [planning.HouseholdIn(f"T-{tag}-H1", zone, self.grid_path, "测试户主", 3)]
+            )
+            self.made.update(zone=zone, shelter=shelter, household=household, tag=tag)
+        return self.made["zone"], self.made["shelter"]
+
+    async def evacuation(self) -> uuid.UUID:
+        """A new evacuation of the zone (the one before it closed: one active at a time)."""
+        zone, _shelter = await self.evacuation_zone()
+        await Evacuation.update({Evacuation.state: "closed"}).where(Evacuation.state == "active")
+        start = evacuations.Start(title="测试转移", zone_ids=[zone])
+        return await evacuations.start(self.cast["station"], start)
+
+    async def evacuation_row(self, checked_in: bool = False) -> uuid.UUID:
+        evacuation_id = await self.evacuation()
+        row = await EvacRow.select(EvacRow.id).where(EvacRow.evacuation_id == evacuation_id).first()
+        if checked_in:
+            code = f"T-{self.made['tag']}-H1"
+            await shelters.check_in(self.cast["station"], self.made["shelter"], code, 3)
+        return row["id"]
+
     async def place_in_grid(self) -> uuid.UUID:
         rows = await Place.select(Place.id, Place.lat).where(Place.area_path == self.grid_path)
         return next(r["id"] for r in rows if r["lat"] is not None)
@@ -235,6 +281,37 @@ async def _revoke_url(w: World, app: Litestar) -> str:
 async def _plan_form_url(w: World, app: Litestar) -> str:
     w.made["place"] = await w.place_in_grid()
     return "/patrols/plans"
+
+
+def _evacuation_url(suffix: str):
+    async def url(w: World, app: Litestar) -> str:
+        return f"/evacuations/{await w.evacuation()}{suffix}"
+
+    return url
+
+
+def _row_url(suffix: str):
+    async def url(w: World, app: Litestar) -> str:
+        return f"/evacuations/rows/{await w.evacuation_row()}{suffix}"
+
+    return url
+
+
+async def _start_url(w: World, app: Litestar) -> str:
+    await w.evacuation_zone()
+    # the one an earlier sender started is closed: a zone has one active evacuation at a time
+    await Evacuation.update({Evacuation.state: "closed"}).where(Evacuation.state == "active")
+    return "/evacuations"
+
+
+async def _checkin_url(w: World, app: Litestar) -> str:
+    await w.evacuation_row()  # a new evacuation: its household not yet inside
+    return f"/shelters/{w.made['shelter']}/checkin"
+
+
+async def _checkout_url(w: World, app: Litestar) -> str:
+    row = await w.evacuation_row(checked_in=True)
+    return f"/shelters/{w.made['shelter']}/checkout/{row}"
 
 
 CASES: dict[str, Case] = {
@@ -348,6 +425,39 @@ CASES: dict[str, Case] = {
         _resolve_url,
         lambda w: {"choice": "keep"},  # taking the phone's value: staff only (sync tests)
     ),
+    "evacuation.start": Case(
+        ("POST", "/evacuations"),
+        WATCHERS,
+        _start_url,
+        lambda w: {"title": "测试转移", "zones": [str(w.made["zone"])], "window": "30"},
+    ),
+    "evacuation.mark": Case(
+        ("POST", "/evacuations/rows/{row_id:uuid}/mark"),
+        SCOPE,  # the grid's member, the town's flood-duty chief, staff over the village
+        _row_url("/mark"),
+        lambda w: {"mark": "self_moved", "mutation_id": str(uuid.uuid4())},
+    ),
+    "evacuation.remove": Case(
+        ("POST", "/evacuations/rows/{row_id:uuid}/remove"),
+        WATCHERS,
+        _row_url("/remove"),
+        lambda w: {"reason": "已搬离"},
+    ),
+    "evacuation.return": Case(
+        ("POST", "/evacuations/{evacuation_id:uuid}/return"), WATCHERS, _evacuation_url("/return")
+    ),
+    "evacuation.close": Case(
+        ("POST", "/evacuations/{evacuation_id:uuid}/close"), WATCHERS, _evacuation_url("/close")
+    ),
+    "shelters.checkin": Case(
+        ("POST", "/shelters/{shelter_id:uuid}/checkin"),
+        WATCHERS,  # and the shelter's manager (evacuation/test_pages)
+        _checkin_url,
+        lambda w: {"code": f"T-{w.made['tag']}-H1"},
+    ),
+    "shelters.checkout": Case(
+        ("POST", "/shelters/{shelter_id:uuid}/checkout/{row_id:uuid}"), WATCHERS, _checkout_url
+    ),
     "me.revoke": Case(
         ("POST", "/me/devices/{session_id:uuid}/revoke"),
         frozenset({"flood_admin"}),
@@ -442,12 +552,20 @@ async def _post(
 
 
 @pytest.fixture
-async def world(cast) -> World:
+async def world(cast) -> AsyncIterator[World]:
     syncing.register(CallupTargetAdapter())
     syncing.register(MessageAdapter())
+    syncing.register(EvacRowAdapter())
     callup_messages.install()
     grid_path = next(p.area_path for p in cast["grid"].posts)
-    return World(cast=cast, mobiles=await mobiles_for(grid_path), grid_path=grid_path)
+    made = World(cast=cast, mobiles=await mobiles_for(grid_path), grid_path=grid_path)
+    yield made
+    if "zone" in made.made:  # the demo's plans stay as they were for the next test
+        async with db.current().write():
+            await Resident.delete().where(Resident.household_id == made.made["household"])
+            await Household.delete().where(Household.id == made.made["household"])
+            await DangerZone.delete().where(DangerZone.id == made.made["zone"])
+            await Shelter.delete().where(Shelter.id == made.made["shelter"])
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

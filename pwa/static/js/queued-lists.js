@@ -3,7 +3,8 @@
 // marked 待发送, or the list says 0 right after the person reported one offline; when the
 // phone's reports leave the outbox (sent), the list is fetched again so that they appear as
 // the server has them. On the home: how much waits to send, and a call-up confirmed offline
-// no longer asks for a confirmation (a cached home would say 请立即确认 again).
+// no longer asks for a confirmation (a cached home would say 请立即确认 again); a household
+// marked offline shows 已在本机标记 in the list of one's households.
 import { listen } from "./changes.js";
 import { entries } from "./outbox.js";
 import { waiting } from "./photos.js";
@@ -36,7 +37,8 @@ export function watchQueuedLists(doc) {
 async function showOnHome(doc) {
   const box = doc.getElementById("home-queued");
   const banners = doc.querySelectorAll("[data-callup-target]");
-  if (!box && banners.length === 0) return;
+  const households = doc.querySelectorAll("[data-evac-row]");
+  if (!box && banners.length === 0 && households.length === 0) return;
   const kept = (await entries()).filter((e) => e.state !== "rejected");
   if (box) {
     const photos = (await waiting()).length;
@@ -49,6 +51,11 @@ async function showOnHome(doc) {
     .map((e) => e.mutation.record_id));
   for (const banner of banners) {
     banner.toggleAttribute("data-kept", confirmed.has(banner.getAttribute("data-callup-target") || ""));
+  }
+  // a household marked without signal says so in the list, or it reads 待转移 still
+  const marked = new Set(kept.filter((e) => e.mutation.entity === "evac_row").map((e) => e.mutation.record_id));
+  for (const row of households) {
+    row.toggleAttribute("data-kept", marked.has(row.getAttribute("data-evac-row") || ""));
   }
 }
 

@@ -8,7 +8,7 @@ import { PAGES_CACHE } from "./sw/caches.js";
  * Kept pages that list what changes (the home, 我的隐患, the inbox...): fetched again after a
  * sync that brought changes, or the phone shows yesterday's list when the signal goes.
  */
-const LISTS = /^\/(hazards|inbox|patrols|tipoffs|callups)?$/;
+const LISTS = /^\/((hazards|inbox|patrols|tipoffs|callups)|evacuations\/[0-9a-f-]+\/mine)?$/;
 
 /** @returns {Promise<number>} how many kept pages were refreshed or dropped */
 export async function refreshFromFeed() {
