@@ -180,6 +180,13 @@ def cmd_callups(settings: Settings, args: argparse.Namespace) -> None:
     _run_at(settings, args, escalate, "escalated {} targets")
 
 
+def cmd_evacuation(settings: Settings, args: argparse.Namespace) -> None:
+    """`escalate [--at TIME]`: one pass over unmarked special-needs households."""
+    from server.evacuation.escalation import escalate
+
+    _run_at(settings, args, escalate, "escalated {} households")
+
+
 def cmd_patrols(settings: Settings, args: argparse.Namespace) -> None:
     """`missed [--at TIME]`: flag the checkpoints missed in each plan's last window."""
     from server.patrols.windows import flag_missed
@@ -229,6 +236,7 @@ COMMANDS = {
     "createadmin": (cmd_createadmin, "create an administrator"),
     "cap": (cmd_cap, "cap import FILE: import a CAP 1.1/1.2 alert as a warning"),
     "callups": (cmd_callups, "callups escalate [--at TIME]: one escalation pass"),
+    "evacuation": (cmd_evacuation, "evacuation escalate [--at TIME]: one escalation pass"),
     "patrols": (cmd_patrols, "patrols missed [--at TIME]: flag missed checkpoints"),
     "tipoffs": (
         cmd_tipoffs,
@@ -256,8 +264,8 @@ def main(argv: list[str] | None = None) -> None:
         elif name == "cap":
             cmd.add_argument("action", choices=["import"])
             cmd.add_argument("file")
-        elif name in ("callups", "patrols"):
-            cmd.add_argument("action", choices=["escalate" if name == "callups" else "missed"])
+        elif name in ("callups", "evacuation", "patrols"):
+            cmd.add_argument("action", choices=["missed" if name == "patrols" else "escalate"])
             cmd.add_argument("--at", default=None, help="ISO time with zone")
         elif name == "tipoffs":
             cmd.add_argument("action", choices=["block", "unblock", "rule"])

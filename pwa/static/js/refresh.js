@@ -70,13 +70,17 @@ function writeCursor(cursor) {
 }
 
 /**
- * Keep the pages named by the page's `gw-keep` meta (the report form, my hazards) before
- * they are ever opened: the first time they are needed may be where there is no signal.
+ * Keep the pages named by the page's `gw-keep` meta (the report form, my hazards) and by its
+ * `data-gw-keep` elements (the households of an evacuation under way, which a boosted
+ * navigation brings in its body) before they are ever opened: the first time they are
+ * needed may be where there is no signal.
  * @param {Document} doc
  */
 export async function keepWorkingSet(doc) {
   const meta = doc.querySelector('meta[name="gw-keep"]');
-  const urls = meta instanceof HTMLMetaElement ? meta.content.split(" ").filter(Boolean) : [];
+  const named = [meta instanceof HTMLMetaElement ? meta.content : "",
+    ...[...doc.querySelectorAll("[data-gw-keep]")].map((el) => el.getAttribute("data-gw-keep") || "")];
+  const urls = named.join(" ").split(" ").filter(Boolean);
   if (urls.length === 0 || !("caches" in window)) return;
   const pages = await caches.open(PAGES_CACHE);
   for (const path of urls) {

@@ -19,7 +19,11 @@ export async function startReplay(doc) {
   if (!deviceId || !("indexedDB" in window)) return;
   const recount = onChange((count) => showPending(doc, count));
   // a boosted navigation swaps in the server's header, whose badge is hidden: count again
-  doc.addEventListener("htmx:afterSettle", () => recount());
+  doc.addEventListener("htmx:afterSettle", () => {
+    recount();
+    // a boosted page may name pages to keep (an evacuation's households)
+    if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined);
+  });
   await ensureDevice(deviceId);
   if (navigator.onLine) keepWorkingSet(doc).catch(() => undefined); // a later load tries again
   window.addEventListener("online", () => settle(0));
