@@ -267,8 +267,9 @@ async def my_rows(viewer: Viewer, evacuation: EvacRecord) -> list[RowRecord]:
     rows = await EvacRow.select().where(
         (EvacRow.evacuation_id == evacuation.id) & EvacRow.removed.eq(False) & _answered_by(viewer)
     )
-    rows.sort(key=lambda r: (bool(r["mark"]), not r["special"], r["area_path"]))
-    return await with_households(rows)
+    found = await with_households(rows)
+    found.sort(key=lambda r: (bool(r.mark), not r.special, r.area_path, r.code))
+    return found
 
 
 async def row_for(viewer: Viewer, row_id: uuid.UUID) -> tuple[EvacRecord, RowRecord]:

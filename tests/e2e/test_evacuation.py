@@ -106,6 +106,7 @@ async def test_an_evacuation_marked_offline_checked_in_escalated_and_returned(
     await g1.goto(f"{url}/evacuations/rows/{row_id}")
     await g1.locator("#moved-form").wait_for()
     await steps.shot(g1, "grid-household")
+    await g1.locator("#moved-form label", has_text="清溪村文化礼堂").locator("input").check()
     await g1.locator("#moved-form button[type=submit]").click()
     await g1.get_by_text("已离线保存").first.wait_for()
     await g1.goto(f"{url}/evacuations/{evacuation_id}/mine")
