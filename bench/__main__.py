@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import callup, city, drain, fanout, hazards, home, patrols, sync, tipoffs
+from bench import callup, city, drain, evacuation, fanout, hazards, home, patrols, sync, tipoffs
 
 
 def main() -> None:
@@ -16,6 +16,7 @@ def main() -> None:
     callup.main([])
     patrols.main([])
     tipoffs.main([])
+    evacuation.main([])
     city.main(["--quick"])  # the whole city (1,000,000 hazards): python -m bench.city
 
 
