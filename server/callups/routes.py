@@ -3,14 +3,12 @@ a target's timeline, the after-action report."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Stream, Template
+from litestar.response import Redirect, ServerSentEvent, Stream, Template
 
 from server.auth.access import ON_DUTY, SIGNED_IN, allow, viewer_of
 from server.callups import answers, board, export, service, warnings
@@ -26,7 +24,7 @@ from server.syncing.forms import envelope
 from server.syncing.service import submit
 from server.web.forms import page_number
 from server.web.render import render
-from server.web.streams import until_stopping
+from server.web.streams import until_stopping, version_changes
 
 LIVE_PATTERN = r"^/callups/[0-9a-f-]+/live$"
 POLL_SECONDS = 1.0
@@ -168,17 +166,8 @@ async def callup_live(request: Request, callup_id: FromPath[uuid.UUID]) -> Serve
     the board again. Nothing is sent while nothing changes."""
     await service.watchable(viewer_of(request), callup_id)
 
-    async def changes() -> AsyncGenerator[ServerSentEventMessage, None]:
-        seen = await board.version(callup_id)
-        yield ServerSentEventMessage(event="ready", data=str(seen))
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            now = await board.version(callup_id)
-            if now != seen:
-                seen = now
-                yield ServerSentEventMessage(event="changed", data=str(now), id=str(now))
-
-    return ServerSentEvent(until_stopping(request.app.state.stopping, changes()))
+    changes = version_changes(lambda: board.version(callup_id), POLL_SECONDS)
+    return ServerSentEvent(until_stopping(request.app.state.stopping, changes))
 
 
 @post("/callups/{callup_id:uuid}/targets", opt=allow(ON_DUTY))

@@ -4,14 +4,12 @@ after-action report."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Stream, Template
+from litestar.response import Redirect, ServerSentEvent, Stream, Template
 
 from server.auth.access import ON_DUTY, SIGNED_IN, allow, viewer_of
 from server.errors import DomainError
@@ -21,7 +19,7 @@ from server.i18n import gettext
 from server.syncing.forms import envelope
 from server.syncing.service import submit
 from server.web.render import render
-from server.web.streams import until_stopping
+from server.web.streams import until_stopping, version_changes
 
 LIVE_PATTERN = r"^/evacuations/[0-9a-f-]+/live$"
 POLL_SECONDS = 1.0
@@ -105,17 +103,8 @@ async def evacuation_live(request: Request, evacuation_id: FromPath[uuid.UUID]) 
     second whatever process wrote it); the page fetches the board again."""
     await service.watchable(viewer_of(request), evacuation_id)
 
-    async def changes() -> AsyncGenerator[ServerSentEventMessage, None]:
-        seen = await board.version(evacuation_id)
-        yield ServerSentEventMessage(event="ready", data=str(seen))
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            now = await board.version(evacuation_id)
-            if now != seen:
-                seen = now
-                yield ServerSentEventMessage(event="changed", data=str(now), id=str(now))
-
-    return ServerSentEvent(until_stopping(request.app.state.stopping, changes()))
+    changes = version_changes(lambda: board.version(evacuation_id), POLL_SECONDS)
+    return ServerSentEvent(until_stopping(request.app.state.stopping, changes))
 
 
 @get("/evacuations/{evacuation_id:uuid}/mine", opt=allow(SIGNED_IN))

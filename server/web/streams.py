@@ -8,8 +8,10 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TypeVar
+
+from litestar.response import ServerSentEventMessage
 
 T = TypeVar("T")
 
@@ -64,3 +66,19 @@ async def until_stopping(
         ended.cancel()
         with contextlib.suppress(Exception):
             await source.aclose()
+
+
+async def version_changes(
+    read: Callable[[], Awaitable[int]], every_seconds: float = 1.0
+) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """Tells an open board that something changed: a version number is read once a second
+    (works across processes whatever the channels backend), "ready" first, then "changed"
+    whenever it moves; nothing is sent while nothing changes. The page fetches the board."""
+    seen = await read()
+    yield ServerSentEventMessage(event="ready", data=str(seen))
+    while True:
+        await asyncio.sleep(every_seconds)
+        now = await read()
+        if now != seen:
+            seen = now
+            yield ServerSentEventMessage(event="changed", data=str(now), id=str(now))
