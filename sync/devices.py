@@ -95,11 +95,12 @@ async def _update(
     if epoch > row["epoch"]:
         missing, count = await _missing(device_id, row["epoch"], row["announced_seq"])
         if missing:
+            # the titles the phone named (at most TITLES_KEPT), never the claimed positions:
+            # a range may span two billion of them
             lost = [
-                known[str(seq)]
-                for first, last in missing
-                for seq in range(first, last + 1)
-                if str(seq) in known
+                known[seq]
+                for seq in sorted(known, key=int)
+                if any(first <= int(seq) <= last for first, last in missing)
             ]
             await SyncAlert.insert(
                 SyncAlert(
