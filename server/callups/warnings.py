@@ -394,6 +394,17 @@ async def load(warning_id: uuid.UUID) -> WarningRecord:
     return WarningRecord.from_row(row)
 
 
+async def lifted(warning_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these warnings that have been lifted (a Cancel of their chain): one query."""
+    if not warning_ids:
+        return set()
+    rows = await EarlyWarning.select(EarlyWarning.id).where(
+        EarlyWarning.id.is_in(list(set(warning_ids)))
+        & (EarlyWarning.state == WarningState.cancelled.value)
+    )
+    return {r["id"] for r in rows}
+
+
 async def get(viewer: Viewer, warning_id: uuid.UUID) -> WarningRecord:
     warning = await load(warning_id)
     if not concerns(viewer, warning):

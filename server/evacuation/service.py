@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from server import db, localtime
 from server.auth.service import Viewer
 from server.callups import service as callups
 from server.callups import warnings
-from server.callups.kinds import WarningState
 from server.callups.targets import levels_of
 from server.db import as_json
 from server.directory import service as directory
@@ -24,7 +25,7 @@ from server.evacuation.kinds import EvacState
 from server.evacuation.records import EvacRecord, RowRecord, ZoneRecord
 from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Household
 from server.evacuation.trail import event, touch
-from server.i18n import N_, gettext
+from server.i18n import N_
 from sync.batch import insert_rows
 
 NOT_FOUND = N_("This evacuation does not exist, or you cannot see it.")
@@ -224,24 +225,33 @@ class Task:
 
 
 async def tasks(viewer: Viewer) -> list[Task]:
-    """Active evacuations with households the viewer answers for (the home's first card)."""
-    active = await Evacuation.select().where(Evacuation.state == EvacState.active.value)
-    found = []
-    for row in active:
-        rows = await EvacRow.select(EvacRow.mark, EvacRow.special).where(
-            (EvacRow.evacuation_id == row["id"]) & EvacRow.removed.eq(False) & _answered_by(viewer)
+    """Active evacuations with households the viewer answers for (the home's first card):
+    one grouped query over the rows, whatever the number of evacuations under way."""
+    active = Evacuation.select(Evacuation.id).where(Evacuation.state == EvacState.active.value)
+    counts = (
+        await EvacRow.select(
+            EvacRow.evacuation_id,
+            QueryString("COUNT(*)", alias="households"),
+            QueryString("SUM(CASE WHEN mark = '' THEN 1 ELSE 0 END)", alias="unmarked"),
+            QueryString("SUM(CASE WHEN mark = '' AND special THEN 1 ELSE 0 END)", alias="special"),
         )
-        if rows:
-            unmarked = [r for r in rows if not r["mark"]]
-            found.append(
-                Task(
-                    EvacRecord.from_row(row),
-                    len(rows),
-                    len(unmarked),
-                    sum(1 for r in unmarked if r["special"]),
-                )
-            )
-    return found
+        .where(
+            EvacRow.evacuation_id.is_in(active) & EvacRow.removed.eq(False) & _answered_by(viewer)
+        )
+        .group_by(EvacRow.evacuation_id)
+    )
+    if not counts:
+        return []
+    evacuations = await Evacuation.select().where(
+        Evacuation.id.is_in([c["evacuation_id"] for c in counts])
+    )
+    by_id = {e["id"]: EvacRecord.from_row(e) for e in evacuations}
+    return [
+        Task(by_id[c["evacuation_id"]], c["households"], int(c["unmarked"] or 0),
+             int(c["special"] or 0))
+        for c in counts
+        if c["evacuation_id"] in by_id
+    ]  # fmt: skip
 
 
 async def with_households(rows: list[dict[str, Any]]) -> list[RowRecord]:
@@ -337,18 +347,11 @@ async def lifted_warnings() -> int:
     active = await Evacuation.select(Evacuation.id, Evacuation.warning_id).where(
         (Evacuation.state == EvacState.active.value) & Evacuation.warning_id.is_not_null()
     )
-    turned = 0
-    for row in active:
-        warning = await warnings.load(row["warning_id"])
-        if warning.state is WarningState.cancelled:
-            await begin_return(None, row["id"])
-            turned += 1
-    return turned
-
-
-def label(evacuation: EvacRecord) -> str:
-    prefix = gettext(N_("[Drill] ")) if evacuation.drill else ""
-    return f"{prefix}{evacuation.title}"
+    lifted = await warnings.lifted([row["warning_id"] for row in active])
+    turned = [row["id"] for row in active if row["warning_id"] in lifted]
+    for evacuation_id in turned:
+        await begin_return(None, evacuation_id)
+    return len(turned)
 
 
 async def trail_of(row_id: uuid.UUID) -> list[dict[str, Any]]:
