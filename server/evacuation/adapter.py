@@ -21,7 +21,15 @@ from server.evacuation.kinds import DESTINATIONS, EvacState, Mark
 from server.evacuation.policy import ROW_POLICY
 from server.evacuation.records import EvacRecord
 from server.evacuation.tables import EvacRow, Evacuation, Shelter
-from server.evacuation.trail import EVACUATIONS, EVENTS, ROWS, event_row, flush_events, touch
+from server.evacuation.trail import (
+    EVACUATIONS,
+    EVENTS,
+    ROWS,
+    SHELTERS,
+    event_row,
+    flush_events,
+    touch,
+)
 from server.i18n import N_, gettext
 from sync.batch import Batch
 from sync.hlc import trusted_time
@@ -94,6 +102,14 @@ async def _loaded(
     return row, batch.scratch(EVACUATIONS, dict).get(row["evacuation_id"])
 
 
+async def _shelter_exists(shelter_id: uuid.UUID, batch: Batch) -> bool:
+    """Read once per batch: a village's marks name the same two or three shelters."""
+    known = batch.scratch(SHELTERS, dict)
+    if shelter_id not in known:
+        known[shelter_id] = await Shelter.exists().where(Shelter.id == shelter_id)
+    return known[shelter_id]
+
+
 class EvacRowAdapter(Adapter):
     policy = ROW_POLICY
 
@@ -128,7 +144,7 @@ class EvacRowAdapter(Adapter):
         if row["removed"]:
             return N_("This household has been taken off the roster.")
         shelter = fields["marks"][0]["shelter_id"]
-        if shelter and not await Shelter.exists().where(Shelter.id == uuid.UUID(shelter)):
+        if shelter and not await _shelter_exists(uuid.UUID(shelter), batch):
             return N_("Choose the shelter they went to.")
         return ""
 

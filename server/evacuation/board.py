@@ -122,11 +122,14 @@ async def board(evacuation: EvacRecord) -> Board:
 async def shelters_of(evacuation: EvacRecord, zones: list[ZoneRecord]) -> list[ShelterRecord]:
     """The shelters planned for its zones and any its people checked into, with occupancy."""
     ids = {s for z in zones for s in z.shelter_ids}
-    used = await EvacRow.select(EvacRow.checkin_shelter_id, EvacRow.shelter_id).where(
-        (EvacRow.evacuation_id == evacuation.id)
-        & (EvacRow.checkin_shelter_id.is_not_null() | EvacRow.shelter_id.is_not_null())
-    )
-    ids |= {r[k] for r in used for k in ("checkin_shelter_id", "shelter_id") if r[k]}
+    for column in (EvacRow.checkin_shelter_id, EvacRow.shelter_id):
+        # the few shelters named, not a row per household (the board is read on every change)
+        used = (
+            await EvacRow.select(column)
+            .where((EvacRow.evacuation_id == evacuation.id) & column.is_not_null())
+            .distinct()
+        )
+        ids |= {r[column._meta.name] for r in used}
     if not ids:
         return []
     rows = await Shelter.select().where(Shelter.id.is_in(list(ids))).order_by(Shelter.code)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from server import workbook
 from server.evacuation import planning
-from server.evacuation.board import Board
+from server.evacuation.board import Board, Tally
 from server.evacuation.kinds import Mark
 from server.evacuation.records import EvacRecord
 from server.evacuation.service import with_households
@@ -36,9 +36,13 @@ def figure_head() -> list[str]:
     ]
 
 
-def figure_row(name: str, t) -> list:
-    return [name, t.households, t.people, t.moved, t.self_moved, t.refused, t.unreached,
-            t.to_move, t.people_out]  # fmt: skip
+#: the figures sheet's columns after the name, in figure_head()'s order
+FIGURES = ("households", "people", "moved", "self_moved", "refused", "unreached", "to_move",
+           "people_out")  # fmt: skip
+
+
+def figure_row(name: str, t: Tally) -> list:
+    return [name, *(getattr(t, f) for f in FIGURES)]
 
 
 async def _rows(evacuation: EvacRecord, zone: ZoneInfo, names: dict) -> AsyncIterator[list]:

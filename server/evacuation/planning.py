@@ -185,4 +185,6 @@ async def residents_of(household_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[d
             found[r["household_id"]].append(r)
     for people in found.values():
         people.sort(key=lambda r: (r["need"] == "", r["name"]))
+        for r in people:
+            r["need_label"] = Need(r["need"]).label if r["need"] in Need.__members__ else ""
     return found

@@ -141,5 +141,10 @@ class RowRecord:
         return Mark(self.mark).label if self.mark else ""
 
     @property
+    def safe(self) -> bool:
+        """Out of the danger zone: moved, or moved by themselves."""
+        return self.mark in (Mark.moved, Mark.self_moved)
+
+    @property
     def inside(self) -> bool:
         return self.checked_in_at is not None and self.checked_out_at is None

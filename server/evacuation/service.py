@@ -21,7 +21,7 @@ from server.directory import service as directory
 from server.directory.scope import under
 from server.errors import DomainError, NotFound, StateConflict
 from server.evacuation import planning, policy
-from server.evacuation.kinds import EvacState
+from server.evacuation.kinds import EvacState, Mark
 from server.evacuation.records import EvacRecord, RowRecord, ZoneRecord
 from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Household
 from server.evacuation.trail import event, touch
@@ -359,7 +359,12 @@ async def trail_of(row_id: uuid.UUID) -> list[dict[str, Any]]:
     too), check-in and check-out, each escalation, with who did it."""
     events = await EvacEvent.select().where(EvacEvent.row_id == row_id).order_by(EvacEvent.at)
     names = await directory.person_names([e["actor_id"] for e in events if e["actor_id"]])
-    return [
-        {**e, "detail": as_json(e["detail"]) or {}, "actor": names.get(e["actor_id"], "")}
-        for e in events
-    ]
+    found = []
+    for e in events:
+        detail = as_json(e["detail"]) or {}
+        mark = detail.get("mark", "")
+        label = Mark(mark).label if mark in Mark.__members__ else ""
+        found.append(
+            {**e, "detail": detail, "actor": names.get(e["actor_id"], ""), "mark_label": label}
+        )
+    return found

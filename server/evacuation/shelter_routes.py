@@ -21,9 +21,11 @@ from server.web.render import render
 async def list_shelters(request: Request) -> Template:
     viewer = viewer_of(request)
     staff = bool(viewer.kinds & ON_DUTY)
-    found = await shelters.mine(viewer)
-    if staff:
-        found = await shelters.with_occupancy(await planning.shelter_rows_in(viewer.scope))
+    found = await (
+        shelters.with_occupancy(await planning.shelter_rows_in(viewer.scope))
+        if staff
+        else shelters.mine(viewer)
+    )
     context = {
         "shelters": found,
         "zones": await planning.zones_in(viewer.scope) if staff else [],

@@ -10,11 +10,13 @@ from typing import Any
 from server.evacuation.tables import EvacEvent, Evacuation
 from sync.batch import Batch, insert_rows
 
-#: a sync batch's scratch: events to write at its end, evacuations touched, rows read
+#: a sync batch's scratch: events to write at its end, evacuations touched, rows, their
+#: evacuations and the shelters named, read once for the group
 EVENTS = "evacuation.events"
 TOUCHED = "evacuation.touched"
 ROWS = "evacuation.rows"
 EVACUATIONS = "evacuation.evacuations"
+SHELTERS = "evacuation.shelters"
 
 
 def event_row(

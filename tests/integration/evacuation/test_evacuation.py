@@ -96,9 +96,7 @@ async def test_a_household_outside_ones_scope_cannot_be_marked(people) -> None:
     evacuation_id = await started(people["station"])
     roster = await rows(evacuation_id)
     theirs = mine(roster, people["grid2"])[0]
-    for who in ("grid1", "other_grid", "manager"):
-        if who == "manager":
-            continue  # a village cadre answers for the whole village (policy.RESPONSIBLE)
+    for who in ("grid1", "other_grid"):  # another grid of the village; another town
         refused = await mark(people[who], theirs["id"], {"mark": "self_moved"})
         assert not refused.accepted and "not on a roster you answer for" in refused.reason
     # a keeper marks only the households named for them, not the grid's others
