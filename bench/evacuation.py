@@ -4,8 +4,10 @@ villages, marked by 200 grid members' phones through the sync service the endpoi
 and the live board read while and after they mark.
 
 Prints marks/s and the board's p95 (30 reads: counts by village and zone, shelters, the first
-page of the unreached) after the marks, against the named baseline "1,000 households": the
-same steps on a roster of 1,000 in the same run. Targets: >= 1,000 marks/s, board p95 < 100 ms.
+page of the unreached) right after the marks and once the table's statistics are fresh (what
+autovacuum's ANALYZE does within a minute of a change this size), against the named
+baseline "1,000 households": the same steps on a roster of 1,000 in the same run.
+Targets: >= 1,000 marks/s, board p95 < 100 ms.
 """
 
 from __future__ import annotations
@@ -147,10 +149,14 @@ async def run(households: int, tag: str) -> dict:
         started_s = round(time.perf_counter() - start, 2)
         marked = await mark_all(evacuation_id)
         b = await board.board(await service.load(evacuation_id))
+        right_after = await board_p95(evacuation_id)
+        # what autovacuum does within a minute of a change this size: fresh statistics
+        await EvacRow.raw("ANALYZE evac_row")
         return {
             "households": households,
             "start_roster_s": started_s,
             "mark": marked,
+            "board_p95_right_after_ms": right_after,
             "board_p95_ms": await board_p95(evacuation_id),
             "board_counts_equal_marks": b.total.households - b.total.to_move == marked["marks"],
         }
@@ -181,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         f"evacuation {households} households, {r['mark']['phones']} phones (postgres): "
         f"{r['mark']['per_s']} marks/s (target >= 1,000; baseline 1,000 households "
         f"{base['mark']['per_s']}/s), board p95 {r['board_p95_ms']} ms (target < 100; "
+        f"{r['board_p95_right_after_ms']} ms before the statistics caught up; "
         f"baseline {base['board_p95_ms']} ms), roster of {households} in {r['start_roster_s']} s, "
         f"rejected {r['mark']['rejected']} -> {path}"
     )
