@@ -186,6 +186,8 @@ async def watchable(viewer: Viewer, evacuation_id: uuid.UUID) -> EvacRecord:
 
 def _answered_by(viewer: Viewer) -> Any:
     """The roster rows the viewer answers for, as a WHERE clause."""
+    if viewer.scope.everything:
+        return EvacRow.id.is_not_null()
     clause = EvacRow.keeper_id == viewer.person_id
     for prefix in policy.area_prefixes(viewer):
         clause = clause | under(EvacRow.area_path, prefix)

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.auth.service import Viewer
 from server.callups import warnings
+from server.directory.demo import CITY
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code
 from server.directory.tables import Person, Post
@@ -45,6 +46,7 @@ async def cast() -> dict[str, Viewer]:
         "chief": await holder(PostKind.flood_admin, QINGXI_VILLAGE),
         "other_grid": await holder(PostKind.grid_member, f"{TAOYUAN_VILLAGE}-01"),
         "manager": await holder(PostKind.village_committee, QINGXI_VILLAGE),
+        "admin": await holder(PostKind.admin, CITY[0]),
     }
 
 

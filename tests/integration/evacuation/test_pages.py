@@ -74,6 +74,9 @@ async def test_from_the_warning_to_the_report(demo, client: AsyncTestClient) -> 
     # the grid member: the home says what to do, one tap from the list of their households
     home = (await grid.get("/")).text
     assert "正在转移" in home and f"/evacuations/{evacuation_id}/mine" in home
+    # the city's administrator answers for every area: their home counts every household
+    admin_home = await (await acting(client, people["admin"])).get("/")
+    assert admin_home.status_code == 200 and f"/evacuations/{evacuation_id}/mine" in admin_home.text
     mine = (await grid.get(f"/evacuations/{evacuation_id}/mine")).text
     roster = await rows(evacuation_id)
     grid_path = f"{QINGXI_VILLAGE}-01"
