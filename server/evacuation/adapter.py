@@ -24,14 +24,16 @@ from server.evacuation.tables import EvacRow, Evacuation, Shelter
 from server.evacuation.trail import (
     EVACUATIONS,
     EVENTS,
+    REFUSALS,
     ROWS,
     SHELTERS,
+    UPDATES,
     event_row,
     flush_events,
     touch,
 )
 from server.i18n import N_, gettext
-from sync.batch import Batch
+from sync.batch import Batch, update_rows
 from sync.hlc import trusted_time
 from sync.merge import Outcome
 from sync.mutation import Mutation
@@ -201,19 +203,27 @@ class EvacRowAdapter(Adapter):
             # an unreached special-needs person is not safe: their escalation goes on
             if item["mark"] != Mark.unreached:
                 values["next_at"] = None
-            await EvacRow.update({getattr(EvacRow, k): v for k, v in values.items()}).where(
-                EvacRow.id == row["id"]
-            )
+            # written at the batch's end, one statement for the batch (flush)
+            pending = batch.scratch(UPDATES, dict)
+            pending[row["id"]] = {**pending.get(row["id"], {}), **values}
             row.update(values)
             if item["mark"] == Mark.refused:
-                await alerts.refused(evacuation, row, item["reason"])
+                batch.scratch(REFUSALS, list).append((evacuation, dict(row), item["reason"]))
         await touch(evacuation.id, batch)
 
     async def prefetch(self, record_ids: list[uuid.UUID], *, batch: Batch) -> None:
         await _read(record_ids, batch)
 
     async def flush(self, *, batch: Batch) -> None:
+        updates = batch.scratch(UPDATES, dict)
+        if updates:
+            await update_rows(EvacRow, dict(updates))
+            updates.clear()
         await flush_events(batch)
+        refusals = batch.scratch(REFUSALS, list)
+        told = list(refusals)
+        refusals.clear()
+        await alerts.refused_many(told)
 
     @staticmethod
     def labels() -> dict[str, str]:

@@ -29,9 +29,20 @@ async def village_chiefs(village_path: str) -> list[uuid.UUID]:
     return await holders_at(village_path, PostKind.flood_admin)
 
 
-async def refused(evacuation: EvacRecord, row: dict[str, Any], reason: str) -> None:
-    """A household refuses to move: the station hears of it at once, with the reason."""
-    note = Note(
+async def refused_many(refusals: list[tuple[EvacRecord, dict[str, Any], str]]) -> None:
+    """Households refuse to move: the station hears of each at once, with the reason (a
+    batch's stations looked up once for each village)."""
+    stations: dict[str, list[uuid.UUID]] = {}
+    for evacuation, row, reason in refusals:
+        village = row["village_path"] or row["area_path"]
+        if village not in stations:
+            stations[village] = await station_of(village)
+        for person in stations[village]:
+            await send_to(person, refused_note(evacuation, row, reason))
+
+
+def refused_note(evacuation: EvacRecord, row: dict[str, Any], reason: str) -> Note:
+    return Note(
         kind="evacuation",
         title=_prefix(evacuation)
         + gettext(N_("Refused to move: %(title)s"), title=evacuation.title),
@@ -40,8 +51,6 @@ async def refused(evacuation: EvacRecord, row: dict[str, Any], reason: str) -> N
         urgency="high",
         topic=f"evac-refused-{str(row['id'])[:8]}",
     )
-    for person in await station_of(row["area_path"]):
-        await send_to(person, note)
 
 
 def keeper_note(evacuation: EvacRecord, count: int) -> Note:

@@ -10,9 +10,11 @@ from typing import Any
 from server.evacuation.tables import EvacEvent, Evacuation
 from sync.batch import Batch, insert_rows
 
-#: a sync batch's scratch: events to write at its end, evacuations touched, rows, their
-#: evacuations and the shelters named, read once for the group
+#: a sync batch's scratch: events, rows' new marks and refusals to tell of, all at its end;
+#: evacuations touched; rows, their evacuations and the shelters named, read once for the group
 EVENTS = "evacuation.events"
+UPDATES = "evacuation.updates"
+REFUSALS = "evacuation.refusals"
 TOUCHED = "evacuation.touched"
 ROWS = "evacuation.rows"
 EVACUATIONS = "evacuation.evacuations"
