@@ -58,14 +58,27 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> None:
     asyncio.run(_with_database(settings, work))
 
 
-def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
-    """Import areas, places or people from a CSV file; any bad row and nothing is imported."""
-    from server.console.importer import run_import
+#: what _import_kinds() offers, named here so that `gridwatch --help` loads no table
+IMPORT_KINDS = ("areas", "places", "people", "shelters", "zones", "households")
 
+
+def _import_kinds() -> dict:
+    from server.console.importer import KINDS
+    from server.directory.scope import Scope
+    from server.evacuation.plan_import import import_kinds
+
+    return {**KINDS, **import_kinds(Scope.of(None, [], [], everything=True))}
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    """Import areas, places, people or evacuation plans (shelters, zones, households) from a
+    CSV file; any bad row and nothing is imported."""
     data = Path(args.file).read_bytes()
 
     async def work() -> None:
-        report = await run_import(args.kind, data, dry_run=args.dry_run)
+        from server.console.importer import run_import
+
+        report = await run_import(args.kind, data, dry_run=args.dry_run, kinds=_import_kinds())
         for line, message in report.errors:
             print(f"{args.file}:{line}: {message}", file=sys.stderr)
         print(report.summary(dry_run=args.dry_run))
@@ -256,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
             cmd.add_argument("--host", default=None)
             cmd.add_argument("--port", type=int, default=None)
         elif name == "import":
-            cmd.add_argument("kind", choices=["areas", "places", "people"])
+            cmd.add_argument("kind", choices=IMPORT_KINDS)
             cmd.add_argument("file")
             cmd.add_argument(
                 "--dry-run", action="store_true", help="check every row, change nothing"

@@ -37,6 +37,26 @@ HEADER_ALIASES = {
     "职务": "title",
     "密码": "password",
     "初始密码": "password",
+    # evacuation plans (server/evacuation/plan_import.py)
+    "安置点编码": "shelter_codes",
+    "安置场所编码": "shelter_codes",
+    "容量": "capacity",
+    "可容纳人数": "capacity",
+    "设施": "facilities",
+    "安全鉴定日期": "appraised_on",
+    "鉴定日期": "appraised_on",
+    "管理员手机号": "manager_mobile",
+    "负责人手机号": "manager_mobile",
+    "户编码": "code",
+    "危险区编码": "zone_code",
+    "户主": "head_name",
+    "户主姓名": "head_name",
+    "人数": "people",
+    "户籍人数": "people",
+    "包保人手机号": "keeper_mobile",
+    "特殊人员": "special",
+    "特殊群体": "special",
+    "备注": "note",
 }
 
 

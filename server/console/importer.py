@@ -1,11 +1,12 @@
-"""`gridwatch import areas|places|people FILE.csv`: every bad row is reported by line number,
-and a file with any bad row imports nothing (all rows go in one transaction or none do)."""
+"""`gridwatch import areas|places|people FILE.csv` (and the kinds other packages add, such as
+evacuation's plans): every bad row is reported by line number, and a file with any bad row
+imports nothing (all rows go in one transaction or none do)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from server import db
@@ -16,16 +17,10 @@ from server.directory.records import AreaRecord
 from server.directory.service import area_by_code, place_by_code
 from server.i18n import N_, gettext
 
-REQUIRED = {
-    "areas": ("code", "name", "level"),
-    "places": ("code", "name", "kind", "grid_code"),
-    "people": ("name", "mobile", "post"),
-}
-
 
 @dataclass
 class Report:
-    kind: str
+    kind: str  # the label's message id: 区域, 场所, 人员...
     encoding: str = ""
     rows: int = 0
     created: int = 0
@@ -51,7 +46,7 @@ class Report:
                 "%(kind)s: %(rows)s rows (%(encoding)s), %(created)s new, %(skipped)s already "
                 "registered, %(errors)s errors: %(verdict)s"
             ),
-            kind=gettext(KINDS[self.kind]),
+            kind=gettext(self.kind),
             rows=self.rows,
             encoding=self.encoding,
             created=self.created,
@@ -61,7 +56,6 @@ class Report:
         )
 
 
-KINDS = {"areas": N_("Areas"), "places": N_("Places"), "people": N_("People")}
 #: a row typed with full-width commas is one cell: said once, not as 4-5 problems
 FULL_WIDTH = N_(
     "This row is separated by full-width commas (，): save the file with ASCII commas (,)."
@@ -69,15 +63,30 @@ FULL_WIDTH = N_(
 
 
 Step = Callable[[], Awaitable[None]]
+Rows = list[tuple[int, dict[str, str]]]
 
 
-async def run_import(kind: str, data: bytes, *, dry_run: bool) -> Report:
+@dataclass(frozen=True)
+class ImportKind:
+    """What a file of one kind holds: its label, the columns it must have, and the planner
+    that checks every row (errors into the report) and returns the steps that write them."""
+
+    label: str
+    required: tuple[str, ...]
+    planner: Callable[[Rows, Report], Awaitable[list[Step]]]
+
+
+async def run_import(
+    kind: str, data: bytes, *, dry_run: bool, kinds: Mapping[str, ImportKind] | None = None
+) -> Report:
+    """`kinds`: the kinds this caller may import (the directory's by default)."""
+    wanted = (kinds or KINDS)[kind]
     names, rows, encoding = read_rows(data)
-    report = Report(kind=kind, encoding=encoding, rows=len(rows))
+    report = Report(kind=wanted.label, encoding=encoding, rows=len(rows))
     if len(names) == 1 and "，" in names[0]:
         report.error(1, FULL_WIDTH)
         return report
-    missing = [c for c in REQUIRED[kind] if c not in names]
+    missing = [c for c in wanted.required if c not in names]
     if missing:
         report.error(1, (N_("Missing columns: %(columns)s"), {"columns": ", ".join(missing)}))
         return report
@@ -88,11 +97,7 @@ async def run_import(kind: str, data: bytes, *, dry_run: bool) -> Report:
             report.error(line, FULL_WIDTH)
         else:
             typed.append((line, row))
-    rows = typed
-    from server.console.people_import import plan_people
-
-    planner = {"areas": _plan_areas, "places": _plan_places, "people": plan_people}[kind]
-    steps = await planner(rows, report)
+    steps = await wanted.planner(typed, report)
     if report.errors or dry_run:
         return report
     async with db.current().write():  # one transaction: all rows or none
@@ -132,14 +137,14 @@ async def _plan_areas(rows: list[tuple[int, dict[str, str]]], report: Report) ->
         center, coord_problem = rules.parse_coordinates(
             row.get("center_lat", ""), row.get("center_lng", "")
         )
-        polygon, polygon_problem = _polygon(row.get("polygon", ""))
+        polygon, polygon_problem = parse_polygon(row.get("polygon", ""))
         problems += [coord_problem, polygon_problem]
         if code in planned:
             problems.append((N_("Code %(code)s appears twice in the file"), {"code": code}))
         elif not any(problems) and await area_by_code(code):
             report.skipped += 1  # already registered: left as it is
             continue
-        if _report_all(report, line, problems):
+        if report_all(report, line, problems):
             continue
         # Stands in for the area until it exists: later rows only need its code and level.
         planned[code] = AreaRecord(
@@ -150,7 +155,7 @@ async def _plan_areas(rows: list[tuple[int, dict[str, str]]], report: Report) ->
     return steps
 
 
-def _report_all(report: Report, line: int, problems: list[rules.Problem | None]) -> bool:
+def report_all(report: Report, line: int, problems: list[rules.Problem | None]) -> bool:
     found = [p for p in problems if p]
     for problem in found:
         report.error(line, problem)
@@ -174,7 +179,7 @@ def _area_step(
     return step
 
 
-def _polygon(text: str) -> tuple[dict | None, rules.Problem | None]:
+def parse_polygon(text: str) -> tuple[dict | None, rules.Problem | None]:
     if not text:
         return None, None
     try:
@@ -213,7 +218,7 @@ async def _plan_places(rows: list[tuple[int, dict[str, str]]], report: Report) -
         if code in seen:
             problems.append((N_("Code %(code)s appears twice in the file"), {"code": code}))
         seen.add(code)
-        if _report_all(report, line, problems):
+        if report_all(report, line, problems):
             continue
         if await place_by_code(code):
             report.skipped += 1
@@ -246,3 +251,16 @@ def _place_step(
         )  # type: ignore[arg-type]
 
     return step
+
+
+async def _plan_people(rows: Rows, report: Report) -> list[Step]:
+    from server.console.people_import import plan_people
+
+    return await plan_people(rows, report)
+
+
+KINDS = {
+    "areas": ImportKind(N_("Areas"), ("code", "name", "level"), _plan_areas),
+    "places": ImportKind(N_("Places"), ("code", "name", "kind", "grid_code"), _plan_places),
+    "people": ImportKind(N_("People"), ("name", "mobile", "post"), _plan_people),
+}

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from server.auth.passwords import hash_password, password_problem, verify_password
-from server.console.importer import Report, Step, _report_all
+from server.console.importer import Report, Step, report_all
 from server.directory import admin, rules
 from server.directory.kinds import PostKind
 from server.directory.service import (
@@ -57,7 +57,7 @@ async def plan_people(rows: list[tuple[int, dict[str, str]]], report: Report) ->
         superior = row.get("superior_mobile", "").replace(" ", "")
         if superior and not any(problems):
             problems.append(await _check_superior(superior, path, planned))
-        if _report_all(report, line, problems):
+        if report_all(report, line, problems):
             continue
         names[mobile] = name
         planned.setdefault(mobile, []).append(_Planned(kind, path))

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from server import db
 from server.directory.records import AreaRecord
 from server.directory.scope import Scope, under
@@ -154,6 +156,22 @@ async def zones_under(paths: list[str]) -> list[ZoneRecord]:
         clause = clause | under(DangerZone.area_path, path)
     rows = await DangerZone.select().where(clause & DangerZone.active.eq(True))
     return [ZoneRecord.from_row(r) for r in rows]
+
+
+async def household_counts(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    """Zone -> (households, of them with special-needs people), active ones, one query."""
+    if not zone_ids:
+        return {}
+    rows = await (
+        Household.select(
+            Household.zone_id,
+            QueryString("COUNT(*)", alias="households"),
+            QueryString("SUM(CASE WHEN special THEN 1 ELSE 0 END)", alias="special"),
+        )
+        .where(Household.zone_id.is_in(zone_ids) & Household.active.eq(True))
+        .group_by(Household.zone_id)
+    )
+    return {r["zone_id"]: (r["households"], int(r["special"] or 0)) for r in rows}
 
 
 async def zones_by_id(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, ZoneRecord]:

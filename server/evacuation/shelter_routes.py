@@ -1,5 +1,6 @@
 """Shelter pages: the shelters one manages (or, for staff, those of their areas with their
-planning flags and the danger zones that go to them), and the door: check-in and check-out."""
+planning flags, the danger zones that go to them and the import of plans from CSV), and the
+door: check-in and check-out."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server import localtime
-from server.auth.access import ON_DUTY, SIGNED_IN, allow, viewer_of
+from server.auth.access import ON_DUTY, SIGNED_IN, STAFF, allow, viewer_of
+from server.console.importer import Report, run_import
 from server.errors import DomainError
 from server.evacuation import planning, shelters
+from server.evacuation.plan_import import import_kinds
 from server.i18n import N_, gettext
 from server.web.render import render
 
 
-@get("/shelters", opt=allow(SIGNED_IN))
-async def list_shelters(request: Request) -> Template:
+async def _list_context(request: Request) -> dict:
     viewer = viewer_of(request)
     staff = bool(viewer.kinds & ON_DUTY)
     found = await (
@@ -26,12 +28,42 @@ async def list_shelters(request: Request) -> Template:
         if staff
         else shelters.mine(viewer)
     )
-    context = {
+    zones = await planning.zones_in(viewer.scope) if staff else []
+    return {
         "shelters": found,
-        "zones": await planning.zones_in(viewer.scope) if staff else [],
+        "zones": zones,
+        "households": await planning.household_counts([z.id for z in zones]),
+        "planner": bool(viewer.kinds & STAFF),
         "today": localtime.today(),
+        "report": None,
+        "kind": "shelters",
     }
-    return render(request, "evacuation/shelters.html", context)
+
+
+@get("/shelters", opt=allow(SIGNED_IN))
+async def list_shelters(request: Request) -> Template:
+    return render(request, "evacuation/shelters.html", await _list_context(request))
+
+
+@post("/shelters/import", opt=allow(STAFF), status_code=200)
+async def import_plans(request: Request) -> Template:
+    """A CSV of shelters, danger zones or households, within the staff member's areas;
+    "check" only reports. The page shows every bad row by line, or what was imported."""
+    form = await request.form()
+    kinds = import_kinds(viewer_of(request).scope)
+    kind = form.get("kind") if form.get("kind") in kinds else "shelters"
+    upload = form.get("file")
+    data = await upload.read() if hasattr(upload, "read") else b""
+    if data:
+        report = await run_import(kind, data, dry_run=form.get("check") == "1", kinds=kinds)
+    else:
+        report = Report(kinds[kind].label)
+        report.error(0, N_("Choose a CSV file to import."))
+    context = await _list_context(request)
+    context.update(report=report, kind=kind, checked=form.get("check") == "1")
+    return render(
+        request, "evacuation/shelters.html", context, status_code=422 if report.errors else 200
+    )
 
 
 async def _door_context(request: Request, shelter_id: uuid.UUID, error: str = "") -> dict:
@@ -72,4 +104,4 @@ async def check_out(
     return Redirect(f"/shelters/{shelter_id}", status_code=303)
 
 
-ROUTES = [list_shelters, show_shelter, check_in, check_out]
+ROUTES = [list_shelters, import_plans, show_shelter, check_in, check_out]

@@ -194,6 +194,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/evacuations/{evacuation_id:uuid}/report.xlsx"): ISSUERS,
     ("GET", "/shelters"): SIGNED_IN,
     ("GET", "/shelters/{shelter_id:uuid}"): SIGNED_IN,
+    ("POST", "/shelters/import"): STAFF,
     ("POST", "/shelters/{shelter_id:uuid}/checkin"): SIGNED_IN,
     ("POST", "/shelters/{shelter_id:uuid}/checkout/{row_id:uuid}"): SIGNED_IN,
 }

@@ -508,6 +508,7 @@ ELSEWHERE = {
     ("POST", "/sync/announce"): "the sync engine: sync/test_fuzz",
     ("PUT", "/media/uploads/{sha:str}"): "one's own unfinished upload (media/test_uploads)",
     ("POST", "/warnings/cap"): "issuers only (test_access_matrix); scope: callups/test_cap",
+    ("POST", "/shelters/import"): "staff (test_access_matrix); scope: evacuation/test_plan_import",
 }
 #: the reward rules and the block list are the city's: bureau staff and admins set them
 BUREAU_KINDS = {"admin", "district_bureau", "district_bureau_other", "city_bureau"}

@@ -1,0 +1,55 @@
+"""A station imports its evacuation plans on a 375x667 phone: a file saved by Excel (GBK) with
+one bad row is refused with the line said and nothing imported; the corrected file imports,
+and the new zone shows with its households."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser
+
+from server.settings import sqlite_path
+from tests.e2e.test_day_in_the_field import Steps
+from tests.e2e.test_evacuation import holder, signed_in
+from tests.live import LiveServer
+
+HEADER = "户编码,危险区编码,网格编码,户主,人数,特殊人员\n"
+GOOD = "339901002001-H701,WX-QX-01,339901002001-01,卫大,3,\n"
+BAD = "339901002001-H702,WX-QX-01,339901002001-01,蒋二,两个,\n"
+
+
+async def test_a_station_imports_households_on_a_phone(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    db = str(sqlite_path(live_server.env["DATABASE_URL"]))
+    steps = Steps(tmp_path)
+    _context, page = await signed_in(
+        browser, live_server, holder(db, "station_staff", "%/339901002/")
+    )
+    await page.goto(live_server.url + "/shelters")
+    zone = page.locator("#zones li", has_text="清溪村低洼易涝区")
+    assert "6户" in await zone.inner_text()
+    form = page.locator("#plan-import form")
+    await form.locator("select[name=kind]").select_option("households")
+    bad = tmp_path / "households.csv"
+    bad.write_bytes((HEADER + GOOD + BAD).encode("gbk"))
+    await form.locator("input[type=file]").set_input_files(bad)
+    await steps.shot(page, "import-chosen")
+    await form.locator("button[type=submit]").click()
+    errors = page.locator("#import-errors")
+    await errors.wait_for()
+    assert "第3行" in await errors.inner_text()
+    await steps.shot(page, "import-refused")
+    assert "6户" in await page.locator("#zones li", has_text="清溪村低洼易涝区").inner_text()
+
+    good = tmp_path / "households-fixed.csv"
+    good.write_bytes((HEADER + GOOD + BAD.replace("两个", "2")).encode("gbk"))
+    form = page.locator("#plan-import form")
+    await form.locator("select[name=kind]").select_option("households")
+    await form.locator("input[type=file]").set_input_files(good)
+    await form.locator("button[type=submit]").click()
+    await page.locator("#import-report", has_text="新增2").wait_for()
+    assert "8户" in await page.locator("#zones li", has_text="清溪村低洼易涝区").inner_text()
+    await steps.shot(page, "import-done")
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
