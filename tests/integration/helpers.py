@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from litestar.testing import AsyncTestClient
 
 from server.directory.demo import DEMO_PASSWORD
 from server.directory.kinds import PostKind
 from server.directory.service import first_holders
+from server.settings import ROOT
 
 
 async def csrf_token(client: AsyncTestClient) -> str:
@@ -33,3 +36,14 @@ async def demo_mobile(kind: PostKind) -> str:
     """The demo person holding the first post of this kind."""
     [(_, person, _where)] = await first_holders([kind])
     return person.mobile
+
+
+def gridwatch(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `gridwatch` command run as the operator runs it, on the test's database."""
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"DATABASE_URL": database_url, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
+    )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from server.auth import service as auth
@@ -12,7 +9,7 @@ from server.console.importer import run_import
 from server.directory.kinds import PostKind
 from server.directory.service import area_by_code, person_by_mobile, place_by_code, posts_of
 from server.directory.tables import Area, Person, Place
-from server.settings import ROOT
+from tests.integration.helpers import gridwatch
 
 pytestmark = pytest.mark.db
 
@@ -156,13 +153,7 @@ def test_cli_dry_run_reports_lines(tmp_path, database_url: str) -> None:
     bad.write_bytes(
         "code,name,level,parent_code\n339900,临江市,city,\n1,坏,town,339900\n".encode("gbk")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "import", "areas", str(bad), "--dry-run"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"DATABASE_URL": database_url, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
-    )
+    result = gridwatch(database_url, "import", "areas", str(bad), "--dry-run")
     assert result.returncode == 1
     assert f"{bad}:3:" in result.stderr
     assert "未导入任何内容" in result.stdout  # the summary in the operator's language

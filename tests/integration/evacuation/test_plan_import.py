@@ -5,8 +5,6 @@ page's upload and the command line."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -16,10 +14,9 @@ from server.directory.scope import Scope
 from server.evacuation import service
 from server.evacuation.plan_import import import_kinds
 from server.evacuation.tables import DangerZone, EvacRow, Household, Resident, Shelter
-from server.settings import ROOT
 from tests.integration.evacuation.people import cast
 from tests.integration.evacuation.test_pages import acting
-from tests.integration.helpers import post_form
+from tests.integration.helpers import gridwatch, post_form
 
 pytestmark = pytest.mark.db
 
@@ -138,12 +135,6 @@ def test_the_command_line_imports_plans(tmp_path, database_url: str) -> None:
     bad.write_bytes(
         "编码,名称,类型,区域编码,安置点编码\nWX-1,甲,火山,339900,BN-NONE\n".encode("gbk")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "import", "zones", str(bad), "--dry-run"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"DATABASE_URL": database_url, "SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
-    )
+    result = gridwatch(database_url, "import", "zones", str(bad), "--dry-run")
     assert result.returncode == 1, result.stderr
     assert f"{bad}:2:" in result.stderr and "未导入任何内容" in result.stdout
