@@ -12,9 +12,12 @@ from piccolo.querystring import QueryString
 from server import db
 from server.directory.records import AreaRecord
 from server.directory.scope import Scope, under
+from server.directory.service import contacts, holders_of_posts
+from server.errors import NotFound
 from server.evacuation.kinds import Need, ShelterLevel, ZoneKind
 from server.evacuation.records import ZoneRecord
 from server.evacuation.tables import DangerZone, Household, Resident, Shelter
+from server.i18n import N_
 from sync.batch import insert_rows
 
 
@@ -206,3 +209,44 @@ async def residents_of(household_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[d
         for r in people:
             r["need_label"] = Need(r["need"]).label if r["need"] in Need.__members__ else ""
     return found
+
+
+@dataclass(frozen=True)
+class Card:
+    """A household's 转移明白卡: where they go and who comes for them, and the code the
+    shelter's door scans."""
+
+    code: str
+    head_name: str
+    people: int
+    address: str
+    special: bool
+    keeper: tuple[str, str] | None  # (name, mobile)
+
+
+async def cards_of(zone: ZoneRecord) -> list[Card]:
+    """The zone's active households by code, each with its keeper's name and mobile."""
+    households = (
+        await Household.select()
+        .where((Household.zone_id == zone.id) & Household.active.eq(True))
+        .order_by(Household.code)
+    )
+    holders = await holders_of_posts(
+        [h["keeper_post_id"] for h in households if h["keeper_post_id"]]
+    )
+    people = await contacts(list(holders.values()))
+    return [
+        Card(
+            h["code"], h["head_name"], h["people"], h["address"], h["special"],
+            people.get(holders.get(h["keeper_post_id"])),  # type: ignore[arg-type]
+        )
+        for h in households
+    ]  # fmt: skip
+
+
+async def zone_in(scope: Scope, zone_id: uuid.UUID) -> ZoneRecord:
+    """A zone of the viewer's areas (NotFound otherwise)."""
+    row = await DangerZone.select().where(DangerZone.id == zone_id).first()
+    if row is None or not scope.covers_path(row["area_path"]):
+        raise NotFound(N_("This danger zone is not one of yours."))
+    return ZoneRecord.from_row(row)

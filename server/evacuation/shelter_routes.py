@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from server import localtime
 from server.auth.access import ON_DUTY, SIGNED_IN, STAFF, allow, viewer_of
 from server.console.importer import Report, run_import
+from server.directory.qr import svg_of
 from server.errors import DomainError
 from server.evacuation import planning, shelters
 from server.evacuation.plan_import import import_kinds
@@ -71,6 +72,20 @@ async def _door_context(request: Request, shelter_id: uuid.UUID, error: str = ""
     return {"d": await shelters.door(shelter), "error": error, "code": ""}
 
 
+@get("/shelters/zones/{zone_id:uuid}/cards", opt=allow(ON_DUTY))
+async def zone_cards(request: Request, zone_id: FromPath[uuid.UUID]) -> Template:
+    """Printable 转移明白卡 of a zone's households: the shelter planned, the keeper, and the
+    household's code as a QR code for the shelter's door to scan."""
+    zone = await planning.zone_in(viewer_of(request).scope, zone_id)
+    planned = await planning.shelters_by_id(zone.shelter_ids)
+    context = {
+        "zone": zone,
+        "shelters": [planned[s] for s in zone.shelter_ids if s in planned],
+        "cards": [(c, svg_of(c.code, c.code, scale=3)) for c in await planning.cards_of(zone)],
+    }
+    return render(request, "evacuation/cards.html", context)
+
+
 @get("/shelters/{shelter_id:uuid}", opt=allow(SIGNED_IN))
 async def show_shelter(request: Request, shelter_id: FromPath[uuid.UUID]) -> Template:
     return render(request, "evacuation/shelter.html", await _door_context(request, shelter_id))
@@ -104,4 +119,4 @@ async def check_out(
     return Redirect(f"/shelters/{shelter_id}", status_code=303)
 
 
-ROUTES = [list_shelters, import_plans, show_shelter, check_in, check_out]
+ROUTES = [list_shelters, import_plans, zone_cards, show_shelter, check_in, check_out]

@@ -1,15 +1,17 @@
-"""A station imports its evacuation plans on a 375x667 phone: a file saved by Excel (GBK) with
-one bad row is refused with the line said and nothing imported; the corrected file imports,
-and the new zone shows with its households."""
+"""Evacuation plans on a 375x667 phone: a station imports households from a file saved by
+Excel (GBK): one bad row is refused with the line said and nothing imported; the corrected
+file imports, and the zone shows its households. The zone's cards print with each household's
+QR code, and the shelter's door checks a household in from a photo of its card."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import segno
 from playwright.async_api import Browser
 
 from server.settings import sqlite_path
-from tests.e2e.test_day_in_the_field import Steps
+from tests.e2e.test_day_in_the_field import Steps, query
 from tests.e2e.test_evacuation import holder, signed_in
 from tests.live import LiveServer
 
@@ -53,3 +55,47 @@ async def test_a_station_imports_households_on_a_phone(
     await steps.shot(page, "import-done")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+async def test_a_card_scanned_at_the_door_checks_the_household_in(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    db = str(sqlite_path(live_server.env["DATABASE_URL"]))
+    url = live_server.url
+    steps = Steps(tmp_path)
+    _context, station = await signed_in(
+        browser, live_server, holder(db, "station_staff", "%/339901002/")
+    )
+    await station.goto(url + "/shelters")
+    zone = station.locator("#zones li", has_text="清溪村低洼易涝区")
+    await zone.get_by_role("link", name="打印明白卡").click()
+    cards = station.locator("[data-card]")
+    await cards.first.wait_for()
+    [(households,)] = query(
+        db,
+        "SELECT COUNT(*) FROM household h JOIN danger_zone z ON z.id = h.zone_id"
+        " WHERE z.code = 'WX-QX-01' AND h.active",
+    )
+    assert await cards.count() == households >= 6
+    code = await cards.first.get_attribute("data-card")
+    assert code and "去往：清溪村文化礼堂避灾安置点" in await cards.first.inner_text()
+    await steps.shot(station, "cards")
+
+    await station.goto(url + "/evacuations/new")
+    await station.locator("input[name=title]").fill("清溪村低洼易涝区转移")
+    await station.locator("label", has_text="清溪村低洼易涝区").locator("input").check()
+    await station.get_by_role("button", name="启动转移").click()
+    await station.locator("[data-board-src]").wait_for()
+
+    _m, manager = await signed_in(
+        browser, live_server, holder(db, "village_committee", "%/339901002001/")
+    )
+    await manager.locator("#my-shelters a").first.click()
+    await manager.locator("#checkin-form").wait_for()
+    await steps.shot(manager, "door")
+    photo = tmp_path / "card.png"
+    segno.make(code, error="m", micro=False).save(str(photo), scale=8, border=4)
+    await manager.locator("#checkin-form input[data-scan-still]").set_input_files(photo)
+    inside = manager.locator("#inside li", has_text=code)
+    await inside.wait_for()
+    await steps.shot(manager, "door-scanned")

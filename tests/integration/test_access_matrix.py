@@ -195,6 +195,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/shelters"): SIGNED_IN,
     ("GET", "/shelters/{shelter_id:uuid}"): SIGNED_IN,
     ("POST", "/shelters/import"): STAFF,
+    ("GET", "/shelters/zones/{zone_id:uuid}/cards"): ISSUERS,
     ("POST", "/shelters/{shelter_id:uuid}/checkin"): SIGNED_IN,
     ("POST", "/shelters/{shelter_id:uuid}/checkout/{row_id:uuid}"): SIGNED_IN,
 }

@@ -14,6 +14,7 @@ import { watchPinMaps } from "./pin-map.js";
 import { watchPrefill } from "./prefill.js";
 import { watchPrintButtons } from "./print.js";
 import { watchPushSettings } from "./push.js";
+import { watchDoors } from "./qr-scan.js";
 import { watchQueuedLists } from "./queued-lists.js";
 import { startReplay } from "./replay-triggers.js";
 import { watchTipoffs } from "./tipoff-queue.js";
@@ -41,6 +42,7 @@ watchPushSettings(document);
 watchLive(document);
 watchBoards(document);
 watchPatrols(document);
+watchDoors(document);
 watchTrackMaps(document);
 watchTipoffs(document);
 watchChosenPhotos(document); // what a plain file input chose

@@ -6,7 +6,7 @@
 import { follow } from "./geo.js";
 import { enqueue, replay } from "./outbox.js";
 import { listen } from "./changes.js";
-import { canStream, scanStill, scanStream, tokenOf } from "./qr-scan.js";
+import { tokenOf, wireScanner } from "./qr-scan.js";
 
 const KEEP_METRES = 5;
 const KEEP_MS = 30_000;
@@ -151,7 +151,7 @@ function setUp(doc) {
       }
     });
   });
-  wireScanner(page);
+  wireCheckpointScanner(page);
   // once the check-ins are on the server, its verdict beside each: counted, or flagged and why
   const verdicts = async () => {
     if (!done.size || !navigator.onLine || !page.isConnected) return;
@@ -181,20 +181,11 @@ function setUp(doc) {
 }
 
 /**
- * The QR buttons of the checkpoints: the live camera in a full-screen view, or a still photo
- * of the plate; what is read fills the checkpoint's code. Typing stays possible throughout.
+ * The QR buttons of the checkpoints: what is read fills the checkpoint's code.
  * @param {HTMLElement} page
  */
-function wireScanner(page) {
-  const view = page.querySelector("[data-scanner]");
-  const video = view?.querySelector("video");
-  if (!(view instanceof HTMLElement) || !(video instanceof HTMLVideoElement)) return;
-  /** @type {AbortController | null} */
-  let scanning = null;
-  const close = () => { scanning?.abort(); scanning = null; view.hidden = true; };
-  view.querySelector("[data-scan-cancel]")?.addEventListener("click", close);
-  /** @param {HTMLFormElement} form @param {string | null} text @param {string} otherwise */
-  const fill = (form, text, otherwise) => {
+function wireCheckpointScanner(page) {
+  wireScanner(page, (form, text, otherwise) => {
     const said = form.querySelector("[data-scan-said]");
     if (!text) {
       if (said) said.textContent = otherwise;
@@ -208,28 +199,5 @@ function wireScanner(page) {
     const code = form.querySelector("input[name=method][value=code]");
     if (code instanceof HTMLInputElement) code.checked = true;
     if (said) said.textContent = `${page.dataset.scanRead || ""} ${token}`;
-  };
-  page.querySelectorAll("[data-scan]").forEach((button) => button.addEventListener("click", async () => {
-    const form = button.closest("form");
-    if (!form) return;
-    if (!canStream()) return fill(form, null, page.dataset.scanFailed || "");
-    scanning?.abort();
-    const mine = new AbortController();
-    scanning = mine;
-    view.hidden = false;
-    try {
-      const text = await scanStream(video, mine.signal);
-      if (text) fill(form, text, "");
-    } catch {
-      fill(form, null, page.dataset.scanFailed || "");
-    } finally {
-      if (scanning === mine) close();
-    }
-  }));
-  page.querySelectorAll("input[data-scan-still]").forEach((input) => input.addEventListener("change", async () => {
-    if (!(input instanceof HTMLInputElement) || !input.form || !input.files?.[0]) return;
-    const text = await scanStill(input.files[0]).catch(() => null);
-    input.value = "";
-    fill(input.form, text, page.dataset.scanNone || "");
-  }));
+  });
 }

@@ -99,3 +99,70 @@ export async function scanStill(file) {
     bitmap.close();
   }
 }
+
+/**
+ * The scan buttons of a page: `[data-scan]` opens the live camera in the full-screen
+ * `[data-scanner]` view, `input[data-scan-still]` reads a still photo; what is read (or null,
+ * with the message to show: the page's data-scan-failed or data-scan-none) goes to `fill`
+ * with the button's form. Typing stays possible throughout.
+ * @param {HTMLElement} page
+ * @param {(form: HTMLFormElement, text: string | null, otherwise: string) => void} fill
+ */
+export function wireScanner(page, fill) {
+  const view = page.querySelector("[data-scanner]");
+  const video = view?.querySelector("video");
+  if (!(view instanceof HTMLElement) || !(video instanceof HTMLVideoElement)) return;
+  /** @type {AbortController | null} */
+  let scanning = null;
+  const close = () => { scanning?.abort(); scanning = null; view.hidden = true; };
+  view.querySelector("[data-scan-cancel]")?.addEventListener("click", close);
+  page.querySelectorAll("[data-scan]").forEach((button) => button.addEventListener("click", async () => {
+    const form = button.closest("form");
+    if (!form) return;
+    if (!canStream()) return fill(form, null, page.dataset.scanFailed || "");
+    scanning?.abort();
+    const mine = new AbortController();
+    scanning = mine;
+    view.hidden = false;
+    try {
+      const text = await scanStream(video, mine.signal);
+      if (text) fill(form, text, "");
+    } catch {
+      fill(form, null, page.dataset.scanFailed || "");
+    } finally {
+      if (scanning === mine) close();
+    }
+  }));
+  page.querySelectorAll("input[data-scan-still]").forEach((input) => input.addEventListener("change", async () => {
+    if (!(input instanceof HTMLInputElement) || !input.form || !input.files?.[0]) return;
+    const text = await scanStill(input.files[0]).catch(() => null);
+    input.value = "";
+    fill(input.form, text, page.dataset.scanNone || "");
+  }));
+}
+
+/**
+ * A shelter's door (`[data-door]`): a household's card scanned fills its code and checks
+ * the household in at once (the form posts; a wrong code comes back with its message).
+ * @param {Document} doc
+ */
+export function watchDoors(doc) {
+  const setUp = () => {
+    const page = doc.querySelector("[data-door]");
+    if (!(page instanceof HTMLElement) || page.dataset.ready) return;
+    page.dataset.ready = "1";
+    wireScanner(page, (form, text, otherwise) => {
+      const said = form.querySelector("[data-scan-said]");
+      const input = form.elements.namedItem("code");
+      if (!text || !(input instanceof HTMLInputElement)) {
+        if (said) said.textContent = otherwise;
+        return;
+      }
+      input.value = text.trim().slice(0, 40);
+      if (said) said.textContent = `${page.dataset.scanRead || ""} ${input.value}`;
+      form.requestSubmit();
+    });
+  };
+  doc.addEventListener("htmx:load", setUp);
+  setUp();
+}

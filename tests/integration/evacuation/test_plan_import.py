@@ -129,6 +129,12 @@ async def test_a_station_plans_within_its_town_on_the_page(demo, client: AsyncTe
     grid = await acting(client, people["grid1"])
     assert 'id="plan-import"' not in (await grid.get("/shelters")).text
 
+    # the cards of a zone of theirs print; another county's zone is not theirs
+    zones = {z["code"]: z["id"] for z in await DangerZone.select(DangerZone.code, DangerZone.id)}
+    cards = (await station.get(f"/shelters/zones/{zones['WX-QX-01']}/cards")).text
+    assert cards.count("data-card=") == 6 and "339901002001-H001" in cards
+    assert (await station.get(f"/shelters/zones/{zones['WX-TY-01']}/cards")).status_code == 404
+
 
 def test_the_command_line_imports_plans(tmp_path, database_url: str) -> None:
     bad = tmp_path / "zones.csv"
