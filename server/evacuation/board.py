@@ -136,6 +136,30 @@ async def shelters_of(evacuation: EvacRecord, zones: list[ZoneRecord]) -> list[S
     return await shelters.with_occupancy(rows)
 
 
+@dataclass(frozen=True)
+class Figures:
+    """Totals over evacuations of one kind: real ones or drills, never mixed."""
+
+    evacuations: int
+    tally: Tally
+
+
+async def figures(evacuations: list[EvacRecord]) -> tuple[Figures, Figures]:
+    """(real, drills) over these evacuations: one grouped query over their rosters."""
+    drill = {e.id: e.drill for e in evacuations}
+    totals = {False: Tally(), True: Tally()}
+    if drill:
+        rows = await (
+            EvacRow.select(EvacRow.evacuation_id, *_COLUMNS)
+            .where(EvacRow.evacuation_id.is_in(list(drill)) & EvacRow.removed.eq(False))
+            .group_by(EvacRow.evacuation_id)
+        )
+        for row in rows:
+            totals[drill[row["evacuation_id"]]].add(_tally(row))
+    counts = {flag: sum(1 for d in drill.values() if d is flag) for flag in (False, True)}
+    return Figures(counts[False], totals[False]), Figures(counts[True], totals[True])
+
+
 async def version(evacuation_id: Any) -> int:
     row = await Evacuation.select(Evacuation.version).where(Evacuation.id == evacuation_id).first()
     return row["version"] if row else -1

@@ -34,9 +34,10 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 @get("/evacuations", opt=allow(ON_DUTY))
 async def list_evacuations(request: Request) -> Template:
-    return render(
-        request, "evacuation/list.html", {"evacuations": await service.listing(viewer_of(request))}
-    )
+    evacuations = await service.listing(viewer_of(request))
+    real, drills = await board.figures(evacuations)
+    context = {"evacuations": evacuations, "real": real, "drills": drills}
+    return render(request, "evacuation/list.html", context)
 
 
 @get("/evacuations/new", opt=allow(ON_DUTY))

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from server.callups.tables import EarlyWarning
-from server.evacuation import board, escalation, export, service, shelters
+from server.evacuation import board, escalation, export, planning, service, shelters
 from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Shelter
 from server.notify.tables import Message
-from tests.integration.evacuation.people import cast, mark, rows, started
+from tests.integration.evacuation.people import TAOYUAN_VILLAGE, cast, mark, rows, started
 
 pytestmark = pytest.mark.db
 
@@ -248,3 +248,19 @@ async def test_only_staff_over_the_villages_watch(people) -> None:
     assert (await service.get(people["grid1"], evacuation_id)).id == evacuation_id
     with pytest.raises(Exception, match="cannot see it"):
         await service.get(people["other_grid"], evacuation_id)
+
+
+async def test_drills_are_counted_apart(people) -> None:
+    real = await started(people["station"])
+    taoyuan = [z.id for z in await planning.zones_in(people["admin"].scope)
+               if z.area_path.endswith(f"/{TAOYUAN_VILLAGE}/")]  # fmt: skip
+    drill = await service.start(people["admin"], service.Start("山洪演练", taoyuan, drill=True))
+    drilled = await rows(drill)
+    await mark(people["admin"], drilled[0]["id"], {"mark": "self_moved"})
+    marked = await rows(real)
+    await mark(people["grid1"], mine(marked, people["grid1"])[0]["id"], {"mark": "self_moved"})
+    listed = await service.listing(people["admin"])
+    real_figures, drill_figures = await board.figures(listed)
+    assert (real_figures.evacuations, real_figures.tally.households) == (1, len(marked))
+    assert (drill_figures.evacuations, drill_figures.tally.households) == (1, len(drilled))
+    assert real_figures.tally.safe == drill_figures.tally.safe == 1

@@ -70,6 +70,8 @@ async def test_from_the_warning_to_the_report(demo, client: AsyncTestClient) -> 
     evacuation_id = uuid.UUID(evacuation.rsplit("/", 1)[1])
     board = (await station.get(evacuation)).text
     assert "实时看板" in board and 'data-count="to_move">10<' in board
+    listed = (await station.get("/evacuations")).text
+    assert '<tr id="figures-real"><th>实战</th><td>1</td><td>10</td>' in listed
 
     # the grid member: the home says what to do, one tap from the list of their households
     home = (await grid.get("/")).text
