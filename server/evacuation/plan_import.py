@@ -56,6 +56,7 @@ _PERSON = re.compile(r"^(?P<name>[^()（）]+)[(（](?P<need>[^()（）]+)[)）]
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 MAX_CAPACITY, MAX_PEOPLE = 100_000, 200
 UNKNOWN_LEVEL = N_("Unknown shelter level: %(value)s")
+CAPACITY = N_("The capacity is a whole number of people from %(low)s to %(high)s: %(value)s")
 UNKNOWN_ZONE_KIND = N_("Unknown kind of danger zone: %(value)s")
 OUTSIDE = N_("%(code)s is outside the areas you may plan for")
 
@@ -64,7 +65,9 @@ def _split(cell: str) -> list[str]:
     return [part for part in _SEPARATORS.split(cell.strip()) if part]
 
 
-def _whole(text: str, low: int, high: int, message: str) -> tuple[int | None, rules.Problem | None]:
+def parse_whole(
+    text: str, low: int, high: int, message: str
+) -> tuple[int | None, rules.Problem | None]:
     try:
         value = int(text.strip())
     except ValueError:
@@ -74,7 +77,7 @@ def _whole(text: str, low: int, high: int, message: str) -> tuple[int | None, ru
     return value, None
 
 
-def _appraised(text: str) -> tuple[str, rules.Problem | None]:
+def parse_appraised(text: str) -> tuple[str, rules.Problem | None]:
     """2024-05-10, 2024/5/10 or 2024年5月10日 as 2024-05-10; empty: never appraised."""
     if not text:
         return "", None
@@ -142,11 +145,8 @@ async def plan_shelters(rows: Rows, report: Report, scope: Scope) -> list[Step]:
         area, area_problem = await areas.check(
             row["area_code"], (Level.district, Level.town, Level.village)
         )
-        capacity, capacity_problem = _whole(
-            row["capacity"], 1, MAX_CAPACITY,
-            N_("The capacity is a whole number of people from %(low)s to %(high)s: %(value)s"),
-        )  # fmt: skip
-        appraised, date_problem = _appraised(row.get("appraised_on", ""))
+        capacity, capacity_problem = parse_whole(row["capacity"], 1, MAX_CAPACITY, CAPACITY)
+        appraised, date_problem = parse_appraised(row.get("appraised_on", ""))
         position, coord_problem = rules.parse_coordinates(row.get("lat", ""), row.get("lng", ""))
         manager_id, manager_problem = None, None
         if mobile := row.get("manager_mobile", "").replace(" ", ""):
@@ -304,7 +304,7 @@ async def plan_households(rows: Rows, report: Report, scope: Scope) -> list[Step
         code = row["code"]
         zone = zones.get(row["zone_code"])
         grid, grid_problem = await areas.check(row["grid_code"], (Level.grid,))
-        people, people_problem = _whole(
+        people, people_problem = parse_whole(
             row["people"], 1, MAX_PEOPLE,
             N_("The number of people is a whole number from %(low)s to %(high)s: %(value)s"),
         )  # fmt: skip

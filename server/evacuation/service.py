@@ -23,7 +23,7 @@ from server.errors import DomainError, NotFound, StateConflict
 from server.evacuation import planning, policy
 from server.evacuation.kinds import EvacState, Mark
 from server.evacuation.records import EvacRecord, RowRecord, ZoneRecord
-from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Household
+from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Household, Shelter
 from server.evacuation.trail import event, touch
 from server.i18n import N_
 from sync.batch import insert_rows
@@ -122,6 +122,10 @@ async def start(viewer: Viewer, s: Start, now: datetime | None = None) -> uuid.U
         )
         for at in range(0, len(rows), 1000):
             await insert_rows(EvacRow, rows[at : at + 1000])
+        # the shelters planned for its zones open (a drill opens them too: it is practised)
+        planned = list({s for z in zones for s in z.shelter_ids})
+        if planned:
+            await Shelter.update({Shelter.open: True}).where(Shelter.id.is_in(planned))
         await event(
             evacuation_id, None, "started", viewer.person_id, {"households": len(rows)}, now
         )

@@ -13,10 +13,18 @@ from litestar.response import Redirect, Template
 from server import localtime
 from server.auth.access import ON_DUTY, SIGNED_IN, STAFF, allow, viewer_of
 from server.console.importer import Report, run_import
+from server.directory import rules
 from server.directory.qr import svg_of
-from server.errors import DomainError
+from server.directory.service import contacts, person_by_mobile
+from server.errors import DomainError, NotFound, StateConflict
 from server.evacuation import planning, shelters
-from server.evacuation.plan_import import import_kinds
+from server.evacuation.plan_import import (
+    CAPACITY,
+    MAX_CAPACITY,
+    import_kinds,
+    parse_appraised,
+    parse_whole,
+)  # fmt: skip
 from server.i18n import N_, gettext
 from server.web.render import render
 
@@ -86,6 +94,67 @@ async def zone_cards(request: Request, zone_id: FromPath[uuid.UUID]) -> Template
     return render(request, "evacuation/cards.html", context)
 
 
+async def _edit_context(
+    request: Request, shelter_id: uuid.UUID, values: dict | None = None
+) -> dict:
+    shelter = await shelters.get(viewer_of(request), shelter_id)
+    if not shelters.can_plan(viewer_of(request), shelter):
+        raise NotFound(shelters.NOT_FOUND)
+    if values is None:
+        manager = await contacts([shelter.manager_id]) if shelter.manager_id else {}
+        values = {
+            "name": shelter.name, "capacity": shelter.capacity, "address": shelter.address,
+            "facilities": shelter.facilities, "appraised_on": shelter.appraised_on,
+            "open": shelter.open,
+            "manager_mobile": manager[shelter.manager_id][1] if manager else "",
+        }  # fmt: skip
+    return {"s": shelter, "v": values, "errors": {}}
+
+
+@get("/shelters/{shelter_id:uuid}/edit", opt=allow(STAFF))
+async def edit_shelter(request: Request, shelter_id: FromPath[uuid.UUID]) -> Template:
+    return render(request, "evacuation/shelter_edit.html", await _edit_context(request, shelter_id))
+
+
+@post("/shelters/{shelter_id:uuid}/edit", opt=allow(STAFF), status_code=200)
+async def save_shelter(request: Request, shelter_id: FromPath[uuid.UUID]) -> Template | Redirect:
+    """Capacity, manager, appraisal, facilities, open or closed: each bad field said beside
+    it, everything typed kept."""
+    form = await request.form()
+    names = ("name", "capacity", "address", "facilities", "appraised_on", "manager_mobile")
+    values: dict = {k: (form.get(k) or "").strip() for k in names}
+    values["open"] = form.get("open") == "1"
+    context = await _edit_context(request, shelter_id, values)
+    errors: dict[str, str] = {}
+    capacity, problem = parse_whole(values["capacity"], 1, MAX_CAPACITY, CAPACITY)
+    if problem:
+        errors["capacity"] = gettext(problem[0], **problem[1])
+    appraised, problem = parse_appraised(values["appraised_on"])
+    if problem:
+        errors["appraised_on"] = gettext(problem[0], **problem[1])
+    if problem := rules.check_name(values["name"], 120):
+        errors["name"] = gettext(problem[0], **problem[1])
+    manager = None
+    if values["manager_mobile"]:
+        manager = await person_by_mobile(values["manager_mobile"].replace(" ", ""))
+        if manager is None:
+            errors["manager_mobile"] = gettext(
+                N_("Nobody is registered with %(mobile)s"), mobile=values["manager_mobile"]
+            )
+    if not errors:
+        edit = shelters.ShelterEdit(
+            values["name"], capacity or 0, manager.id if manager else None,
+            values["address"][:255], values["facilities"][:300], appraised, values["open"],
+        )  # fmt: skip
+        try:
+            await shelters.update(viewer_of(request), shelter_id, edit)
+            return Redirect("/shelters", status_code=303)
+        except StateConflict as exc:
+            errors["open"] = gettext(exc.message, **exc.params)
+    context["errors"] = errors
+    return render(request, "evacuation/shelter_edit.html", context, status_code=422)
+
+
 @get("/shelters/{shelter_id:uuid}", opt=allow(SIGNED_IN))
 async def show_shelter(request: Request, shelter_id: FromPath[uuid.UUID]) -> Template:
     return render(request, "evacuation/shelter.html", await _door_context(request, shelter_id))
@@ -119,4 +188,7 @@ async def check_out(
     return Redirect(f"/shelters/{shelter_id}", status_code=303)
 
 
-ROUTES = [list_shelters, import_plans, zone_cards, show_shelter, check_in, check_out]
+ROUTES = [
+    list_shelters, import_plans, zone_cards, edit_shelter, save_shelter, show_shelter, check_in,
+    check_out,
+]  # fmt: skip

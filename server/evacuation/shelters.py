@@ -12,7 +12,7 @@ from typing import Any
 from piccolo.querystring import QueryString
 
 from server import db
-from server.auth.access import ON_DUTY
+from server.auth.access import ON_DUTY, STAFF
 from server.auth.service import Viewer
 from server.errors import DomainError, NotFound, StateConflict
 from server.evacuation import planning
@@ -105,7 +105,8 @@ async def next_shelter(full: ShelterRecord, zone_ids: list[uuid.UUID]) -> Shelte
         planned += [s for s in zone.shelter_ids if s != full.id and s not in planned]
     if not planned:
         return None
-    rows = {r["id"]: r for r in await Shelter.select().where(Shelter.id.is_in(planned))}
+    found = await Shelter.select().where(Shelter.id.is_in(planned) & Shelter.open.eq(True))
+    rows = {r["id"]: r for r in found}
     for shelter in await with_occupancy([rows[s] for s in planned if s in rows]):
         if not shelter.full:
             return shelter
@@ -137,7 +138,8 @@ async def check_in(
     viewer: Viewer, shelter_id: uuid.UUID, code: str, heads: int | None
 ) -> ShelterRecord:
     """A household arrives: it is inside this shelter (and, if nobody had marked it moved
-    here, the check-in marks it so: arriving is the proof). Returns the shelter after."""
+    here, the check-in marks it so: arriving is the proof; a shelter not open yet opens: people
+    are in it). Returns the shelter after."""
     shelter = await get(viewer, shelter_id)
     row = await _row_by_code(code)
     if row["checked_in_at"] is not None and row["checked_out_at"] is None:
@@ -164,6 +166,8 @@ async def check_in(
         )
     async with db.current().write():
         await EvacRow.update(values).where(EvacRow.id == row["id"])
+        if not shelter.open:
+            await Shelter.update({Shelter.open: True}).where(Shelter.id == shelter.id)
         detail = {"shelter": shelter.name, "heads": values[EvacRow.checkin_heads]}
         await event(row["evacuation_id"], row["id"], "checkin", viewer.person_id, detail, now)
         await touch(row["evacuation_id"])
@@ -181,3 +185,44 @@ async def check_out(viewer: Viewer, shelter_id: uuid.UUID, row_id: uuid.UUID) ->
         await EvacRow.update({EvacRow.checked_out_at: now}).where(EvacRow.id == row_id)
         await event(row["evacuation_id"], row_id, "checkout", viewer.person_id, {}, now)
         await touch(row["evacuation_id"])
+
+
+@dataclass(frozen=True)
+class ShelterEdit:
+    """What staff change on a shelter's page (its code, level and area stay: a new file)."""
+
+    name: str
+    capacity: int
+    manager_id: uuid.UUID | None
+    address: str
+    facilities: str
+    appraised_on: str
+    open: bool
+
+
+def can_plan(viewer: Viewer, shelter: ShelterRecord) -> bool:
+    """Station and bureau staff over the shelter's area (its manager runs the door only)."""
+    return bool(viewer.kinds & STAFF) and viewer.scope.covers_path(shelter.area_path)
+
+
+async def update(viewer: Viewer, shelter_id: uuid.UUID, edit: ShelterEdit) -> None:
+    shelter = await get(viewer, shelter_id)
+    if not can_plan(viewer, shelter):
+        raise NotFound(NOT_FOUND)
+    if not edit.open and shelter.inside:
+        raise StateConflict(
+            N_("%(n)s people are inside: check them out before closing the shelter."),
+            n=shelter.inside,
+        )
+    async with db.current().write():
+        await Shelter.update(
+            {
+                Shelter.name: edit.name,
+                Shelter.capacity: edit.capacity,
+                Shelter.manager_id: edit.manager_id,
+                Shelter.address: edit.address,
+                Shelter.facilities: edit.facilities,
+                Shelter.appraised_on: edit.appraised_on,
+                Shelter.open: edit.open,
+            }
+        ).where(Shelter.id == shelter_id)

@@ -55,15 +55,19 @@ async def signed_in(
     return context, page
 
 
+async def qingxi_station(browser: Browser, server: LiveServer) -> tuple[BrowserContext, Page]:
+    """The station of 清溪镇, signed in on a phone."""
+    db = str(sqlite_path(server.env["DATABASE_URL"]))
+    return await signed_in(browser, server, holder(db, "station_staff", "%/339901002/"))
+
+
 async def test_an_evacuation_marked_offline_checked_in_escalated_and_returned(
     live_server: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
     db = str(sqlite_path(live_server.env["DATABASE_URL"]))
     url = live_server.url
     steps = Steps(tmp_path)
-    station_ctx, station = await signed_in(
-        browser, live_server, holder(db, "station_staff", "%/339901002/")
-    )
+    station_ctx, station = await qingxi_station(browser, live_server)
     # the red warning for the village, from the station's phone
     await station.goto(url + "/warnings/new")
     form = station.locator("form").filter(has=station.locator("input[name=headline]"))

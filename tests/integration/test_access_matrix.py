@@ -196,6 +196,8 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("GET", "/shelters/{shelter_id:uuid}"): SIGNED_IN,
     ("POST", "/shelters/import"): STAFF,
     ("GET", "/shelters/zones/{zone_id:uuid}/cards"): ISSUERS,
+    ("GET", "/shelters/{shelter_id:uuid}/edit"): STAFF,
+    ("POST", "/shelters/{shelter_id:uuid}/edit"): STAFF,
     ("POST", "/shelters/{shelter_id:uuid}/checkin"): SIGNED_IN,
     ("POST", "/shelters/{shelter_id:uuid}/checkout/{row_id:uuid}"): SIGNED_IN,
 }

@@ -17,7 +17,7 @@ from server.evacuation.tables import EvacEvent, EvacRow, Evacuation, Shelter
 from server.notify.tables import Message
 from tests.integration.evacuation.people import TAOYUAN_VILLAGE, cast, mark, rows, started
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("plans_kept")]
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ async def shelter_id(code: str) -> uuid.UUID:
 
 
 async def test_a_warning_starts_the_roster_of_its_villages_zones(people) -> None:
+    assert await Shelter.count().where(Shelter.open.eq(True)) == 0
     evacuation_id = await started(people["station"])
     roster = await rows(evacuation_id)
     # 清溪村's two zones: 6 + 4 households, none of 下湾村 or 桃源村
@@ -49,6 +50,9 @@ async def test_a_warning_starts_the_roster_of_its_villages_zones(people) -> None
     assert all(r["next_at"] is None for r in roster if not r["special"])
     evacuation = await service.load(evacuation_id)
     assert evacuation.code.startswith("ZY") and evacuation.warning_id
+    # the shelters planned for its zones open; the others stay as they were
+    opened = await Shelter.select(Shelter.code).where(Shelter.open.eq(True))
+    assert sorted(r["code"] for r in opened) == ["BN-QX-01", "BN-QX-02"]
 
 
 async def test_marks_reach_the_board_and_the_export(people) -> None:

@@ -15,11 +15,12 @@ from litestar.testing import AsyncTestClient
 from server import db
 from server.auth import service as auth
 from server.directory.kinds import PostKind
+from server.evacuation import shelters
 from server.evacuation.tables import EvacRow, Shelter
-from tests.integration.evacuation.people import QINGXI_VILLAGE, cast, red_warning, rows
+from tests.integration.evacuation.people import QINGXI_VILLAGE, cast, red_warning, rows, started
 from tests.integration.helpers import post_form
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("plans_kept")]
 
 
 class As:
@@ -133,6 +134,33 @@ async def test_staff_see_flags_on_shelters(demo, client: AsyncTestClient) -> Non
     assert "清溪镇中心小学避灾安置场所" in page and "需安全鉴定" in page
     assert "清溪河清溪村段堤防背水侧" in page
     assert "桃源村" not in page  # another town's plans are not the station's
+
+
+async def test_staff_edit_a_shelter_and_open_or_close_it(demo, client: AsyncTestClient) -> None:
+    people = await cast()
+    station = await acting(client, people["station"])
+    hall = (await Shelter.select().where(Shelter.code == "BN-QX-01").first())["id"]
+    form = (await station.get(f"/shelters/{hall}/edit")).text
+    assert 'name="capacity" required inputmode="numeric" value="60"' in form
+    assert people["manager"].mobile in form
+    good = {"name": "清溪村文化礼堂避灾安置点", "capacity": "80", "open": "1",
+            "manager_mobile": people["manager"].mobile, "appraised_on": "2025-05-10"}  # fmt: skip
+    bad = await station.post(f"/shelters/{hall}/edit", {**good, "capacity": "八十"})
+    assert bad.status_code == 422 and "容量应为 1 到 100000 之间的整数" in bad.text
+    assert 'value="清溪村文化礼堂避灾安置点"' in bad.text  # what was typed is kept
+    assert (await station.post(f"/shelters/{hall}/edit", good)).status_code == 303
+    saved = await Shelter.select().where(Shelter.id == hall).first()
+    assert (saved["capacity"], saved["open"], saved["appraised_on"]) == (80, True, "2025-05-10")
+    assert "开放中" in (await station.get("/shelters")).text
+
+    # people inside: it cannot be closed; the manager runs the door, not the plan
+    evacuation_id = await started(people["station"])
+    [first, *_] = await rows(evacuation_id)
+    await shelters.check_in(people["manager"], hall, first["code"], 2)
+    closed = await station.post(f"/shelters/{hall}/edit", {**good, "open": ""})
+    assert closed.status_code == 422 and "仍有2人在安置点内" in closed.text
+    manager = await acting(client, people["manager"])
+    assert (await manager.get(f"/shelters/{hall}/edit")).status_code in (403, 404)
 
 
 async def test_a_keeper_holds_a_post_of_its_own_kind(demo) -> None:

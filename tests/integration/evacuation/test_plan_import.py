@@ -37,6 +37,7 @@ def everywhere() -> dict:
     return import_kinds(Scope.of(None, [], [], everything=True))
 
 
+@pytest.mark.usefixtures("plans_kept")
 async def test_plans_import_from_gbk_files_and_start_an_evacuation(demo) -> None:
     people = await cast()
     files = {
@@ -74,6 +75,7 @@ async def test_plans_import_from_gbk_files_and_start_an_evacuation(demo) -> None
     assert sorted(r["special"] for r in roster) == [False, True]
 
 
+@pytest.mark.usefixtures("plans_kept")
 async def test_a_bad_row_is_told_by_line_and_nothing_is_imported(demo) -> None:
     people = await cast()
     bad_households = (
@@ -105,6 +107,7 @@ async def test_a_bad_row_is_told_by_line_and_nothing_is_imported(demo) -> None:
     assert await Shelter.count().where(Shelter.code.is_in(["BN-X1", "BN-X2"])) == 0
 
 
+@pytest.mark.usefixtures("plans_kept")
 async def test_a_station_plans_within_its_town_on_the_page(demo, client: AsyncTestClient) -> None:
     people = await cast()
     station = await acting(client, people["station"])
