@@ -147,13 +147,14 @@ async def post_cap(request: Request) -> Response:
 @get("/warnings/{warning_id:uuid}", opt=allow(ON_DUTY))
 async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Template:
     warning = await warnings.get(viewer_of(request), warning_id)
-    related = {
+    related: dict = {
         "supersedes": await warnings.load(warning.supersedes) if warning.supersedes else None,
         "superseded_by": await warnings.load(warning.superseded_by)
         if warning.superseded_by
         else None,
     }
     names = await directory.area_names(warning.area_paths)
+    viewer = viewer_of(request)
     return render(
         request,
         "callups/warning.html",
@@ -164,9 +165,20 @@ async def show_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Tem
             "people": await warnings.people(warning),
             "shape_areas": await directory.area_names(warning.reach_areas),
             "unknown_codes": await directory.unknown_codes(warning.area_codes),
+            "can_lift": warning.source == "manual"
+            and warning.state.value == "active"
+            and all(viewer.scope.covers_path(p) for p in warning.area_paths),
             **related,
         },
     )
 
 
-ROUTES = [list_warnings, new_warning, create_warning, upload_cap, post_cap, show_warning]
+@post("/warnings/{warning_id:uuid}/lift", opt=allow(ON_DUTY), status_code=200)
+async def lift_warning(request: Request, warning_id: FromPath[uuid.UUID]) -> Redirect:
+    await warnings.lift_manual(viewer_of(request), warning_id)
+    return Redirect(f"/warnings/{warning_id}", status_code=303)
+
+
+ROUTES = [
+    list_warnings, new_warning, create_warning, upload_cap, post_cap, show_warning, lift_warning,
+]  # fmt: skip

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server import db, geo
+from server.audit.service import record_event
 from server.auth.service import Viewer
 from server.callups import cap
 from server.callups import targets as targeting
@@ -24,7 +25,7 @@ from server.callups.tables import EarlyWarning
 from server.db import as_json
 from server.directory import holders
 from server.directory import service as directory
-from server.errors import DomainError, NotFound
+from server.errors import DomainError, NotFound, StateConflict
 from server.i18n import N_, gettext
 
 NOT_FOUND = N_("This warning does not exist.")
@@ -375,6 +376,27 @@ async def create_manual(viewer: Viewer, w: ManualWarning) -> uuid.UUID:
             )
         )
     return warning_id
+
+
+async def lift_manual(viewer: Viewer, warning_id: uuid.UUID) -> None:
+    """A warning typed in here is lifted (解除) here, as a CAP Cancel lifts an imported one:
+    by staff whose areas hold every area it names. Evacuations started from it turn to the
+    return home (evacuation/escalation.py); call-ups keep running until closed."""
+    warning = await get(viewer, warning_id)
+    if warning.source != "manual":
+        raise DomainError(N_("This warning came from a warning system: only its Cancel lifts it."))
+    if not all(viewer.scope.covers_path(p) for p in warning.area_paths):
+        raise DomainError(N_("Only staff over every area of the warning may lift it."))
+    if warning.state is not WarningState.active:
+        raise StateConflict(N_("This warning is not in force."))
+    async with db.current().write():
+        await EarlyWarning.update({EarlyWarning.state: WarningState.cancelled.value}).where(
+            EarlyWarning.id == warning_id
+        )
+        await record_event(
+            "warning.lifted", entity="early_warning", record_id=str(warning_id),
+            actor_id=viewer.person_id,
+        )  # fmt: skip
 
 
 def concerns(viewer: Viewer, warning: WarningRecord) -> bool:

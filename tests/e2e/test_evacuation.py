@@ -2,7 +2,8 @@
 two grid members mark their households, one of them without signal (a special-needs person
 moved to the shelter), the other a refusal; the shelter's manager checks the family in; the
 board follows each step without a reload; after the window, the special-needs person nobody
-marked escalates to their keeper; the danger lifted, the return home and the check-out."""
+marked escalates to their keeper; the station lifts the warning, the board turns to the return
+home by itself, and the family checks out."""
 
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ async def test_an_evacuation_marked_offline_checked_in_escalated_and_returned(
     await form.locator("input[name=headline]").fill("清溪河洪水红色预警")
     await form.locator("label", has_text="清溪村").locator("input").check()
     await form.locator("button[type=submit]").click()
+    await station.locator("#evacuate-from-warning").wait_for()
+    warning_url = station.url
     await station.locator("#evacuate-from-warning").click()
     await station.locator("#evacuation-form").wait_for()
     await steps.shot(station, "start")
@@ -167,9 +170,15 @@ async def test_an_evacuation_marked_offline_checked_in_escalated_and_returned(
     await station.locator("#evac-open", has_text="已上报1轮").wait_for()
     await steps.shot(station, "board-escalated")
 
-    # the danger is over: the return home, and the family checks out
-    await station.locator("#return-form button").click()
-    await station.get_by_text("返迁中").first.wait_for()
+    # the danger is over: the station lifts the warning on another tab; the worker's next
+    # round turns the evacuation to the return home; the board says so without a reload
+    lifting = await station_ctx.new_page()
+    await lifting.goto(warning_url)
+    await lifting.locator("#lift-form button").click()
+    await lifting.locator("#lift-form").wait_for(state="detached")
+    await lifting.close()
+    escalate(live_server, datetime.now().astimezone())
+    await station.locator("[data-board-src] h2", has_text="返迁中").wait_for()
     await manager.reload()
     await manager.locator("#inside li button", has_text="离开").click()
     await manager.get_by_text("暂无人员入住").wait_for()

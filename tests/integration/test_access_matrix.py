@@ -115,6 +115,7 @@ EXPECTED: dict[tuple[str, str], object] = {
     ("POST", "/warnings"): ISSUERS,
     ("POST", "/warnings/cap"): ISSUERS,
     ("GET", "/warnings/{warning_id:uuid}"): ISSUERS,
+    ("POST", "/warnings/{warning_id:uuid}/lift"): ISSUERS,
     ("GET", "/callups"): ISSUERS,
     ("GET", "/callups/new"): ISSUERS,
     ("POST", "/callups"): ISSUERS,

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from server import db
 from server.auth import service as auth
 from server.directory.kinds import PostKind
-from server.evacuation import shelters
+from server.evacuation import escalation, service, shelters
 from server.evacuation.tables import EvacRow, Shelter
 from tests.integration.evacuation.people import QINGXI_VILLAGE, cast, red_warning, rows, started
 from tests.integration.helpers import post_form
@@ -161,6 +161,23 @@ async def test_staff_edit_a_shelter_and_open_or_close_it(demo, client: AsyncTest
     assert closed.status_code == 422 and "仍有2人在安置点内" in closed.text
     manager = await acting(client, people["manager"])
     assert (await manager.get(f"/shelters/{hall}/edit")).status_code in (403, 404)
+
+
+async def test_lifting_the_warning_starts_the_return_home(demo, client: AsyncTestClient) -> None:
+    people = await cast()
+    station = await acting(client, people["station"])
+    evacuation_id = await started(people["station"])
+    warning_id = (await service.load(evacuation_id)).warning_id
+    grid = await acting(client, people["grid1"])
+    assert (await grid.post(f"/warnings/{warning_id}/lift", {})).status_code == 403
+    page = (await station.get(f"/warnings/{warning_id}")).text
+    assert 'id="lift-form"' in page and "解除预警" in page
+    assert (await station.post(f"/warnings/{warning_id}/lift", {})).status_code == 303
+    assert 'id="lift-form"' not in (await station.get(f"/warnings/{warning_id}")).text
+    again = await station.post(f"/warnings/{warning_id}/lift", {})
+    assert again.status_code == 409 and "此预警已不在生效状态" in again.text
+    await escalation.escalate()
+    assert "返迁中" in (await station.get(f"/evacuations/{evacuation_id}")).text
 
 
 async def test_a_keeper_holds_a_post_of_its_own_kind(demo) -> None:
