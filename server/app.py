@@ -32,8 +32,8 @@ from server.console import admin_routes, department_routes, rota_routes
 from server.console import routes as directory_routes
 from server.db import Database, activate
 from server.errors import DomainError
+from server.evacuation import plan_routes, shelter_routes
 from server.evacuation import routes as evacuation_routes
-from server.evacuation import shelter_routes
 from server.evacuation.adapter import EvacRowAdapter
 from server.hazards import notice_routes
 from server.hazards import routes as hazard_routes
@@ -176,6 +176,7 @@ def create_app(settings: Settings) -> Litestar:
             *tipoff_routes.ROUTES,
             *open311_routes.ROUTES,
             *evacuation_routes.ROUTES,
+            *plan_routes.ROUTES,
             *shelter_routes.ROUTES,
         ],
         guards=[access_guard],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,7 @@ UNKNOWN_ZONE_KIND = N_("Unknown kind of danger zone: %(value)s")
 OUTSIDE = N_("%(code)s is outside the areas you may plan for")
 
 
-def _split(cell: str) -> list[str]:
+def split_codes(cell: str) -> list[str]:
     return [part for part in _SEPARATORS.split(cell.strip()) if part]
 
 
@@ -191,7 +192,7 @@ async def plan_zones(rows: Rows, report: Report, scope: Scope) -> list[Step]:
     areas = _Areas(scope)
     registered = await _existing(DangerZone, (row["code"] for _line, row in rows))
     shelters = await _existing(
-        Shelter, (c for _line, row in rows for c in _split(row.get("shelter_codes", "")))
+        Shelter, (c for _line, row in rows for c in split_codes(row.get("shelter_codes", "")))
     )
     seen: set[str] = set()
     steps: list[Step] = []
@@ -200,7 +201,7 @@ async def plan_zones(rows: Rows, report: Report, scope: Scope) -> list[Step]:
         kind, kind_problem = rules.parse_choice(row["kind"], ZONE_KINDS, UNKNOWN_ZONE_KIND)
         village, area_problem = await areas.check(row["area_code"], (Level.village,))
         polygon, polygon_problem = parse_polygon(row.get("polygon", ""))
-        planned = _split(row.get("shelter_codes", ""))
+        planned = split_codes(row.get("shelter_codes", ""))
         problems = [
             *_code_problems(code, seen),
             rules.check_name(row["name"], 120),
@@ -240,10 +241,24 @@ def _zone_step(
     return step
 
 
+#: how a need is written in a cell (the files are Chinese whatever the page's language)
+NEED_WORDS = {
+    Need.elderly_alone: "孤寡老人", Need.disabled: "残疾人", Need.living_alone: "独居",
+    Need.bedridden: "卧床", Need.pregnant: "孕妇",
+}  # fmt: skip
+
+
+def special_text(residents: list[dict[str, Any]]) -> str:
+    """A household's special-needs residents as the cell is written: 王阿婆(孤寡老人)、..."""
+    return "、".join(
+        f"{r['name']}({NEED_WORDS[Need(r['need'])]})" for r in residents if r["need"] in NEEDS
+    )
+
+
 def _special(cell: str) -> tuple[list[planning.ResidentIn], list[rules.Problem]]:
     """王阿婆(孤寡老人)、李伯(残疾人) as residents with their needs."""
     residents, problems = [], []
-    for part in _split(cell):
+    for part in split_codes(cell):
         found = _PERSON.match(part)
         need = NEEDS.get(found["need"].strip()) if found else None
         if found is None or need is None:
@@ -261,7 +276,7 @@ def _special(cell: str) -> tuple[list[planning.ResidentIn], list[rules.Problem]]
     return residents, problems
 
 
-class _Keepers:
+class Keepers:
     """A keeper's mobile -> their 结对包保人 posts (path, id), each person read once."""
 
     def __init__(self) -> None:
@@ -293,30 +308,67 @@ class _Keepers:
         )
 
 
+@dataclass(frozen=True)
+class HouseholdFields:
+    """A household's own fields as a row or the edit form gives them, checked."""
+
+    head_name: str
+    people: int
+    mobile: str
+    address: str
+    keeper_post_id: uuid.UUID | None
+    special: list[planning.ResidentIn]
+
+    @property
+    def residents(self) -> list[planning.ResidentIn]:
+        return [planning.ResidentIn(self.head_name, mobile=self.mobile), *self.special]
+
+
+async def household_fields(
+    row: dict[str, str], grid_path: str | None, keepers: Keepers
+) -> tuple[HouseholdFields | None, list[rules.Problem | None]]:
+    """head_name, people, mobile, address, keeper_mobile, special: the fields, or problems
+    (the keeper is checked over `grid_path` when there is one)."""
+    people, people_problem = parse_whole(
+        row.get("people", ""), 1, MAX_PEOPLE,
+        N_("The number of people is a whole number from %(low)s to %(high)s: %(value)s"),
+    )  # fmt: skip
+    mobile = row.get("mobile", "").replace(" ", "")
+    special, special_problems = _special(row.get("special", ""))
+    problems: list[rules.Problem | None] = [
+        rules.check_name(row.get("head_name", "")), people_problem,
+        rules.check_mobile(mobile) if mobile else None, *special_problems,
+    ]  # fmt: skip
+    keeper_id = None
+    if keeper_mobile := row.get("keeper_mobile", "").replace(" ", ""):
+        if grid_path is not None:
+            keeper_id, keeper_problem = await keepers.post_over(keeper_mobile, grid_path)
+            problems.append(keeper_problem)
+    elif special:
+        problems.append(
+            (N_("A household with special-needs people needs their keeper's mobile"), {})
+        )
+    if any(problems) or people is None:
+        return None, problems
+    fields = HouseholdFields(
+        row["head_name"][:50], people, mobile, row.get("address", "")[:255], keeper_id, special
+    )
+    return fields, problems
+
+
 async def plan_households(rows: Rows, report: Report, scope: Scope) -> list[Step]:
     areas = _Areas(scope)
     registered = await _existing(Household, (row["code"] for _line, row in rows))
     zones = await _existing(DangerZone, (row["zone_code"] for _line, row in rows))
-    keepers = _Keepers()
+    keepers = Keepers()
     seen: set[str] = set()
     planned: list[planning.HouseholdIn] = []
     for line, row in rows:
         code = row["code"]
         zone = zones.get(row["zone_code"])
         grid, grid_problem = await areas.check(row["grid_code"], (Level.grid,))
-        people, people_problem = parse_whole(
-            row["people"], 1, MAX_PEOPLE,
-            N_("The number of people is a whole number from %(low)s to %(high)s: %(value)s"),
-        )  # fmt: skip
-        mobile = row.get("mobile", "").replace(" ", "")
-        special, special_problems = _special(row.get("special", ""))
-        problems = [
-            *_code_problems(code, seen),
-            rules.check_name(row["head_name"]),
-            grid_problem, people_problem,
-            rules.check_mobile(mobile) if mobile else None,
-            *special_problems,
-        ]  # fmt: skip
+        fields, problems = await household_fields(row, grid.path if grid else None, keepers)
+        problems += [*_code_problems(code, seen), grid_problem]
         if zone is None:
             problems.append(
                 (N_("No danger zone has the code %(code)s"), {"code": row["zone_code"]})
@@ -326,28 +378,18 @@ async def plan_households(rows: Rows, report: Report, scope: Scope) -> list[Step
                 (N_("Grid %(grid)s is not in the village of zone %(zone)s"),
                  {"grid": row["grid_code"], "zone": row["zone_code"]})
             )  # fmt: skip
-        keeper_id = None
-        if keeper_mobile := row.get("keeper_mobile", "").replace(" ", ""):
-            if grid is not None:
-                keeper_id, keeper_problem = await keepers.post_over(keeper_mobile, grid.path)
-                problems.append(keeper_problem)
-        elif special:
-            problems.append(
-                (N_("A household with special-needs people needs their keeper's mobile"), {})
-            )
         if report_all(report, line, problems):
             continue
         if code in registered:
             report.skipped += 1
             continue
-        assert grid is not None and zone is not None and people is not None
-        head = planning.ResidentIn(row["head_name"][:50], mobile=mobile)
+        assert grid is not None and zone is not None and fields is not None
         planned.append(
             planning.HouseholdIn(
                 code=code, zone_id=zone["id"], area_path=grid.path,
-                head_name=row["head_name"][:50], people=people, mobile=mobile,
-                address=row.get("address", "")[:255], keeper_post_id=keeper_id,
-                residents=[head, *special],
+                head_name=fields.head_name, people=fields.people, mobile=fields.mobile,
+                address=fields.address, keeper_post_id=fields.keeper_post_id,
+                residents=fields.residents,
             )
         )  # fmt: skip
         report.created += 1

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from server import db
 from server.directory.records import AreaRecord
@@ -124,17 +125,7 @@ async def create_households(households: list[HouseholdIn]) -> list[uuid.UUID]:
                 "active": True,
             }
         )
-        residents += [
-            {
-                "id": uuid.uuid4(),
-                "household_id": household_id,
-                "name": r.name,
-                "mobile": r.mobile,
-                "need": r.need.value if r.need else "",
-                "note": r.note,
-            }
-            for r in h.residents
-        ]
+        residents += [_resident(household_id, r) for r in h.residents]
     async with db.current().write():
         for at in range(0, len(rows), 1000):
             await insert_rows(Household, rows[at : at + 1000])
@@ -143,8 +134,11 @@ async def create_households(households: list[HouseholdIn]) -> list[uuid.UUID]:
     return [r["id"] for r in rows]
 
 
-async def zones_in(scope: Scope) -> list[ZoneRecord]:
-    query = DangerZone.select().where(DangerZone.active.eq(True)).order_by(DangerZone.code)
+async def zones_in(scope: Scope, *, inactive: bool = False) -> list[ZoneRecord]:
+    """The zones of the viewer's areas by code: active ones (the inactive too, if asked)."""
+    query = DangerZone.select().order_by(DangerZone.code)
+    if not inactive:
+        query = query.where(DangerZone.active.eq(True))
     if where := scope.where(DangerZone.area_path):
         query = query.where(where)
     return [ZoneRecord.from_row(r) for r in await query]
@@ -175,6 +169,12 @@ async def household_counts(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[i
         .group_by(Household.zone_id)
     )
     return {r["zone_id"]: (r["households"], int(r["special"] or 0)) for r in rows}
+
+
+async def shelters_by_code(codes: list[str]) -> list[dict[str, Any]]:
+    if not codes:
+        return []
+    return await Shelter.select(Shelter.id, Shelter.code).where(Shelter.code.is_in(codes))
 
 
 async def zones_by_id(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, ZoneRecord]:
@@ -216,29 +216,31 @@ class Card:
     """A household's 转移明白卡: where they go and who comes for them, and the code the
     shelter's door scans."""
 
+    id: uuid.UUID
     code: str
     head_name: str
     people: int
     address: str
     special: bool
     keeper: tuple[str, str] | None  # (name, mobile)
+    active: bool = True
 
 
-async def cards_of(zone: ZoneRecord) -> list[Card]:
-    """The zone's active households by code, each with its keeper's name and mobile."""
-    households = (
-        await Household.select()
-        .where((Household.zone_id == zone.id) & Household.active.eq(True))
-        .order_by(Household.code)
-    )
+async def cards_of(zone: ZoneRecord, *, inactive: bool = False) -> list[Card]:
+    """The zone's active households (and the inactive ones after them, if asked) by code,
+    each with its keeper's name and mobile."""
+    query = Household.select().where(Household.zone_id == zone.id)
+    if not inactive:
+        query = query.where(Household.active.eq(True))
+    households = await query.order_by(Household.active, ascending=False).order_by(Household.code)
     holders = await holders_of_posts(
         [h["keeper_post_id"] for h in households if h["keeper_post_id"]]
     )
     people = await contacts(list(holders.values()))
     return [
         Card(
-            h["code"], h["head_name"], h["people"], h["address"], h["special"],
-            people.get(holders.get(h["keeper_post_id"])),  # type: ignore[arg-type]
+            h["id"], h["code"], h["head_name"], h["people"], h["address"], h["special"],
+            people.get(holders.get(h["keeper_post_id"])), h["active"],  # type: ignore[arg-type]
         )
         for h in households
     ]  # fmt: skip
@@ -250,3 +252,52 @@ async def zone_in(scope: Scope, zone_id: uuid.UUID) -> ZoneRecord:
     if row is None or not scope.covers_path(row["area_path"]):
         raise NotFound(N_("This danger zone is not one of yours."))
     return ZoneRecord.from_row(row)
+
+
+async def set_fields(table: type[Table], row_id: uuid.UUID, **values: Any) -> None:
+    """A plan's row by id, the named columns set (in the caller's transaction)."""
+    await table.update({getattr(table, k): v for k, v in values.items()}).where(
+        table._meta.primary_key == row_id
+    )
+
+
+async def household_in(scope: Scope, household_id: uuid.UUID) -> dict[str, Any]:
+    """A household of the viewer's areas, with its residents (NotFound otherwise)."""
+    row = await Household.select().where(Household.id == household_id).first()
+    if row is None or not scope.covers_path(row["area_path"]):
+        raise NotFound(N_("This household is not one of yours."))
+    row["residents"] = (await residents_of([household_id]))[household_id]
+    return row
+
+
+async def update_household(household_id: uuid.UUID, h: HouseholdIn, *, active: bool) -> None:
+    """Its fields and residents as the form gives them (its code, zone and grid stay)."""
+    async with db.current().write():
+        await set_fields(
+            Household, household_id, head_name=h.head_name, people=h.people, mobile=h.mobile,
+            address=h.address, keeper_post_id=h.keeper_post_id,
+            special=any(r.need for r in h.residents), active=active,
+        )  # fmt: skip
+        await Resident.delete().where(Resident.household_id == household_id)
+        await insert_rows(Resident, [_resident(household_id, r) for r in h.residents])
+
+
+def _resident(household_id: uuid.UUID, r: ResidentIn) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "household_id": household_id,
+        "name": r.name,
+        "mobile": r.mobile,
+        "need": r.need.value if r.need else "",
+        "note": r.note,
+    }
+
+
+async def update_zone(
+    zone_id: uuid.UUID, name: str, kind: ZoneKind, shelter_ids: list[uuid.UUID], *, active: bool
+) -> None:
+    async with db.current().write():
+        await set_fields(
+            DangerZone, zone_id, name=name, kind=kind.value,
+            shelter_ids=[str(s) for s in shelter_ids], active=active,
+        )  # fmt: skip

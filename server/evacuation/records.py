@@ -25,6 +25,7 @@ class ZoneRecord:
     area_path: str
     shelter_ids: list[uuid.UUID]
     note: str = ""
+    active: bool = True
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ZoneRecord:

@@ -4,6 +4,7 @@ capacity, and the next planned shelter when one is full."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -215,14 +216,4 @@ async def update(viewer: Viewer, shelter_id: uuid.UUID, edit: ShelterEdit) -> No
             n=shelter.inside,
         )
     async with db.current().write():
-        await Shelter.update(
-            {
-                Shelter.name: edit.name,
-                Shelter.capacity: edit.capacity,
-                Shelter.manager_id: edit.manager_id,
-                Shelter.address: edit.address,
-                Shelter.facilities: edit.facilities,
-                Shelter.appraised_on: edit.appraised_on,
-                Shelter.open: edit.open,
-            }
-        ).where(Shelter.id == shelter_id)
+        await planning.set_fields(Shelter, shelter_id, **dataclasses.asdict(edit))

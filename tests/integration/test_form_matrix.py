@@ -510,6 +510,10 @@ ELSEWHERE = {
     ("POST", "/warnings/cap"): "issuers only (test_access_matrix); scope: callups/test_cap",
     ("POST", "/shelters/import"): "staff (test_access_matrix); scope: evacuation/test_plan_import",
     ("POST", "/shelters/{shelter_id:uuid}/edit"): "staff over its area: evacuation/test_pages",
+    ("POST", "/shelters/zones/{zone_id:uuid}/edit"): "staff over it: evacuation/test_plan_import",
+    ("POST", "/shelters/households/{household_id:uuid}/edit"): (
+        "staff over it: evacuation/test_plan_import"
+    ),
     ("POST", "/warnings/{warning_id:uuid}/lift"): "staff over its areas: evacuation/test_pages",
 }
 #: the reward rules and the block list are the city's: bureau staff and admins set them

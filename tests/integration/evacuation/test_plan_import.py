@@ -147,3 +147,46 @@ def test_the_command_line_imports_plans(tmp_path, database_url: str) -> None:
     result = gridwatch(database_url, "import", "zones", str(bad), "--dry-run")
     assert result.returncode == 1, result.stderr
     assert f"{bad}:2:" in result.stderr and "未导入任何内容" in result.stdout
+
+
+@pytest.mark.usefixtures("plans_kept")
+async def test_a_station_edits_a_zone_and_a_household(demo, client: AsyncTestClient) -> None:
+    people = await cast()
+    station = await acting(client, people["station"])
+    zone = await DangerZone.select().where(DangerZone.code == "WX-QX-01").first()
+    page = (await station.get(f"/shelters/zones/{zone['id']}")).text
+    assert page.count("data-household=") == 6 and 'id="zone-form"' in page
+    household = await Household.select().where(Household.code == "339901002001-H001").first()
+    url = f"/shelters/households/{household['id']}/edit"
+    form = (await station.get(url)).text
+    assert "(孤寡老人)" in form or "(残疾人)" in form or "(独居)" in form or "(卧床)" in form
+
+    # a special-needs person without a keeper, and a bad count: both said, nothing lost
+    bad = {"head_name": "龙华涵", "people": "两", "special": "王阿婆(孤寡老人)", "active": "1"}
+    refused = await station.post(url, bad)
+    assert refused.status_code == 422
+    assert "人数应为" in refused.text and "须填写包保人手机号" in refused.text
+    assert 'value="王阿婆(孤寡老人)"' in refused.text
+    good = {**bad, "people": "4", "keeper_mobile": people["keeper1"].mobile}
+    assert (await station.post(url, good)).status_code == 303
+    saved = await Household.select().where(Household.id == household["id"]).first()
+    assert (saved["people"], saved["special"], saved["active"]) == (4, True, True)
+    residents = await Resident.select(Resident.name, Resident.need).where(
+        Resident.household_id == household["id"]
+    )
+    assert sorted((r["name"], r["need"]) for r in residents) == [
+        ("王阿婆", "elderly_alone"), ("龙华涵", ""),
+    ]  # fmt: skip
+
+    # the household moved away; the zone no longer in use: neither is offered
+    assert (await station.post(url, {**good, "active": ""})).status_code == 303
+    edit = {"name": "清溪村低洼易涝区", "kind": "low_lying", "shelter_codes": "BN-QX-02、BN-NONE"}
+    wrong = await station.post(f"/shelters/zones/{zone['id']}/edit", {**edit, "active": "1"})
+    assert wrong.status_code == 422 and "没有编码为 BN-NONE 的安置场所" in wrong.text
+    made = await station.post(f"/shelters/zones/{zone['id']}/edit",
+                              {**edit, "shelter_codes": "BN-QX-02"})  # fmt: skip
+    assert made.status_code == 303
+    offer = await service.proposal(people["station"], None, None)
+    assert zone["id"] not in {z.id for z in offer.zones}
+    other = await acting(client, people["other_grid"])
+    assert (await other.get(url)).status_code in (403, 404)
