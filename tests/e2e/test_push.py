@@ -54,6 +54,38 @@ async def test_a_push_shows_a_notification(
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_message_pushed_twice_alerts_once(
+    live_server: LiveServer, context: BrowserContext, page: Page
+) -> None:
+    """A worker killed after the push service took a push, before recording it, sends it
+    again: the phone shows it once, the second time silently (issue 16)."""
+    await context.grant_permissions(["notifications"], origin=live_server.url)
+    await LoginPage(page, live_server.url).as_person("13900000007")
+    await Shell(page, live_server.url).wait_for_service_worker()
+    await page.goto(live_server.url + "/me/notifications")
+    await page.locator("[data-push-state='available']").wait_for()
+    payload = {"id": str(uuid.uuid4()), "kind": "callup", "title": "防汛叫应", "body": "请确认",
+               "url": "/", "tag": "callup-twice"}  # fmt: skip
+    alerts = []
+    for delivered in (payload, payload, {**payload, "id": str(uuid.uuid4())}):
+        before = await page.evaluate(RENDERED)
+        await deliver_push(context, page, live_server.url, delivered)
+        for _ in range(200):
+            now = await page.evaluate(RENDERED)
+            if now and now != before:
+                break
+            await page.wait_for_timeout(100)
+        [shown] = now
+        alerts.append((shown["renotify"], shown["silent"]))
+    # the same message again replaces its notification without a sound; a new one alerts
+    assert alerts == [(True, False), (False, True), (True, False)]
+
+
+#: the notifications shown now, with how each last alerted (and a stamp telling them apart)
+RENDERED = """navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(
+  n => ({id: n.data && n.data.id, renotify: n.renotify, silent: n.silent, at: n.timestamp})))"""
+
+
 def new_message(db_path: str, mobile: str) -> str:
     """A message for the person, as the outbox would have made it (straight into the live
     server's database: the test stands where a call-up will)."""

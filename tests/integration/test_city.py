@@ -6,8 +6,9 @@ One scenario, in the order an operator lives it: a photo uploaded in chunks alte
 between the webs is whole and served by both; a 5,000-person call-up is sent through web A,
 the worker's notice reaches the person's pages on both webs; web A and one worker are
 killed (kill -9) while the pushes go out; everyone still gets their push without waiting
-for an escalation window; SIGTERM ends the other web (a live stream open) and the other
-worker within the grace."""
+for an escalation window, and one message each (what went twice, at most what was in flight,
+is the same message: the phone shows it once); SIGTERM ends the other web (a live stream
+open) and the other worker within the grace."""
 
 from __future__ import annotations
 
@@ -336,6 +337,10 @@ async def test_a_city_keeps_photos_notices_and_pushes_through_crashes(city) -> N
             f"twice {twice}; all pushed {time.monotonic() - started:.1f}s after the send"
         )
         assert 0 <= twice <= in_flight_bound, twice
+        # ...and each phone alerts once: a push that came twice carries the same message id,
+        # which the service worker shows again silently (tests/e2e/test_push.py)
+        messages = [{r["payload"]["id"] for r in s.received} for s in pushes.subscribers.values()]
+        assert all(len(ids) == 1 for ids in messages)
         assert not pushes.rejected  # every push passed VAPID and decrypted
         assert await _unqueued(database) == 0
 

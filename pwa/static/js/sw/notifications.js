@@ -3,8 +3,13 @@
 // Shows what a push brings, and opens its page when it is tapped. Opened (已读) is told to
 // the server; an action (e.g. 收到) is a mutation through the outbox: sent at once when the
 // network is there, kept and replayed when it is not, its phone time kept.
+import { settle, transact } from "../idb.js";
 import { enqueue, replay } from "../outbox.js";
 import { PAGES_CACHE } from "./caches.js";
+
+/** The messages this phone has shown lately (the meta store), newest last. */
+const SEEN_KEY = "pushes-seen";
+const SEEN_KEEP = 300;
 
 /** @param {ServiceWorkerGlobalScope} sw @param {PushEvent} event */
 export function showPush(sw, event) {
@@ -18,7 +23,10 @@ export function showPush(sw, event) {
   // A push means the network is there now: keep the page it opens, so that a tap in a dead
   // zone a minute later still opens it (and its answer is queued). Not counted as opened.
   event.waitUntil(keepPage(sw, data.url || "/"));
-  event.waitUntil(sw.registration.showNotification(data.title, {
+  // A message pushed twice (a worker killed after the push service took it, before it was
+  // recorded) alerts once: the second replaces the first silently. It must still be shown:
+  // a push that shows nothing gets the browser's own "updated in the background" notice.
+  event.waitUntil(seenBefore(data.id).then((again) => sw.registration.showNotification(data.title, {
     body: data.body || "",
     tag: data.tag,
     data: { url: data.url || "/", id: data.id, kind: data.kind },
@@ -26,8 +34,31 @@ export function showPush(sw, event) {
     requireInteraction: data.kind === "callup", // a call-up stays until it is answered
     // @ts-ignore: actions and renotify are not in every lib.dom yet
     actions: (data.actions || []).slice(0, 2),
-    renotify: true,
-  }));
+    renotify: !again,
+    silent: again,
+  })));
+}
+
+/**
+ * Whether message `id` was shown on this phone before; it is noted as shown now. Unknown
+ * (storage failing) counts as new: an alert twice beats none.
+ * @param {string | undefined} id
+ * @returns {Promise<boolean>}
+ */
+async function seenBefore(id) {
+  if (!id) return false;
+  try {
+    return await transact(["meta"], "readwrite", async (tx) => {
+      const store = tx.objectStore("meta");
+      const row = await settle(store.get(SEEN_KEY));
+      const ids = /** @type {string[]} */ (row ? row.ids : []);
+      if (ids.includes(id)) return true;
+      store.put({ key: SEEN_KEY, ids: [...ids, id].slice(-SEEN_KEEP) });
+      return false;
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** @param {ServiceWorkerGlobalScope} sw @param {NotificationEvent} event */
