@@ -10,7 +10,7 @@ import hmac
 from dataclasses import replace
 
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware.csrf import CSRFMiddleware
+from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_hash
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.i18n import cookie_value
@@ -42,6 +42,21 @@ def _without_cookie(scope: Scope, drop: str) -> None:
     scope["headers"] = headers
 
 
+def _session_token(key: str) -> str:
+    """The token of the session whose CSRF key is `key`, in Litestar's form (a secret and its
+    HMAC): the same for every page of the session, unknown without the session."""
+    secret = hmac.new(key.encode(), b"token", hashlib.sha256).hexdigest()
+    return secret + generate_csrf_hash(token=secret, secret=key)
+
+
+def _with_cookie(scope: Scope, name: str, value: str) -> None:
+    """Add a cookie to the request, as if the browser had sent it."""
+    headers = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+    existing = _cookie_header(scope)
+    cookie = f"{existing}; {name}={value}" if existing else f"{name}={value}"
+    scope["headers"] = [*headers, (b"cookie", cookie.encode("latin-1"))]
+
+
 class SessionCSRFMiddleware:
     def __init__(self, app: ASGIApp, config: CSRFConfig, session_cookie: str) -> None:
         self.app = app
@@ -60,11 +75,21 @@ class SessionCSRFMiddleware:
             await self.app(scope, receive, send)
             return
         header = _cookie_header(scope)
-        middleware = self._for(cookie_value(header, self.session_cookie))
+        session = cookie_value(header, self.session_cookie)
+        middleware = self._for(session)
         token = cookie_value(header, self.config.cookie_name)
         safe = scope["method"] in self.config.safe_methods
         if safe and token and middleware._decode_csrf_token(token) is None:
             _without_cookie(scope, self.config.cookie_name)  # another session's, or none's
+            token = None
+        if safe and session and not token:
+            # A session's token is one value, not a random one per request: the first pages
+            # after login come in parallel (the page, the worker's copies), each used to mint
+            # its own, the last cookie set won, and a form from another was refused (页面已过期
+            # on a call-up's 收到, seen in CI).
+            fresh = _session_token(middleware.config.secret)
+            _with_cookie(scope, self.config.cookie_name, fresh)
+            send = middleware.create_send_wrapper(send=send, token=fresh, csrf_cookie=None)
         await middleware(scope, receive, send)
 
 
