@@ -94,7 +94,7 @@ def parse_appraised(text: str) -> tuple[str, rules.Problem | None]:
     return day.isoformat(), None
 
 
-async def _existing(table: Any, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+async def by_codes(table: Any, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Registered rows by code, read 500 codes to a query (a city's file is 50,000 rows)."""
     wanted = list(dict.fromkeys(codes))
     found: dict[str, dict[str, Any]] = {}
@@ -137,7 +137,7 @@ def _code_problems(code: str, seen: set[str]) -> list[rules.Problem | None]:
 
 async def plan_shelters(rows: Rows, report: Report, scope: Scope) -> list[Step]:
     areas = _Areas(scope)
-    registered = await _existing(Shelter, (row["code"] for _line, row in rows))
+    registered = await by_codes(Shelter, (row["code"] for _line, row in rows))
     seen: set[str] = set()
     steps: list[Step] = []
     for line, row in rows:
@@ -190,8 +190,8 @@ def _shelter_step(
 
 async def plan_zones(rows: Rows, report: Report, scope: Scope) -> list[Step]:
     areas = _Areas(scope)
-    registered = await _existing(DangerZone, (row["code"] for _line, row in rows))
-    shelters = await _existing(
+    registered = await by_codes(DangerZone, (row["code"] for _line, row in rows))
+    shelters = await by_codes(
         Shelter, (c for _line, row in rows for c in split_codes(row.get("shelter_codes", "")))
     )
     seen: set[str] = set()
@@ -358,8 +358,8 @@ async def household_fields(
 
 async def plan_households(rows: Rows, report: Report, scope: Scope) -> list[Step]:
     areas = _Areas(scope)
-    registered = await _existing(Household, (row["code"] for _line, row in rows))
-    zones = await _existing(DangerZone, (row["zone_code"] for _line, row in rows))
+    registered = await by_codes(Household, (row["code"] for _line, row in rows))
+    zones = await by_codes(DangerZone, (row["zone_code"] for _line, row in rows))
     keepers = Keepers()
     seen: set[str] = set()
     planned: list[planning.HouseholdIn] = []

@@ -26,6 +26,7 @@ from server.evacuation.plan_import import (
     UNKNOWN_ZONE_KIND,
     ZONE_KINDS,
     Keepers,
+    by_codes,
     household_fields,
     import_kinds,
     parse_appraised,
@@ -33,6 +34,7 @@ from server.evacuation.plan_import import (
     special_text,
     split_codes,
 )  # fmt: skip
+from server.evacuation.tables import Shelter
 from server.i18n import N_, gettext
 from server.web.render import render
 
@@ -192,7 +194,7 @@ async def save_zone(request: Request, zone_id: FromPath[uuid.UUID]) -> Template 
     await planning.zone_in(viewer_of(request).scope, zone_id)
     kind, kind_problem = rules.parse_choice(values["kind"], ZONE_KINDS, UNKNOWN_ZONE_KIND)
     codes = split_codes(values["shelter_codes"])
-    found = {r["code"]: r["id"] for r in await planning.shelters_by_code(codes)}
+    found = {code: row["id"] for code, row in (await by_codes(Shelter, codes)).items()}
     problems = [rules.check_name(values["name"], 120), kind_problem]
     problems += [
         (N_("No shelter has the code %(code)s"), {"code": c}) for c in codes if c not in found

@@ -171,12 +171,6 @@ async def household_counts(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[i
     return {r["zone_id"]: (r["households"], int(r["special"] or 0)) for r in rows}
 
 
-async def shelters_by_code(codes: list[str]) -> list[dict[str, Any]]:
-    if not codes:
-        return []
-    return await Shelter.select(Shelter.id, Shelter.code).where(Shelter.code.is_in(codes))
-
-
 async def zones_by_id(zone_ids: list[uuid.UUID]) -> dict[uuid.UUID, ZoneRecord]:
     if not zone_ids:
         return {}
