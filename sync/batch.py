@@ -198,12 +198,11 @@ async def update_rows(table: type[Table], rows: dict[Any, dict[str, Any]]) -> No
     if transaction is None:
         raise RuntimeError("update_rows runs inside a transaction")
     key = table._meta.primary_key
+    json = {c._meta.name for c in table._meta.columns if isinstance(c, JSON)}
     by_names: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
     for row_id, values in rows.items():
         values = {
-            n: dump_json(v)
-            if isinstance(table._meta.get_column_by_name(n), JSON) and not isinstance(v, str)
-            else v
+            n: dump_json(v) if n in json and not isinstance(v, str) else v
             for n, v in values.items()
         }
         by_names[tuple(sorted(values))].append((row_id, values))
